@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace peranda::protocol {
+
+enum class reply_status { accepted, empty, busy, not_found, expired, failed };
+std::string_view to_string(reply_status s);
+
+// nodes/{node}/logs/reply, agent -> master, QoS 1: the agent's answer to a
+// request, so a master is never left waiting on silence. `files` lists what
+// will be uploaded (accepted) or what was not found (not_found).
+struct logs_reply {
+  std::string request_id;
+  std::string master_id;
+  reply_status status = reply_status::accepted;
+  std::vector<std::string> files;
+  std::string reason;
+  std::uint64_t ts_ms = 0;
+
+  bool operator==(const logs_reply&) const = default;
+};
+
+[[nodiscard]] std::string encode(const logs_reply& m);
+[[nodiscard]] result<logs_reply> decode_logs_reply(std::string_view payload);
+
+}  // namespace peranda::protocol

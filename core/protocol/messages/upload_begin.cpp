@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/protocol/messages/upload_begin.hpp"
+
+#include <algorithm>
+
+#include "core/protocol/identifiers.hpp"
+#include "core/protocol/json_fields.hpp"
+#include "core/protocol/messages/logs_request.hpp"
+#include "core/protocol/topics.hpp"
+
+namespace peranda::protocol {
+namespace {
+
+result<void> validate_sha256(std::string_view hex) {
+  bool ok = hex.size() == 64 && std::ranges::all_of(hex, [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            });
+  if (ok) return {};
+  return failf("'{:.70}' is not 64 lower-case hex digits", hex);
+}
+
+}  // namespace
+
+std::uint64_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size) {
+  return chunk_size == 0 ? 0 : (size + chunk_size - 1) / chunk_size;
+}
+
+std::string encode(const upload_begin& m) {
+  auto doc = make_envelope();
+  doc["transfer_id"] = m.transfer_id;
+  doc["request_id"] = m.request_id;
+  doc["master_id"] = m.master_id;
+  doc["node"] = m.node;
+  doc["file"] = m.file;
+  doc["size"] = m.size;
+  doc["sha256"] = m.sha256;
+  doc["chunk_size"] = m.chunk_size;
+  doc["chunk_count"] = m.chunk_count;
+  doc["mtime"] = m.mtime_ms;
+  return dump_json(doc);
+}
+
+result<upload_begin> decode_upload_begin(std::string_view payload) {
+  auto doc = parse_object(payload, "upload begin");
+  if (!doc) return std::unexpected(doc.error());
+  upload_begin m;
+  field_reader r(*doc, "upload begin");
+  r.id("transfer_id", m.transfer_id, validate_token_id);
+  r.id("request_id", m.request_id, validate_token_id);
+  r.id("master_id", m.master_id, validate_node_id);
+  r.id("node", m.node, validate_node_id);
+  r.id("file", m.file, validate_file_name);
+  r.uint("size", m.size, 0, k_max_timestamp);
+  r.id("sha256", m.sha256, validate_sha256);
+  r.uint("chunk_size", m.chunk_size, k_min_chunk_size, k_max_chunk_size);
+  r.uint("chunk_count", m.chunk_count, 0, topic_scheme::k_max_chunks);
+  r.uint("mtime", m.mtime_ms, 0, k_max_timestamp);
+  r.require(!r.ok() || m.chunk_count == chunk_count_for(m.size, m.chunk_size), "chunk_count",
+            "does not equal ceil(size / chunk_size)");
+  return r.finish(std::move(m));
+}
+
+}  // namespace peranda::protocol

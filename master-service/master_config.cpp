@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/master_config.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include "core/fs/durable_file.hpp"
+#include "core/net/host_info.hpp"
+#include "core/protocol/identifiers.hpp"
+
+namespace peranda::master {
+namespace {
+
+constexpr key_spec k_master_keys[] = {
+    {"master", "id", key_type::string, "host name",
+     "This master's id; requests carry it so answers reach the master that asked."},
+    {"master", "data_dir", key_type::string, "/var/lib/peranda/data",
+     "Root of stored log files: `<data_dir>/<ip>/...`."},
+    {"master", "workers", key_type::integer, "4",
+     "Number of worker queues (threads); a new node joins the shortest."},
+    {"master", "pull_interval", key_type::duration, "5m",
+     "How often each node's closed spool files are pulled."},
+    {"master", "alarm_journal", key_type::string, "<data_dir>/alarms.jsonl",
+     "Alarm journal: one JSON object per line, de-duplicated by alarm id."},
+    {"master", "http_listen", key_type::string, "127.0.0.1:8641",
+     "host:port of the HTTP API; off loopback it requires http_token_file."},
+    {"master", "http_token_file", key_type::string, "",
+     "File holding the bearer token the HTTP API requires (not readable by others)."},
+    {"master", "stale_after", key_type::duration, "60s",
+     "A node without a heartbeat for this long is `stale` and not pulled."},
+    {"master", "forget_after", key_type::duration, "7d",
+     "A node not heard from for this long is removed from the registry."},
+};
+
+const std::vector<key_spec>& all_keys() {
+  static const std::vector<key_spec> keys = [] {
+    std::vector<key_spec> out(broker_keys().begin(), broker_keys().end());
+    out.insert(out.end(), std::begin(k_master_keys), std::end(k_master_keys));
+    return out;
+  }();
+  return keys;
+}
+
+}  // namespace
+
+bool listen_address::is_loopback() const {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+result<listen_address> parse_listen_address(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return failf("'{}' is not host:port", text);
+  }
+  listen_address out;
+  out.host = std::string(text.substr(0, colon));
+  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
+      port > 65535) {
+    return failf("'{}' has no valid port (1-65535)", text);
+  }
+  out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+std::span<const key_spec> master_keys() { return all_keys(); }
+
+result<master_config> build_master_config(const config_document& doc) {
+  master_config c;
+  auto broker = load_broker_settings(doc.section("broker"));
+  if (!broker) return std::unexpected(broker.error());
+  c.broker = std::move(*broker);
+
+  const auto& m = doc.section("master");
+  c.id = m.string_or("id", protocol::node_id_from_hostname(host_name()));
+  if (auto ok = protocol::validate_node_id(c.id); !ok) {
+    return std::unexpected(m.error_at("id", ok.error().message));
+  }
+  c.data_dir = m.string_or("data_dir", c.data_dir.string());
+  if (c.data_dir.is_relative()) {
+    return std::unexpected(m.error_at("data_dir", "must be an absolute path"));
+  }
+  auto workers = m.integer_or("workers", 4);
+  if (workers < 1 || workers > 256) {
+    return std::unexpected(m.error_at("workers", "must be between 1 and 256"));
+  }
+  c.workers = static_cast<unsigned>(workers);
+  c.pull_interval = m.duration_or("pull_interval", c.pull_interval);
+  if (c.pull_interval < std::chrono::seconds(1)) {
+    return std::unexpected(m.error_at("pull_interval", "must be at least 1s"));
+  }
+  c.alarm_journal = m.string_or("alarm_journal", (c.data_dir / "alarms.jsonl").string());
+  if (c.alarm_journal.is_relative()) {
+    return std::unexpected(m.error_at("alarm_journal", "must be an absolute path"));
+  }
+  auto listen = parse_listen_address(m.string_or("http_listen", "127.0.0.1:8641"));
+  if (!listen) return std::unexpected(m.error_at("http_listen", listen.error().message));
+  c.http_listen = *listen;
+  if (auto file = m.string_or("http_token_file", ""); !file.empty()) {
+    struct stat st{};
+    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH)) {
+      return std::unexpected(m.error_at(
+          "http_token_file", fmt::format("'{}' must exist and not be readable by others", file)));
+    }
+    auto token = read_file(file);
+    if (!token) return std::unexpected(m.error_at("http_token_file", token.error().message));
+    c.http_token = token->substr(0, token->find_first_of("\r\n"));
+  }
+  if (!c.http_listen.is_loopback() && c.http_token.size() < 16) {
+    return std::unexpected(m.error_at(
+        "http_listen", "listening off loopback requires http_token_file with a token of "
+                       "at least 16 characters"));
+  }
+  c.stale_after = m.duration_or("stale_after", c.stale_after);
+  c.forget_after = m.duration_or("forget_after", c.forget_after);
+  if (c.forget_after <= c.stale_after) {
+    return std::unexpected(m.error_at("forget_after", "must be longer than stale_after"));
+  }
+  return c;
+}
+
+result<master_config> load_master_config(const std::filesystem::path& path) {
+  auto doc = config_document::load(path, master_keys());
+  if (!doc) return std::unexpected(doc.error());
+  return build_master_config(*doc);
+}
+
+}  // namespace peranda::master

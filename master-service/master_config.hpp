@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "core/config/broker_settings.hpp"
+#include "core/config/config_document.hpp"
+#include "core/error.hpp"
+
+namespace peranda::master {
+
+// host:port the HTTP API listens on.
+struct listen_address {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8641;
+  bool is_loopback() const;
+};
+
+[[nodiscard]] result<listen_address> parse_listen_address(std::string_view text);
+
+// Everything peranda-master reads from its TOML file, validated once.
+struct master_config {
+  broker_settings broker;
+  std::string id;  // default: sanitised host name
+  std::filesystem::path data_dir = "/var/lib/peranda/data";
+  unsigned workers = 4;
+  std::chrono::milliseconds pull_interval{std::chrono::minutes(5)};
+  std::filesystem::path alarm_journal;  // default: data_dir/alarms.jsonl
+  listen_address http_listen;
+  std::string http_token;  // read from http_token_file; required off loopback
+  std::chrono::milliseconds stale_after{std::chrono::seconds(60)};
+  std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
+};
+
+std::span<const key_spec> master_keys();
+
+[[nodiscard]] result<master_config> load_master_config(const std::filesystem::path& path);
+[[nodiscard]] result<master_config> build_master_config(const config_document& doc);
+
+}  // namespace peranda::master

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/mqtt/session.hpp"
+#include "core/protocol/messages/heartbeat.hpp"
+#include "core/protocol/topics.hpp"
+
+namespace peranda::agent {
+
+// Who this agent is, fixed for the life of the process.
+struct node_identity {
+  std::string node;
+  std::string machine_id;
+  std::string ip;
+  std::string hostname;
+  std::uint64_t session = 0;
+  std::string version;
+};
+
+// Publishes the retained heartbeat: at every connect, every `interval`, and
+// again whenever the broker's retained copy says anything but our `online`
+// (a late Will, or a broker restart that fired every Will). Builds the Will
+// and the clean-stop `offline` message too. Thread-safe.
+class presence {
+ public:
+  // Fills backlog and counters of a heartbeat about to be sent. Called on
+  // the heartbeat thread and on Paho's thread; must be quick and thread-safe.
+  using stats_provider = std::function<void(protocol::heartbeat&)>;
+
+  presence(node_identity id, const protocol::topic_scheme& topics,
+           std::chrono::milliseconds interval);
+  ~presence();
+
+  mqtt_session::message message_for(protocol::node_state state);
+  const std::string& topic() const { return topic_; }
+
+  void set_stats_provider(stats_provider provider);
+
+  // REQUIRES: `session` outlives this object (or stop() was called).
+  void start(mqtt_session::session& session);
+  void stop();
+
+  // Publishes `online` without waiting (safe on Paho's thread).
+  void publish_online();
+  // Reacts to our own retained heartbeat as read back from the broker.
+  void handle_echo(const mqtt_session::message& msg);
+
+ private:
+  // Constant after construction
+  const node_identity id_;
+  const std::string topic_;
+  const std::chrono::milliseconds interval_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  std::atomic<std::uint64_t> seq_{0};
+  std::atomic<mqtt_session::session*> session_{nullptr};
+  std::mutex mu_;
+  stats_provider stats_;  // guarded by mu_
+  std::jthread ticker_;
+};
+
+}  // namespace peranda::agent

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian packages peranda needs to build, test and demo.
+# Sourced by test.sh and demo.sh; safe to run again (installs only what is missing).
+set -euo pipefail
+
+PERANDA_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev nlohmann-json3-dev
+  libboost-test-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
+  libre2-dev libsystemd-dev libcpp-httplib-dev
+  mosquitto mosquitto-clients python3 python3-jsonschema openssl procps
+)
+
+peranda_install_deps() {
+  local missing=()
+  for p in "${PERANDA_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "peranda: missing packages: ${missing[*]}" >&2
+    echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "peranda: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace peranda::ctl {
+
+// A thin client of the master's HTTP API. Every failure is a sentence an
+// operator can act on ("cannot reach the master at ...").
+class api_client {
+ public:
+  api_client(std::string base_url, std::string token);
+
+  [[nodiscard]] result<nlohmann::json> get(const std::string& path) const;
+  [[nodiscard]] result<nlohmann::json> post(const std::string& path) const;
+
+ private:
+  std::string base_url_;
+  std::string token_;
+};
+
+}  // namespace peranda::ctl

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// peranda-ctl: the operator's view of a running master, through its HTTP API.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "master-service/master_config.hpp"
+#include "tools/ctl/api_client.hpp"
+#include "tools/ctl/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace peranda;
+  CLI::App app{"peranda-ctl: inspect and steer a running peranda-master"};
+  std::string config_path;
+  std::string master_url;
+  bool json = false;
+  app.add_option("-c,--config", config_path, "The master's configuration file (finds its API)");
+  app.add_option("-m,--master", master_url, "Base URL of the master's API, e.g. http://127.0.0.1:8641");
+  app.add_flag("--json", json, "Print the API's JSON instead of a table");
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto* nodes = app.add_subcommand("nodes", "List known nodes and their state");
+  CLI11_PARSE(app, argc, argv);
+
+  std::string token;
+  if (master_url.empty()) {
+    if (config_path.empty()) config_path = "/etc/peranda/master.toml";
+    auto config = master::load_master_config(config_path);
+    if (!config) {
+      std::fprintf(stderr, "peranda-ctl: %s\n", config.error().message.c_str());
+      return 2;
+    }
+    master_url = fmt::format("http://{}:{}", config->http_listen.host, config->http_listen.port);
+    token = config->http_token;
+  }
+  ctl::api_client client(master_url, token);
+  result<void> outcome;
+  if (*nodes) outcome = ctl::print_nodes(client, json);
+  if (!outcome) {
+    std::fprintf(stderr, "peranda-ctl: %s\n", outcome.error().message.c_str());
+    return 1;
+  }
+  return 0;
+}
