@@ -84,8 +84,9 @@ class config_builder {
   }
 
   std::string suggest_key(std::string_view section, std::string_view name) const {
+    // Short names are all "close" to each other: allow fewer edits for them.
     const key_spec* best = nullptr;
-    std::size_t best_distance = 3;
+    std::size_t best_distance = std::min<std::size_t>(3, name.size() / 4 + 2);
     for (const auto& k : keys_) {
       if (k.section != section) continue;
       auto d = edit_distance(name, k.name);

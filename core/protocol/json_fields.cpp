@@ -70,6 +70,16 @@ const nlohmann::json* field_reader::find(std::string_view key, bool required) {
   return &*it;
 }
 
+const nlohmann::json* field_reader::object(std::string_view key) {
+  const auto* v = find(key, true);
+  if (!v) return nullptr;
+  if (!v->is_object()) {
+    set_error(key, "expected an object");
+    return nullptr;
+  }
+  return v;
+}
+
 void field_reader::text(std::string_view key, std::string& out, std::size_t max_len,
                         bool required) {
   const auto* v = find(key, required);

@@ -68,6 +68,9 @@ class field_reader {
     set_error(key, fmt::format("'{}' is not one of the allowed values", name));
   }
 
+  // A nested object (nullptr, with the error recorded, if absent or not one).
+  const nlohmann::json* object(std::string_view key);
+
   // Records a cross-field rule violation unless `condition` holds.
   void require(bool condition, std::string_view key, std::string_view why);
 

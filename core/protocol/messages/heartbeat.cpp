@@ -48,16 +48,11 @@ result<heartbeat> decode_heartbeat(std::string_view payload) {
   r.uint("seq", m.seq, 0, k_max_timestamp);
   r.uint("uptime_s", m.uptime_s, 0, k_max_timestamp);
   r.text("agent_version", m.agent_version, 64);
-  if (r.ok()) {
-    const auto& backlog = (*doc)["backlog"];
-    if (!backlog.is_object()) {
-      r.require(false, "backlog", "expected an object with 'files' and 'bytes'");
-    } else {
-      field_reader b(backlog, "heartbeat.backlog");
-      b.uint("files", m.backlog_files, 0, k_max_timestamp);
-      b.uint("bytes", m.backlog_bytes, 0, k_max_timestamp);
-      if (auto done = b.finish(0); !done) return std::unexpected(done.error());
-    }
+  if (const auto* backlog = r.object("backlog")) {
+    field_reader b(*backlog, "heartbeat.backlog");
+    b.uint("files", m.backlog_files, 0, k_max_timestamp);
+    b.uint("bytes", m.backlog_bytes, 0, k_max_timestamp);
+    if (auto done = b.finish(0); !done) return std::unexpected(done.error());
   }
   r.counters("counters", m.counters, 64);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/child_process.hpp"
+
+namespace peranda::test {
+
+// Writes a config file for a program under test and starts it; the process
+// is stopped by PID when the object dies.
+struct program_config {
+  std::string broker_url;
+  std::filesystem::path dir;  // its own folder (config, spool or data, log)
+};
+
+// peranda-agent with node id `node` (ip 127.0.0.1), heartbeat every 200 ms.
+// `agent_extra` is appended to the [agent] section (and may add sections).
+std::unique_ptr<child_process> start_agent(const program_config& c, const std::string& node,
+                                           const std::string& agent_extra = "");
+// peranda-master listening for HTTP on a free loopback port (written to
+// `http_port`).
+std::unique_ptr<child_process> start_master(const program_config& c, const std::string& id,
+                                            std::uint16_t& http_port,
+                                            const std::string& master_extra = "");
+
+// GET http://127.0.0.1:port/path as JSON (null if unreachable or not JSON).
+nlohmann::json http_get_json(std::uint16_t port, const std::string& path);
+
+// The node's record from the master's API, or null.
+nlohmann::json find_node(std::uint16_t port, const std::string& node);
+
+}  // namespace peranda::test

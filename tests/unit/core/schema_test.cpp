@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The JSON Schemas in schemas/ and the C++ decoders must agree: real encoder
+// output is valid for both, and every broken document is refused by both.
+#include <cstdlib>
+#include <fstream>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/message_samples.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using nlohmann::json;
+
+namespace {
+
+struct case_writer {
+  std::ofstream out;
+  int count = 0;
+  void add(const std::string& schema, const std::string& doc, bool valid, const std::string& label) {
+    out << json{{"schema", schema}, {"doc", doc}, {"valid", valid}, {"case", label}}.dump() << '\n';
+    ++count;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(schemas)
+
+BOOST_AUTO_TEST_CASE(schemas_and_decoders_agree_on_good_and_bad_documents) {
+  peranda::test::temp_dir dir;
+  case_writer cases{std::ofstream(dir / "cases.jsonl")};
+  for (const auto& k : peranda::test::all_message_kinds()) {
+    BOOST_TEST_REQUIRE(k.decodes(k.sample), k.schema);
+    cases.add(k.schema, k.sample, true, "encoder output");
+    auto doc = json::parse(k.sample);
+    for (const auto& [key, value] : doc.items()) {
+      auto missing = doc;
+      missing.erase(key);
+      BOOST_TEST(!k.decodes(missing.dump()), k.schema << " without " << key);
+      cases.add(k.schema, missing.dump(), false, "without " + key);
+      auto wrong = doc;
+      wrong[key] = value.is_string() ? json(12) : json("12");
+      BOOST_TEST(!k.decodes(wrong.dump()), k.schema << " wrong type " << key);
+      cases.add(k.schema, wrong.dump(), false, "wrong type " + key);
+      if (value.is_string() && key != "reason" && key != "hostname" && key != "line" &&
+          key != "agent_version" && key != "version") {
+        for (const char* hostile : {"../x", "a/b", "+", "#", ""}) {
+          auto bad = doc;
+          bad[key] = hostile;
+          // Some fields (sha256 in an ack) are free text: only check where the decoder refuses.
+          if (k.decodes(bad.dump())) continue;
+          cases.add(k.schema, bad.dump(), false, key + " = '" + hostile + "'");
+        }
+      }
+    }
+    auto old = doc;
+    old["v"] = 2;
+    BOOST_TEST(!k.decodes(old.dump()));
+    cases.add(k.schema, old.dump(), false, "version 2");
+  }
+  cases.out.close();
+  std::string command = std::string(PERANDA_PYTHON3) + " " + PERANDA_SOURCE_DIR +
+                        "/tests/support/schema_check.py " + PERANDA_SOURCE_DIR + "/schemas " +
+                        (dir / "cases.jsonl").string() + " > " + (dir / "report.txt").string() +
+                        " 2>&1";
+  int rc = std::system(command.c_str());
+  std::ifstream report(dir / "report.txt");
+  std::string text((std::istreambuf_iterator<char>(report)), {});
+  BOOST_TEST(rc == 0, "schema check failed:\n" << text);
+  BOOST_TEST(text.find("0 mismatches") != std::string::npos, text);
+  BOOST_TEST(cases.count > 150);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
