@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs what is missing, builds with warnings as errors, runs every test.
+# Installs what is missing, builds with warnings as errors and runs every test;
+# then the whole suite again under ASan+UBSan, and a short run of every fuzz
+# target. PERANDA_QUICK=1 skips the last two (for quick local iterations).
 # Usage: scripts/test.sh [ctest args...]   (e.g. -L unit, -R presence)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/deps.sh
 source "$root/scripts/deps.sh"
 peranda_install_deps
+jobs=$(nproc)
 
-build=${PERANDA_BUILD_DIR:-$root/build}
-cmake -S "$root" -B "$build" -G Ninja -DPERANDA_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j "$(nproc)"
-cd "$build"
-ctest --output-on-failure -j "$(nproc)" "$@"
+run_suite() {  # build dir, extra cmake args..., then ctest args after --
+  local build=$1; shift
+  local cmake_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do cmake_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  cmake -S "$root" -B "$build" -G Ninja -DPERANDA_WERROR=ON "${cmake_args[@]}" >/dev/null
+  cmake --build "$build" -j "$jobs"
+  (cd "$build" && ctest --output-on-failure -j "$jobs" "$@")
+}
+
+echo "== build and test (RelWithDebInfo, -Werror)"
+run_suite "${PERANDA_BUILD_DIR:-$root/build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "$@"
+
+if [ "${PERANDA_QUICK:-0}" != 1 ]; then
+  echo "== the same suite under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPERANDA_SANITIZE=ON -- "$@"
+  if command -v clang++-16 >/dev/null; then
+    echo "== fuzz smoke run (scripts/fuzz.sh for long runs)"
+    "$root/scripts/fuzz.sh" --seconds "${PERANDA_FUZZ_SECONDS:-15}"
+  else
+    echo "== fuzz smoke run skipped: clang++-16 is not installed"
+  fi
+fi
