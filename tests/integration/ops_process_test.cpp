@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The classic daemon (--daemon --pidfile) and SIGHUP reload of the real
+// programs against a real broker.
+#define BOOST_TEST_MODULE ops_process
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/mqtt/session.hpp"
+#include "core/runtime/pid_file.hpp"
+#include "tests/integration/ops_support.hpp"
+#include "tests/support/broker.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace peranda::test {
+namespace {
+
+struct fleet {
+  temp_dir dir;
+  broker mqtt{dir / "broker"};
+
+  std::filesystem::path agent_config(const std::string& node, const std::string& name) {
+    auto path = dir / name;
+    write_text(path, "[broker]\nurl = \"" + mqtt.url() + "\"\n[agent]\nnode_id = \"" + node +
+                         "\"\nspool_dir = \"" + (dir / "spool").string() +
+                         "\"\nheartbeat_interval = \"1s\"\n");
+    return path;
+  }
+
+  std::filesystem::path master_config(std::uint16_t http_port) {
+    auto path = dir / "master.toml";
+    write_text(path, "[broker]\nurl = \"" + mqtt.url() + "\"\n[master]\nid = \"m1\"\n"
+                     "data_dir = \"" + (dir / "data").string() + "\"\nhttp_listen = \"127.0.0.1:" +
+                     std::to_string(http_port) + "\"\n");
+    return path;
+  }
+};
+
+// A daemon is not our child: it was reparented to us (a child subreaper).
+// Stops it by its pid if a check failed before the test stopped it.
+struct daemon_guard {
+  pid_t pid = -1;
+  ~daemon_guard() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  bool exited() {
+    if (pid <= 0) return true;
+    if (::waitpid(pid, nullptr, WNOHANG) != pid) return false;
+    pid = -1;
+    return true;
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(process_model, fleet)
+
+BOOST_AUTO_TEST_CASE(daemon_detaches_locks_its_pid_file_refuses_a_second_start_and_cleans_up) {
+  BOOST_REQUIRE_EQUAL(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  auto pid_path = dir / "run" / "agent.pid";
+  std::filesystem::create_directories(pid_path.parent_path());
+  auto log = dir / "agent.log";
+  std::vector<std::string> argv{program("peranda-agent"), "--config",
+                                agent_config("n1", "agent.toml").string(), "--daemon",
+                                "--pidfile", pid_path.string(), "--log-file", log.string()};
+
+  // The starting process returns only once the daemon runs.
+  auto first = run(argv, dir / "start-1.log");
+  BOOST_REQUIRE_MESSAGE(first.status == 0, first.output + read_text(log));
+  daemon_guard daemon{read_pid(pid_path)};
+  BOOST_REQUIRE(daemon.pid > 0);
+  BOOST_CHECK_EQUAL(::kill(daemon.pid, 0), 0);
+  // Detached: a session of its own (and not its leader, so it can never
+  // reacquire a terminal), working directory /.
+  BOOST_CHECK_NE(::getsid(daemon.pid), ::getsid(0));
+  BOOST_CHECK_NE(::getsid(daemon.pid), daemon.pid);
+  BOOST_CHECK_EQUAL(std::filesystem::read_symlink("/proc/" + std::to_string(daemon.pid) + "/cwd"),
+                    "/");
+  // Locked: nobody else gets the lock while it runs.
+  int fd = ::open(pid_path.c_str(), O_RDONLY | O_CLOEXEC);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_CHECK_NE(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ::close(fd);
+  BOOST_CHECK(wait_until([&] { return contains(read_text(log), "connected to"); }));
+
+  auto second = run(argv, dir / "start-2.log");
+  BOOST_CHECK_EQUAL(second.status, 1);
+  BOOST_CHECK_MESSAGE(contains(second.output, "already running as pid " +
+                                                  std::to_string(daemon.pid)),
+                      second.output);
+  BOOST_CHECK_EQUAL(read_pid(pid_path), daemon.pid);
+
+  BOOST_REQUIRE_EQUAL(::kill(daemon.pid, SIGTERM), 0);
+  BOOST_CHECK(wait_until([&] { return daemon.exited(); }));
+  BOOST_CHECK(!std::filesystem::exists(pid_path));
+  BOOST_CHECK(contains(read_text(log), "stopped"));
+}
+
+BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broken) {
+  mqtt_session::options o;
+  o.server_uri = mqtt.url();
+  o.client_id = "watcher";
+  mqtt_session::session watcher(o);
+  watcher.subscribe("peranda/v1/nodes/+/heartbeat", 1);
+  BOOST_REQUIRE(watcher.start());
+  std::vector<mqtt_session::message> seen;
+  auto online = [&](const std::string& node) {
+    while (auto m = watcher.inbox().pop_for(std::chrono::milliseconds(0))) seen.push_back(*m);
+    for (const auto& m : seen) {
+      if (m.topic == "peranda/v1/nodes/" + node + "/heartbeat" &&
+          contains(m.payload, "\"state\":\"online\"")) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  auto config = agent_config("n1", "agent.toml");
+  child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log");
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return online("n1"); }), agent.log());
+
+  write_text(config, "[broker]\nurl = \"not a url\"\n");
+  ::kill(agent.pid(), SIGHUP);
+  BOOST_CHECK_MESSAGE(wait_until([&] { return contains(agent.log(), "reload refused"); }),
+                      agent.log());
+  BOOST_CHECK(contains(agent.log(), "not a url"));
+  BOOST_CHECK(agent.running());
+
+  agent_config("n2", "agent.toml");
+  ::kill(agent.pid(), SIGHUP);
+  BOOST_CHECK_MESSAGE(wait_until([&] { return online("n2"); }), agent.log());
+  BOOST_CHECK_EQUAL(agent.stop(), 0);
+  watcher.stop();
+}
+
+BOOST_AUTO_TEST_CASE(master_reload_applies_a_good_config_and_keeps_running_on_a_bad_one) {
+  auto old_port = free_port();
+  auto config = master_config(old_port);
+  child_process master({program("peranda-master"), "--config", config.string()},
+                       dir / "master.log");
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(old_port); }), master.log());
+
+  auto good = read_text(config);
+  write_text(config, good + "no_such_key = 1\n");
+  ::kill(master.pid(), SIGHUP);
+  BOOST_CHECK_MESSAGE(wait_until([&] { return contains(master.log(), "reload refused"); }),
+                      master.log());
+  BOOST_CHECK(port_open(old_port));
+
+  auto new_port = free_port();
+  master_config(new_port);
+  ::kill(master.pid(), SIGHUP);
+  BOOST_CHECK_MESSAGE(wait_until([&] { return port_open(new_port) && !port_open(old_port); }),
+                      master.log());
+  BOOST_CHECK_EQUAL(master.stop(), 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace peranda::test
