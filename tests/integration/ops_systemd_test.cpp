@@ -77,7 +77,8 @@ BOOST_AUTO_TEST_CASE(every_unit_passes_systemd_analyze_verify) {
     if (entry.path().extension() != ".service") continue;
     auto text = read_text(entry.path());
     for (auto [from, to] : {std::pair<std::string, std::string>{"/usr/bin/", bin},
-                            {"/usr/lib/peranda/", source_path("deploy/scripts/")}}) {
+                            {"/usr/lib/peranda/agent/", source_path("deploy/scripts/")},
+                            {"/usr/lib/peranda/master/", source_path("deploy/scripts/")}}) {
       for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
         text.replace(at, from.size(), to);
       }
