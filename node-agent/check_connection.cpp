@@ -231,9 +231,9 @@ class mailbox {
 result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   const auto& b = config.broker;
   auto topic = protocol::topic_scheme(b.topic_root).heartbeat(config.node_id);
+  mailbox box;  // declared first: it must outlive the client's callback thread
   mqtt::async_client client(b.url, fmt::format("{}-check-{}", config.node_id, ::getpid()),
                             mqtt::create_options(MQTTVERSION_3_1_1));
-  mailbox box;
   client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
   auto builder = mqtt::connect_options_builder().clean_session(true).connect_timeout(
       k_step_timeout);

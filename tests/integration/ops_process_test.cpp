@@ -116,16 +116,17 @@ BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broke
   watcher.subscribe("peranda/v1/nodes/+/heartbeat", 1);
   BOOST_REQUIRE(watcher.start());
   std::vector<mqtt_session::message> seen;
-  auto online = [&](const std::string& node) {
+  auto in_state = [&](const std::string& node, const std::string& state) {
     while (auto m = watcher.inbox().pop_for(std::chrono::milliseconds(0))) seen.push_back(*m);
     for (const auto& m : seen) {
       if (m.topic == "peranda/v1/nodes/" + node + "/heartbeat" &&
-          contains(m.payload, "\"state\":\"online\"")) {
+          contains(m.payload, "\"state\":\"" + state + "\"")) {
         return true;
       }
     }
     return false;
   };
+  auto online = [&](const std::string& node) { return in_state(node, "online"); };
 
   auto config = agent_config("n1", "agent.toml");
   child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log");
@@ -141,7 +142,10 @@ BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broke
   agent_config("n2", "agent.toml");
   ::kill(agent.pid(), SIGHUP);
   BOOST_CHECK_MESSAGE(wait_until([&] { return online("n2"); }), agent.log());
+  // The reload stopped the old agent cleanly, and SIGTERM stops the new one.
+  BOOST_CHECK(wait_until([&] { return in_state("n1", "offline"); }));
   BOOST_CHECK_EQUAL(agent.stop(), 0);
+  BOOST_CHECK_MESSAGE(wait_until([&] { return in_state("n2", "offline"); }), agent.log());
   watcher.stop();
 }
 
