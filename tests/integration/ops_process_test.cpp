@@ -108,6 +108,49 @@ BOOST_AUTO_TEST_CASE(daemon_detaches_locks_its_pid_file_refuses_a_second_start_a
   BOOST_CHECK(contains(read_text(log), "stopped"));
 }
 
+BOOST_AUTO_TEST_CASE(start_and_stop_scripts_run_the_classic_daemon) {
+  BOOST_REQUIRE_EQUAL(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  auto conf_dir = dir / "etc";
+  std::filesystem::create_directories(conf_dir);
+  std::filesystem::copy_file(agent_config("n1", "agent.toml"), conf_dir / "agent.toml");
+  std::vector<std::string> env{
+      "PERANDA_BIN=" + std::filesystem::path(program("peranda-agent")).parent_path().string(),
+      "PERANDA_CONF_DIR=" + conf_dir.string(), "PERANDA_RUN_DIR=" + (dir / "run").string(),
+      "PERANDA_LOG_DIR=" + (dir / "log").string()};
+  auto started = run({source_path("deploy/scripts/peranda-start"), "agent"}, dir / "start.log", env);
+  BOOST_REQUIRE_MESSAGE(started.status == 0, started.output);
+  daemon_guard daemon{read_pid(dir / "run" / "agent.pid")};
+  BOOST_REQUIRE(daemon.pid > 0);
+  BOOST_CHECK(wait_until([&] { return contains(read_text(dir / "log" / "agent.log"), "connected"); }));
+
+  auto again = run({source_path("deploy/scripts/peranda-start"), "agent"}, dir / "again.log", env);
+  BOOST_CHECK_EQUAL(again.status, 1);
+  BOOST_CHECK(contains(again.output, "already running as pid " + std::to_string(daemon.pid)));
+
+  auto stopped = run({source_path("deploy/scripts/peranda-stop"), "agent"}, dir / "stop.log", env);
+  BOOST_CHECK_MESSAGE(stopped.status == 0, stopped.output);
+  BOOST_CHECK(wait_until([&] { return daemon.exited(); }));
+  BOOST_CHECK(!std::filesystem::exists(dir / "run" / "agent.pid"));
+  auto idle = run({source_path("deploy/scripts/peranda-stop"), "agent"}, dir / "idle.log", env);
+  BOOST_CHECK_EQUAL(idle.status, 0);
+  BOOST_CHECK(contains(idle.output, "not running"));
+}
+
+BOOST_AUTO_TEST_CASE(a_daemon_that_cannot_start_says_why_to_its_caller) {
+  auto config = dir / "agent.toml";
+  // Valid, but the spool cannot be created: start() fails after detaching.
+  write_text(config, "[broker]\nurl = \"" + mqtt.url() + "\"\n[agent]\nnode_id = \"n1\"\n"
+                     "spool_dir = \"/proc/peranda-no-such-dir\"\n");
+  auto r = run({program("peranda-agent"), "--config", config.string(), "--daemon", "--pidfile",
+                (dir / "agent.pid").string()},
+               dir / "start.log");
+  BOOST_CHECK_EQUAL(r.status, 1);
+  BOOST_CHECK_MESSAGE(contains(r.output, "peranda-agent: ") &&
+                          contains(r.output, "/proc/peranda-no-such-dir"),
+                      r.output);
+  BOOST_CHECK(wait_until([&] { return !std::filesystem::exists(dir / "agent.pid"); }));
+}
+
 BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broken) {
   mqtt_session::options o;
   o.server_uri = mqtt.url();
