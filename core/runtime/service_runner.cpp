@@ -27,7 +27,7 @@ auto log() {
 }
 
 // The running instance and how it was started, so a failed reload can fall
-// back to the configuration that worked.
+// back to the configuration that worked. Main thread only.
 class supervisor {
  public:
   supervisor(const service_definition& def, const service_cli& cli, loaded_config config)

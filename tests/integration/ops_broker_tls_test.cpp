@@ -16,6 +16,10 @@
 namespace peranda::test {
 namespace {
 
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 std::string first_line(const std::filesystem::path& path) {
   auto text = read_text(path);
   return text.substr(0, text.find('\n'));
@@ -32,46 +36,66 @@ struct tls_fleet {
     auto ca = run({"/bin/bash", source_path("scripts/make-test-ca.sh"), (dir / "ca").string()},
                   dir / "ca.log");
     BOOST_REQUIRE_MESSAGE(ca.status == 0, ca.output);
-    for (std::string user : {"node-a", "node-b", "master-1"}) {
+    for (std::string user : {"node-a", "node-b", "master-1", "edge-site-1"}) {
       auto p = run({"/bin/bash", source_path("scripts/provision-node.sh"), "-p",
                     (dir / "passwd").string(), "-o", (dir / "creds").string(), user},
                    dir / "provision.log");
       BOOST_REQUIRE_MESSAGE(p.status == 0, p.output);
     }
-    write_text(dir / "mosquitto.conf", production_config());
-    broker = std::make_unique<child_process>(
-        std::vector<std::string>{PERANDA_MOSQUITTO, "-c", (dir / "mosquitto.conf").string()},
-        dir / "mosquitto.log");
-    BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(port) || !broker->running(); }) &&
-                              broker->running(),
-                          broker->log());
+    broker = start_broker("central", production_config(port, "central"));
   }
 
-  // The real file; every rewrite must find its target, so a change of the
-  // file that the test no longer covers fails here instead of passing.
-  std::string production_config() {
-    auto conf = read_text(source_path("broker-config/production.conf"));
-    auto replace = [&](const std::string& from, const std::string& to) {
-      auto at = conf.find(from);
-      BOOST_REQUIRE_MESSAGE(at != std::string::npos, "production.conf lacks '" + from + "'");
-      for (; at != std::string::npos; at = conf.find(from, at + to.size())) {
-        conf.replace(at, from.size(), to);
-      }
+  std::unique_ptr<child_process> start_broker(const std::string& name, const std::string& conf) {
+    auto path = dir / (name + ".conf");
+    write_text(path, conf);
+    auto p = std::make_unique<child_process>(
+        std::vector<std::string>{PERANDA_MOSQUITTO, "-c", path.string()}, dir / (name + ".log"));
+    auto listening = [&] {
+      return p->running() && contains(read_text(dir / (name + ".log")), "running");
     };
-    replace("\nlistener 8883\n", "\nlistener " + std::to_string(port) + " 127.0.0.1\n");
-    replace("/etc/mosquitto/certs/", (dir / "ca").string() + "/");
-    replace("/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
-    replace("/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
-    replace("/var/lib/mosquitto/", dir.path().string() + "/");
-    replace("log_dest syslog", "log_dest stderr");
+    BOOST_REQUIRE_MESSAGE(wait_until([&] { return listening() || !p->running(); }) && p->running(),
+                          p->log());
+    return p;
+  }
+
+  // The real file (production.conf or bridge.conf); every rewrite must find
+  // its target, so a change of the file that the test no longer covers
+  // fails here instead of passing unnoticed.
+  static void rewrite(std::string& conf, const std::string& from, const std::string& to) {
+    auto at = conf.find(from);
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, "config lacks '" + from + "'");
+    for (; at != std::string::npos; at = conf.find(from, at + to.size())) {
+      conf.replace(at, from.size(), to);
+    }
+  }
+
+  std::string production_config(std::uint16_t listen_port, const std::string& name) {
+    auto conf = read_text(source_path("broker-config/production.conf"));
+    rewrite(conf, "\nlistener 8883\n", "\nlistener " + std::to_string(listen_port) + " 127.0.0.1\n");
+    rewrite(conf, "/etc/mosquitto/certs/", (dir / "ca").string() + "/");
+    rewrite(conf, "/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
+    rewrite(conf, "/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
+    std::filesystem::create_directories(dir / name);
+    rewrite(conf, "/var/lib/mosquitto/", (dir / name).string() + "/");
+    rewrite(conf, "log_dest syslog", "log_dest stderr");
     // As root, mosquitto switches to user `mosquitto`, which cannot enter
     // the test's private temp dir; production keeps the default.
     if (::geteuid() == 0) conf += "\nuser root\n";
     return conf;
   }
 
-  std::string url(const std::string& host = "127.0.0.1") const {
-    return "ssl://" + host + ":" + std::to_string(port);
+  // An edge broker: production.conf plus bridge.conf towards our broker.
+  std::string edge_config(std::uint16_t listen_port) {
+    auto bridge = read_text(source_path("broker-config/bridge.conf"));
+    rewrite(bridge, "address central.example.net:8883", "address 127.0.0.1:" + std::to_string(port));
+    rewrite(bridge, "remote_password CHANGE-ME", "remote_password " + first_line(password_file("edge-site-1")));
+    rewrite(bridge, "/etc/mosquitto/certs/central-ca.crt", (dir / "ca" / "ca.crt").string());
+    return production_config(listen_port, "edge") + "\n" + bridge;
+  }
+
+  std::string url(const std::string& host = "127.0.0.1") const { return url(host, port); }
+  static std::string url(const std::string& host, std::uint16_t p) {
+    return "ssl://" + host + ":" + std::to_string(p);
   }
 
   std::string password_file(const std::string& user) const {
@@ -205,6 +229,41 @@ BOOST_AUTO_TEST_CASE(check_connection_passes_and_names_each_failure) {
                                     "ssl://127.0.0.1:" + std::to_string(free_port())));
   BOOST_CHECK_EQUAL(refused.status, 1);
   BOOST_CHECK_MESSAGE(refused.output.find("refused") != std::string::npos, refused.output);
+}
+
+BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
+  auto edge_port = free_port();
+  auto edge = start_broker("edge", edge_config(edge_port));
+  const std::string root = "peranda/v1/";
+  mqtt_session::session master(client("master-1"));
+  master.subscribe(root + "nodes/+/heartbeat", 1);
+  master.subscribe(root + "bridges/+/state", 1);
+  auto node_options = client("node-a");
+  node_options.server_uri = url("127.0.0.1", edge_port);
+  mqtt_session::session node(node_options);
+  node.subscribe(root + "nodes/node-a/logs/request", 1);
+  for (auto* s : {&master, &node}) {
+    BOOST_REQUIRE(s->start());
+    BOOST_REQUIRE(s->wait_connected(k_deadline));
+  }
+  std::vector<mqtt_session::message> at_master, at_node;
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return seen(master, at_master, root + "bridges/edge-site-1/state"); }),
+                        read_text(dir / "edge.log"));
+
+  // Out: a node's heartbeat on the edge reaches the master on the central
+  // broker. Re-published until the bridge's subscriptions are in place.
+  BOOST_CHECK_MESSAGE(wait_until([&] {
+    BOOST_REQUIRE(node.publish({root + "nodes/node-a/heartbeat", "hb", 1, false}));
+    return wait_until([&] { return seen(master, at_master, root + "nodes/node-a/heartbeat"); },
+                      std::chrono::seconds(1));
+  }), read_text(dir / "edge.log"));
+  // In: a request on the central broker reaches the node on the edge.
+  BOOST_CHECK(wait_until([&] {
+    BOOST_REQUIRE(master.publish({root + "nodes/node-a/logs/request", "req", 1, false}));
+    return wait_until([&] { return seen(node, at_node, root + "nodes/node-a/logs/request"); },
+                      std::chrono::seconds(1));
+  }));
+  for (auto* s : {&master, &node}) s->stop();
 }
 
 BOOST_AUTO_TEST_CASE(agent_and_master_work_end_to_end_over_verified_tls) {
