@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-master: parses arguments, wires the master, runs until SIGTERM/SIGINT.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "core/config/config_document.hpp"
 #include "core/runtime/service_runner.hpp"

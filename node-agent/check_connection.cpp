@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/check_connection.hpp"
 
-#include <cerrno>
-#include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <mqtt/async_client.h>
@@ -20,6 +11,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "core/protocol/topics.hpp"
 
@@ -63,9 +63,10 @@ result<std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>> resolve(const addre
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* list = nullptr;
   if (int rc = ::getaddrinfo(a.host.c_str(), a.port.c_str(), &hints, &list); rc != 0) {
-    return failf("cannot resolve the broker's name '{}': {}. Check [broker] url for typos, and "
-                 "that this host's DNS (/etc/resolv.conf) or /etc/hosts knows the name",
-                 a.host, ::gai_strerror(rc));
+    return failf(
+        "cannot resolve the broker's name '{}': {}. Check [broker] url for typos, and "
+        "that this host's DNS (/etc/resolv.conf) or /etc/hosts knows the name",
+        a.host, ::gai_strerror(rc));
   }
   return std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>(list, ::freeaddrinfo);
 }
@@ -102,13 +103,16 @@ result<unique_fd> tcp_connect(const address& a, const addrinfo* list) {
               (&bucket == &other ? std::string(" (") + std::strerror(err) + ")" : "");
   }
   if (!refused.empty()) {
-    return failf("connection refused by {} port {}: nothing listens there. Is the broker "
-                 "running, and is {} the port of its listener (8883 for TLS, 1883 plain)?",
-                 refused, a.port, a.port);
+    return failf(
+        "connection refused by {} port {}: nothing listens there. Is the broker "
+        "running, and is {} the port of its listener (8883 for TLS, 1883 plain)?",
+        refused, a.port, a.port);
   }
   if (!silent.empty()) {
-    return failf("no answer from {} port {} within {} s: a firewall drops the packets, or the "
-                 "address is wrong", silent, a.port, k_step_timeout.count());
+    return failf(
+        "no answer from {} port {} within {} s: a firewall drops the packets, or the "
+        "address is wrong",
+        silent, a.port, k_step_timeout.count());
   }
   return failf("cannot connect to '{}' port {}: {}", a.host, a.port, other);
 }
@@ -125,12 +129,12 @@ std::string openssl_error() {
 // as one generic error while OpenSSL can say exactly what is wrong.
 result<void> tls_handshake(int fd, const address& a, const broker_settings& b) {
   std::unique_ptr<SSL_CTX, decltype(&::SSL_CTX_free)> ctx(::SSL_CTX_new(::TLS_client_method()),
-                                                        ::SSL_CTX_free);
+                                                          ::SSL_CTX_free);
   if (!ctx) return failf("TLS: {}", openssl_error());
   ::SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  int loaded = b.ca_file.empty() ? ::SSL_CTX_set_default_verify_paths(ctx.get())
-                                 : ::SSL_CTX_load_verify_locations(ctx.get(), b.ca_file.c_str(),
-                                                                   nullptr);
+  int loaded = b.ca_file.empty()
+                   ? ::SSL_CTX_set_default_verify_paths(ctx.get())
+                   : ::SSL_CTX_load_verify_locations(ctx.get(), b.ca_file.c_str(), nullptr);
   if (loaded != 1) return failf("TLS: cannot load ca_file '{}': {}", b.ca_file, openssl_error());
   if (!b.cert_file.empty() &&
       (::SSL_CTX_use_certificate_chain_file(ctx.get(), b.cert_file.c_str()) != 1 ||
@@ -159,38 +163,46 @@ result<void> tls_handshake(int fd, const address& a, const broker_settings& b) {
   }
   long verify = ::SSL_get_verify_result(ssl.get());
   if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-    return failf("TLS: the broker's certificate does not name '{}'. Put a name the certificate "
-                 "lists (its subjectAltName) in [broker] url, or reissue the certificate with "
-                 "'{}' in it", a.host, a.host);
+    return failf(
+        "TLS: the broker's certificate does not name '{}'. Put a name the certificate "
+        "lists (its subjectAltName) in [broker] url, or reissue the certificate with "
+        "'{}' in it",
+        a.host, a.host);
   }
   if (verify != X509_V_OK) {
-    return failf("TLS: the broker's certificate is not trusted: {}. Check that [broker] ca_file "
-                 "('{}') is the CA that signed the broker's certificate, and the clocks",
-                 ::X509_verify_cert_error_string(verify),
-                 b.ca_file.empty() ? "system default" : b.ca_file);
+    return failf(
+        "TLS: the broker's certificate is not trusted: {}. Check that [broker] ca_file "
+        "('{}') is the CA that signed the broker's certificate, and the clocks",
+        ::X509_verify_cert_error_string(verify), b.ca_file.empty() ? "system default" : b.ca_file);
   }
-  return failf("TLS handshake with {}:{} failed: {}. Is that port a TLS listener (8883), and "
-               "does the broker require a client certificate (cert_file, key_file)?",
-               a.host, a.port, openssl_error());
+  return failf(
+      "TLS handshake with {}:{} failed: {}. Is that port a TLS listener (8883), and "
+      "does the broker require a client certificate (cert_file, key_file)?",
+      a.host, a.port, openssl_error());
 }
 
 std::string explain_refusal(int code, const broker_settings& b) {
   // MQTT 3.1.1 CONNACK return codes (mosquitto also uses 5 for unknown users).
   switch (code) {
-    case 1: return "the broker does not speak MQTT 3.1.1";
-    case 2: return "the broker rejected the client id";
-    case 3: return "the broker is up but not accepting connections (server unavailable)";
+    case 1:
+      return "the broker does not speak MQTT 3.1.1";
+    case 2:
+      return "the broker rejected the client id";
+    case 3:
+      return "the broker is up but not accepting connections (server unavailable)";
     case 4:
     case 5:
       if (b.username.empty()) {
         return "the broker refuses anonymous clients: set [broker] username (the node id) and "
                "password_file";
       }
-      return fmt::format("the broker refused user '{}': wrong user name or password (or the "
-                         "user is not in the broker's password_file). Check [broker] "
-                         "password_file; re-provision with scripts/provision-node.sh",
-                         b.username);
-    default: return fmt::format("the broker refused the connection (code {})", code);
+      return fmt::format(
+          "the broker refused user '{}': wrong user name or password (or the "
+          "user is not in the broker's password_file). Check [broker] "
+          "password_file; re-provision with scripts/provision-node.sh",
+          b.username);
+    default:
+      return fmt::format("the broker refused the connection (code {})", code);
   }
 }
 
@@ -235,8 +247,8 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   mqtt::async_client client(b.url, fmt::format("{}-check-{}", config.node_id, ::getpid()),
                             mqtt::create_options(MQTTVERSION_3_1_1));
   client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
-  auto builder = mqtt::connect_options_builder().clean_session(true).connect_timeout(
-      k_step_timeout);
+  auto builder =
+      mqtt::connect_options_builder().clean_session(true).connect_timeout(k_step_timeout);
   if (!b.username.empty()) builder.user_name(b.username);
   if (!b.password.empty()) builder.password(b.password);
   if (parse_url(b.url).tls) {
@@ -283,8 +295,8 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
       }
     }
   } catch (const mqtt::exception& e) {
-    outcome = failf("the broker refused to let user '{}' use '{}': {}", b.username, topic,
-                    e.what());
+    outcome =
+        failf("the broker refused to let user '{}' use '{}': {}", b.username, topic, e.what());
   }
   try {
     client.disconnect()->wait_for(k_step_timeout);

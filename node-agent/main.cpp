@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-agent: parses arguments, wires the agent, runs until SIGTERM/SIGINT.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "core/config/config_document.hpp"
 #include "core/log/log.hpp"
@@ -22,8 +21,8 @@ class running_agent final : public service_instance {
   bool ready() const override { return agent_.ready(); }
   std::string status() const override {
     const auto& c = agent_.config();
-    return fmt::format("node '{}' {} {}", c.node_id, agent_.ready() ? "connected to" : "connecting to",
-                       c.broker.url);
+    return fmt::format("node '{}' {} {}", c.node_id,
+                       agent_.ready() ? "connected to" : "connecting to", c.broker.url);
   }
 
  private:

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
-
-#include <sys/types.h>
 
 #include "core/error.hpp"
 

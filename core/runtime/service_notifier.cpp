@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/runtime/service_notifier.hpp"
 
-#include <cstdint>
-
 #include <systemd/sd-daemon.h>
+
+#include <cstdint>
 
 #include "core/log/log.hpp"
 

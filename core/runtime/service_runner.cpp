@@ -74,8 +74,10 @@ class supervisor {
     auto previous = std::exchange(config_, std::move(*next));
     auto started = start();
     if (started) return true;
-    log()->error("reload: cannot start with the new configuration: {}; going back to the "
-                 "previous one", started.error().message);
+    log()->error(
+        "reload: cannot start with the new configuration: {}; going back to the "
+        "previous one",
+        started.error().message);
     config_ = std::move(previous);
     if (auto ok = start(); !ok) {
       log()->critical("cannot start with the previous configuration either: {}",

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "core/error.hpp"
 
@@ -36,8 +35,8 @@ struct loaded_config {
 // constructible from Config.
 template <class Instance, class Config>
 loaded_config make_loaded_config(std::string summary, Config config) {
-  return {std::move(summary), [config = std::move(config)]()
-                                  -> result<std::unique_ptr<service_instance>> {
+  return {std::move(summary),
+          [config = std::move(config)]() -> result<std::unique_ptr<service_instance>> {
             auto instance = std::make_unique<Instance>(config);
             if (auto ok = instance->start(); !ok) return std::unexpected(ok.error());
             return std::unique_ptr<service_instance>(std::move(instance));

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/runtime/signal_loop.hpp"
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <csignal>
 #include <ctime>
-
-#include <pthread.h>
 
 namespace peranda {
 namespace {

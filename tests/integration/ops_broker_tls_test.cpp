@@ -4,9 +4,9 @@
 // and provisioned users: the ACL binds each node to its own topics, strangers
 // are refused, and the real programs work over verified TLS.
 #define BOOST_TEST_MODULE ops_broker_tls
-#include <boost/test/unit_test.hpp>
-
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
 
 #include "core/mqtt/session.hpp"
 #include "tests/integration/ops_support.hpp"
@@ -71,7 +71,8 @@ struct tls_fleet {
 
   std::string production_config(std::uint16_t listen_port, const std::string& name) {
     auto conf = read_text(source_path("broker-config/production.conf"));
-    rewrite(conf, "\nlistener 8883\n", "\nlistener " + std::to_string(listen_port) + " 127.0.0.1\n");
+    rewrite(conf, "\nlistener 8883\n",
+            "\nlistener " + std::to_string(listen_port) + " 127.0.0.1\n");
     rewrite(conf, "/etc/mosquitto/certs/", (dir / "ca").string() + "/");
     rewrite(conf, "/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
     rewrite(conf, "/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
@@ -87,8 +88,10 @@ struct tls_fleet {
   // An edge broker: production.conf plus bridge.conf towards our broker.
   std::string edge_config(std::uint16_t listen_port) {
     auto bridge = read_text(source_path("broker-config/bridge.conf"));
-    rewrite(bridge, "address central.example.net:8883", "address 127.0.0.1:" + std::to_string(port));
-    rewrite(bridge, "remote_password CHANGE-ME", "remote_password " + first_line(password_file("edge-site-1")));
+    rewrite(bridge, "address central.example.net:8883",
+            "address 127.0.0.1:" + std::to_string(port));
+    rewrite(bridge, "remote_password CHANGE-ME",
+            "remote_password " + first_line(password_file("edge-site-1")));
     rewrite(bridge, "/etc/mosquitto/certs/central-ca.crt", (dir / "ca" / "ca.crt").string());
     return production_config(listen_port, "edge") + "\n" + bridge;
   }
@@ -115,14 +118,15 @@ struct tls_fleet {
 
   // An agent config; `user` and `password_user` default to the node id.
   std::filesystem::path agent_config(const std::string& node, std::string user = "",
-                                     std::string password_user = "",
-                                     std::string ca = "ca/ca.crt", std::string url_ = "") const {
+                                     std::string password_user = "", std::string ca = "ca/ca.crt",
+                                     std::string url_ = "") const {
     if (user.empty()) user = node;
     if (password_user.empty()) password_user = user;
     if (url_.empty()) url_ = url();
     auto path = dir / (node + "-" + user + "-" + password_user + ".toml");
-    std::string broker_lines = user == "-" ? "" :
-        "username = \"" + user + "\"\npassword_file = \"" + password_file(password_user) + "\"\n";
+    std::string broker_lines = user == "-" ? ""
+                                           : "username = \"" + user + "\"\npassword_file = \"" +
+                                                 password_file(password_user) + "\"\n";
     write_text(path, "[broker]\nurl = \"" + url_ + "\"\n" + broker_lines + "ca_file = \"" +
                          (dir / ca).string() + "\"\n[agent]\nnode_id = \"" + node +
                          "\"\nspool_dir = \"" + (dir / ("spool-" + node)).string() +
@@ -216,13 +220,13 @@ BOOST_AUTO_TEST_CASE(check_connection_passes_and_names_each_failure) {
   BOOST_CHECK_MESSAGE(acl.output.find("ACL") != std::string::npos, acl.output);
 
   // A CA that did not sign the broker's certificate.
-  auto other_ca = run({"/bin/bash", source_path("scripts/make-test-ca.sh"),
-                       (dir / "other-ca").string()}, dir / "other-ca.log");
+  auto other_ca =
+      run({"/bin/bash", source_path("scripts/make-test-ca.sh"), (dir / "other-ca").string()},
+          dir / "other-ca.log");
   BOOST_REQUIRE_MESSAGE(other_ca.status == 0, other_ca.output);
   auto untrusted = check(agent_config("node-a", "", "", "other-ca/ca.crt"));
   BOOST_CHECK_EQUAL(untrusted.status, 1);
-  BOOST_CHECK_MESSAGE(untrusted.output.find("not trusted") != std::string::npos,
-                      untrusted.output);
+  BOOST_CHECK_MESSAGE(untrusted.output.find("not trusted") != std::string::npos, untrusted.output);
 
   // Nothing listens on a fresh free port.
   auto refused = check(agent_config("node-a", "", "", "ca/ca.crt",
@@ -247,16 +251,19 @@ BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
     BOOST_REQUIRE(s->wait_connected(k_deadline));
   }
   std::vector<mqtt_session::message> at_master, at_node;
-  BOOST_REQUIRE_MESSAGE(wait_until([&] { return seen(master, at_master, root + "bridges/edge-site-1/state"); }),
-                        read_text(dir / "edge.log"));
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return seen(master, at_master, root + "bridges/edge-site-1/state"); }),
+      read_text(dir / "edge.log"));
 
   // Out: a node's heartbeat on the edge reaches the master on the central
   // broker. Re-published until the bridge's subscriptions are in place.
-  BOOST_CHECK_MESSAGE(wait_until([&] {
-    BOOST_REQUIRE(node.publish({root + "nodes/node-a/heartbeat", "hb", 1, false}));
-    return wait_until([&] { return seen(master, at_master, root + "nodes/node-a/heartbeat"); },
-                      std::chrono::seconds(1));
-  }), read_text(dir / "edge.log"));
+  BOOST_CHECK_MESSAGE(
+      wait_until([&] {
+        BOOST_REQUIRE(node.publish({root + "nodes/node-a/heartbeat", "hb", 1, false}));
+        return wait_until([&] { return seen(master, at_master, root + "nodes/node-a/heartbeat"); },
+                          std::chrono::seconds(1));
+      }),
+      read_text(dir / "edge.log"));
   // In: a request on the central broker reaches the node on the edge.
   BOOST_CHECK(wait_until([&] {
     BOOST_REQUIRE(master.publish({root + "nodes/node-a/logs/request", "req", 1, false}));
@@ -269,13 +276,12 @@ BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
 BOOST_AUTO_TEST_CASE(agent_and_master_work_end_to_end_over_verified_tls) {
   auto http_port = std::to_string(free_port());
   auto master_conf = dir / "master.toml";
-  write_text(master_conf, "[broker]\nurl = \"" + url("localhost") +
-                              "\"\nusername = \"master-1\"\npassword_file = \"" +
-                              password_file("master-1") + "\"\nca_file = \"" +
-                              (dir / "ca" / "ca.crt").string() +
-                              "\"\n[master]\nid = \"master-1\"\ndata_dir = \"" +
-                              (dir / "data").string() + "\"\nhttp_listen = \"127.0.0.1:" +
-                              http_port + "\"\n");
+  write_text(master_conf,
+             "[broker]\nurl = \"" + url("localhost") +
+                 "\"\nusername = \"master-1\"\npassword_file = \"" + password_file("master-1") +
+                 "\"\nca_file = \"" + (dir / "ca" / "ca.crt").string() +
+                 "\"\n[master]\nid = \"master-1\"\ndata_dir = \"" + (dir / "data").string() +
+                 "\"\nhttp_listen = \"127.0.0.1:" + http_port + "\"\n");
   child_process master({program("peranda-master"), "--config", master_conf.string()},
                        dir / "master.log");
   child_process agent({program("peranda-agent"), "--config", agent_config("node-a").string()},
@@ -287,8 +293,8 @@ BOOST_AUTO_TEST_CASE(agent_and_master_work_end_to_end_over_verified_tls) {
     return nodes.output.find("node-a") != std::string::npos &&
            nodes.output.find("online") != std::string::npos;
   });
-  BOOST_CHECK_MESSAGE(online, nodes.output + "\nmaster:\n" + master.log() + "\nagent:\n" +
-                                  agent.log());
+  BOOST_CHECK_MESSAGE(online,
+                      nodes.output + "\nmaster:\n" + master.log() + "\nagent:\n" + agent.log());
   BOOST_CHECK_EQUAL(agent.stop(), 0);
   BOOST_CHECK_EQUAL(master.stop(), 0);
 }

@@ -7,10 +7,10 @@
 // chroot whose root is an overlay of this host's /: maintainer scripts run
 // for real, and every change lands in the overlay, never on the host.
 #define BOOST_TEST_MODULE ops_packaging
-#include <boost/test/unit_test.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
 
 #include "tests/integration/ops_support.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(packages_hold_programs_units_configs_and_scripts) {
 BOOST_AUTO_TEST_CASE(control_files_declare_dependencies_conffiles_and_scripts) {
   auto& p = built();
   if (!p.available) return;
-  for (const auto& [deb, name] : {std::pair{p.agent, std::string("agent")},
-                                  std::pair{p.master, std::string("master")}}) {
+  for (const auto& [deb, name] :
+       {std::pair{p.agent, std::string("agent")}, std::pair{p.master, std::string("master")}}) {
     BOOST_TEST_CONTEXT(name) {
       auto info = p.dpkg_deb("--info", deb);
       BOOST_CHECK(contains(info, "Package: peranda-" + name));
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(control_files_declare_dependencies_conffiles_and_scripts) {
       BOOST_CHECK_EQUAL(read_text(control / "conffiles"), "/etc/peranda/" + name + ".toml\n");
       for (const char* script : {"postinst", "prerm", "postrm"}) {
         auto path = control / script;
-        struct stat st{};
+        struct stat st {};
         BOOST_REQUIRE_MESSAGE(::stat(path.c_str(), &st) == 0, script);
         BOOST_CHECK_MESSAGE(st.st_mode & S_IXUSR, script << " not executable");
         auto syntax = run({"/bin/sh", "-n", path.string()}, p.dir / "sh-n.log");
@@ -161,8 +161,8 @@ BOOST_AUTO_TEST_CASE(both_packages_unpack_into_an_empty_dpkg_root_and_run) {
                       p.dir / "dpkg.log");
   BOOST_REQUIRE_MESSAGE(unpacked.status == 0, unpacked.output);
   for (const char* name : {"peranda-agent", "peranda-master"}) {
-    auto status = run({"/usr/bin/dpkg", "--root=" + root.string(), "--status", name},
-                      p.dir / "status.log");
+    auto status =
+        run({"/usr/bin/dpkg", "--root=" + root.string(), "--status", name}, p.dir / "status.log");
     BOOST_CHECK_MESSAGE(contains(status.output, "Status: install ok unpacked"), status.output);
     BOOST_CHECK_MESSAGE(contains(status.output, "Conffiles:"), status.output);
   }
@@ -191,14 +191,23 @@ BOOST_AUTO_TEST_CASE(dpkg_install_upgrade_and_purge_in_an_overlay_chroot) {
     return;
   }
   auto dir = p.dir / "overlay";
-  for (const char* sub : {"upper", "work", "merged"}) std::filesystem::create_directories(dir / sub);
+  for (const char* sub : {"upper", "work", "merged"})
+    std::filesystem::create_directories(dir / sub);
   std::string m = (dir / "merged").string();
-  std::string script = "set -e\n"
-      "mount -t overlay overlay -o lowerdir=/,upperdir=" + (dir / "upper").string() +
-      ",workdir=" + (dir / "work").string() + " " + m + " || exit 77\n"
-      "mkdir -p " + m + "/tmp/pkg\n"
-      "cp " + p.agent.string() + " " + p.master.string() + " " + m + "/tmp/pkg/\n"
-      "chroot " + m + " sh -c '"
+  std::string script =
+      "set -e\n"
+      "mount -t overlay overlay -o lowerdir=/,upperdir=" +
+      (dir / "upper").string() + ",workdir=" + (dir / "work").string() + " " + m +
+      " || exit 77\n"
+      "mkdir -p " +
+      m +
+      "/tmp/pkg\n"
+      "cp " +
+      p.agent.string() + " " + p.master.string() + " " + m +
+      "/tmp/pkg/\n"
+      "chroot " +
+      m +
+      " sh -c '"
       "set -e; "
       "dpkg -i /tmp/pkg/peranda-agent_*.deb /tmp/pkg/peranda-master_*.deb; "
       "echo USER $(getent passwd peranda | cut -d: -f1,6,7); "
@@ -210,8 +219,8 @@ BOOST_AUTO_TEST_CASE(dpkg_install_upgrade_and_purge_in_an_overlay_chroot) {
       "dpkg --purge peranda-agent peranda-master; "
       "test ! -e /usr/bin/peranda-agent && test ! -e /etc/peranda/agent.toml && "
       "test -d /var/lib/peranda && echo PURGED-KEEPS-DATA'\n";
-  auto r = run({"/usr/bin/unshare", "--mount", "--fork", "/bin/sh", "-c", script},
-               p.dir / "chroot.log");
+  auto r =
+      run({"/usr/bin/unshare", "--mount", "--fork", "/bin/sh", "-c", script}, p.dir / "chroot.log");
   if (r.status == 77) {
     BOOST_TEST_MESSAGE("overlayfs cannot be mounted here: the chroot install is skipped\n" +
                        r.output);

@@ -2,15 +2,14 @@
 // The classic daemon (--daemon --pidfile) and SIGHUP reload of the real
 // programs against a real broker.
 #define BOOST_TEST_MODULE ops_process
-#include <boost/test/unit_test.hpp>
-
-#include <csignal>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
 
 #include "core/mqtt/session.hpp"
 #include "core/runtime/pid_file.hpp"
@@ -35,9 +34,11 @@ struct fleet {
 
   std::filesystem::path master_config(std::uint16_t http_port) {
     auto path = dir / "master.toml";
-    write_text(path, "[broker]\nurl = \"" + mqtt.url() + "\"\n[master]\nid = \"m1\"\n"
-                     "data_dir = \"" + (dir / "data").string() + "\"\nhttp_listen = \"127.0.0.1:" +
-                     std::to_string(http_port) + "\"\n");
+    write_text(path, "[broker]\nurl = \"" + mqtt.url() +
+                         "\"\n[master]\nid = \"m1\"\n"
+                         "data_dir = \"" +
+                         (dir / "data").string() +
+                         "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(http_port) + "\"\n");
     return path;
   }
 };
@@ -72,9 +73,14 @@ BOOST_AUTO_TEST_CASE(daemon_detaches_locks_its_pid_file_refuses_a_second_start_a
   auto pid_path = dir / "run" / "agent.pid";
   std::filesystem::create_directories(pid_path.parent_path());
   auto log = dir / "agent.log";
-  std::vector<std::string> argv{program("peranda-agent"), "--config",
-                                agent_config("n1", "agent.toml").string(), "--daemon",
-                                "--pidfile", pid_path.string(), "--log-file", log.string()};
+  std::vector<std::string> argv{program("peranda-agent"),
+                                "--config",
+                                agent_config("n1", "agent.toml").string(),
+                                "--daemon",
+                                "--pidfile",
+                                pid_path.string(),
+                                "--log-file",
+                                log.string()};
 
   // The starting process returns only once the daemon runs.
   auto first = run(argv, dir / "start-1.log");
@@ -97,9 +103,9 @@ BOOST_AUTO_TEST_CASE(daemon_detaches_locks_its_pid_file_refuses_a_second_start_a
 
   auto second = run(argv, dir / "start-2.log");
   BOOST_CHECK_EQUAL(second.status, 1);
-  BOOST_CHECK_MESSAGE(contains(second.output, "already running as pid " +
-                                                  std::to_string(daemon.pid)),
-                      second.output);
+  BOOST_CHECK_MESSAGE(
+      contains(second.output, "already running as pid " + std::to_string(daemon.pid)),
+      second.output);
   BOOST_CHECK_EQUAL(read_pid(pid_path), daemon.pid);
 
   BOOST_REQUIRE_EQUAL(::kill(daemon.pid, SIGTERM), 0);
@@ -117,11 +123,13 @@ BOOST_AUTO_TEST_CASE(start_and_stop_scripts_run_the_classic_daemon) {
       "PERANDA_BIN=" + std::filesystem::path(program("peranda-agent")).parent_path().string(),
       "PERANDA_CONF_DIR=" + conf_dir.string(), "PERANDA_RUN_DIR=" + (dir / "run").string(),
       "PERANDA_LOG_DIR=" + (dir / "log").string()};
-  auto started = run({source_path("deploy/scripts/peranda-start"), "agent"}, dir / "start.log", env);
+  auto started =
+      run({source_path("deploy/scripts/peranda-start"), "agent"}, dir / "start.log", env);
   BOOST_REQUIRE_MESSAGE(started.status == 0, started.output);
   daemon_guard daemon{read_pid(dir / "run" / "agent.pid")};
   BOOST_REQUIRE(daemon.pid > 0);
-  BOOST_CHECK(wait_until([&] { return contains(read_text(dir / "log" / "agent.log"), "connected"); }));
+  BOOST_CHECK(
+      wait_until([&] { return contains(read_text(dir / "log" / "agent.log"), "connected"); }));
 
   auto again = run({source_path("deploy/scripts/peranda-start"), "agent"}, dir / "again.log", env);
   BOOST_CHECK_EQUAL(again.status, 1);
@@ -139,15 +147,16 @@ BOOST_AUTO_TEST_CASE(start_and_stop_scripts_run_the_classic_daemon) {
 BOOST_AUTO_TEST_CASE(a_daemon_that_cannot_start_says_why_to_its_caller) {
   auto config = dir / "agent.toml";
   // Valid, but the spool cannot be created: start() fails after detaching.
-  write_text(config, "[broker]\nurl = \"" + mqtt.url() + "\"\n[agent]\nnode_id = \"n1\"\n"
-                     "spool_dir = \"/proc/peranda-no-such-dir\"\n");
+  write_text(config, "[broker]\nurl = \"" + mqtt.url() +
+                         "\"\n[agent]\nnode_id = \"n1\"\n"
+                         "spool_dir = \"/proc/peranda-no-such-dir\"\n");
   auto r = run({program("peranda-agent"), "--config", config.string(), "--daemon", "--pidfile",
                 (dir / "agent.pid").string()},
                dir / "start.log");
   BOOST_CHECK_EQUAL(r.status, 1);
-  BOOST_CHECK_MESSAGE(contains(r.output, "peranda-agent: ") &&
-                          contains(r.output, "/proc/peranda-no-such-dir"),
-                      r.output);
+  BOOST_CHECK_MESSAGE(
+      contains(r.output, "peranda-agent: ") && contains(r.output, "/proc/peranda-no-such-dir"),
+      r.output);
   BOOST_CHECK(wait_until([&] { return !std::filesystem::exists(dir / "agent.pid"); }));
 }
 

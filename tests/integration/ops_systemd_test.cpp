@@ -3,13 +3,12 @@
 // programs speak sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING)
 // to a $NOTIFY_SOCKET the test listens on, as systemd would.
 #define BOOST_TEST_MODULE ops_systemd
-#include <boost/test/unit_test.hpp>
-
-#include <csignal>
-
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
 
 #include "tests/integration/ops_support.hpp"
 #include "tests/support/broker.hpp"
@@ -72,8 +71,7 @@ BOOST_AUTO_TEST_CASE(every_unit_passes_systemd_analyze_verify) {
   // build tree and the source tree's scripts, nothing else changed.
   std::string bin = std::filesystem::path(program("peranda-agent")).parent_path().string() + "/";
   int units = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(source_path("deploy/systemd"))) {
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("deploy/systemd"))) {
     if (entry.path().extension() != ".service") continue;
     auto text = read_text(entry.path());
     for (auto [from, to] : {std::pair<std::string, std::string>{"/usr/bin/", bin},
@@ -102,16 +100,19 @@ BOOST_AUTO_TEST_CASE(agent_tells_systemd_ready_status_watchdog_reloading_and_sto
   broker mqtt(dir / "broker");
   notify_socket sock(dir / "notify");
   auto config = dir / "agent.toml";
-  write_text(config, "[broker]\nurl = \"" + mqtt.url() + "\"\n[agent]\nnode_id = \"n1\"\n"
-                     "spool_dir = \"" + (dir / "spool").string() + "\"\n");
+  write_text(config, "[broker]\nurl = \"" + mqtt.url() +
+                         "\"\n[agent]\nnode_id = \"n1\"\n"
+                         "spool_dir = \"" +
+                         (dir / "spool").string() + "\"\n");
   child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log",
                       {sock.env(), "WATCHDOG_USEC=1000000"});
 
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return sock.find("READY=1") >= 0; }),
                         sock.dump() + agent.log());
   int ready = sock.find("READY=1");
-  BOOST_CHECK_MESSAGE(sock.messages()[ready].find("STATUS=node 'n1' connected to") !=
-                          std::string::npos, sock.dump());
+  BOOST_CHECK_MESSAGE(
+      sock.messages()[ready].find("STATUS=node 'n1' connected to") != std::string::npos,
+      sock.dump());
   BOOST_CHECK_MESSAGE(wait_until([&] { return sock.find("WATCHDOG=1") >= 0; }), sock.dump());
 
   ::kill(agent.pid(), SIGHUP);
@@ -132,8 +133,8 @@ BOOST_AUTO_TEST_CASE(master_without_a_broker_becomes_ready_only_when_it_connects
   write_text(config, "[broker]\nurl = \"tcp://127.0.0.1:" + std::to_string(port) +
                          "\"\n[master]\nid = \"m1\"\ndata_dir = \"" + (dir / "data").string() +
                          "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(free_port()) + "\"\n");
-  child_process master({program("peranda-master"), "--config", config.string()},
-                       dir / "master.log", {sock.env()});
+  child_process master({program("peranda-master"), "--config", config.string()}, dir / "master.log",
+                       {sock.env()});
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return sock.find("STATUS=master 'm1' connecting") >= 0; }),
                         sock.dump() + master.log());
   BOOST_CHECK_EQUAL(sock.find("READY=1"), -1);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
-#include <fstream>
+#include "core/runtime/pid_file.hpp"
 
 #include <unistd.h>
 
-#include "core/runtime/pid_file.hpp"
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
 #include "tests/support/temp_dir.hpp"
 
 namespace peranda {
@@ -24,10 +24,10 @@ BOOST_AUTO_TEST_CASE(holds_our_pid_refuses_a_second_owner_and_removes_itself) {
     // the same process conflicts just like another process would.
     auto second = pid_file::acquire(path);
     BOOST_REQUIRE(!second);
-    BOOST_CHECK_MESSAGE(second.error().message.find("already running as pid " +
-                                                    std::to_string(::getpid())) !=
-                            std::string::npos,
-                        second.error().message);
+    BOOST_CHECK_MESSAGE(
+        second.error().message.find("already running as pid " + std::to_string(::getpid())) !=
+            std::string::npos,
+        second.error().message);
   }
   BOOST_CHECK(!std::filesystem::exists(path));
 }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
-#include <cstdlib>
-#include <string>
-#include <vector>
+#include "core/runtime/service_notifier.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/runtime/service_notifier.hpp"
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "tests/support/temp_dir.hpp"
 
 namespace peranda {
