@@ -125,6 +125,36 @@ std::string openssl_error() {
   return buf;
 }
 
+// Under TLS 1.3 the broker judges our client certificate (or its absence)
+// after our side of the handshake is done: a refusal arrives as an alert
+// right after it. An accepting broker sends at most session tickets, then
+// waits for CONNECT, so a second without an alert means accepted.
+result<void> check_client_accepted(int fd, SSL* ssl, const broker_settings& b) {
+  ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  char byte;
+  while (true) {
+    int n = ::SSL_peek(ssl, &byte, 1);
+    if (n > 0) return {};
+    if (::SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) return {};
+  }
+  auto reason = openssl_error();
+  if (b.cert_file.empty()) {
+    return failf(
+        "TLS: the broker requires a client certificate ({}): set [broker] cert_file "
+        "and key_file (scripts/provision-node.sh --ca-cert ... issues one)",
+        reason);
+  }
+  return failf(
+      "TLS: the broker refused the client certificate '{}' ({}): is it signed by the "
+      "CA the broker trusts (its cafile), and not expired?",
+      b.cert_file, reason);
+}
+
 // Our own handshake, before Paho's, because Paho reports every TLS failure
 // as one generic error while OpenSSL can say exactly what is wrong.
 result<void> tls_handshake(int fd, const address& a, const broker_settings& b) {
@@ -158,8 +188,9 @@ result<void> tls_handshake(int fd, const address& a, const broker_settings& b) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   ::SSL_set_fd(ssl.get(), fd);
   if (::SSL_connect(ssl.get()) == 1) {
-    ::SSL_shutdown(ssl.get());
-    return {};
+    auto accepted = check_client_accepted(fd, ssl.get(), b);
+    if (accepted) ::SSL_shutdown(ssl.get());
+    return accepted;
   }
   long verify = ::SSL_get_verify_result(ssl.get());
   if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {

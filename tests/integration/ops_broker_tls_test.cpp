@@ -37,9 +37,11 @@ struct tls_fleet {
                   dir / "ca.log");
     BOOST_REQUIRE_MESSAGE(ca.status == 0, ca.output);
     for (std::string user : {"node-a", "node-b", "master-1", "edge-site-1"}) {
-      auto p = run({"/bin/bash", source_path("scripts/provision-node.sh"), "-p",
-                    (dir / "passwd").string(), "-o", (dir / "creds").string(), user},
-                   dir / "provision.log");
+      auto p = run(
+          {"/bin/bash", source_path("scripts/provision-node.sh"), "-p", (dir / "passwd").string(),
+           "-o", (dir / "creds").string(), "--ca-cert", (dir / "ca" / "ca.crt").string(),
+           "--ca-key", (dir / "ca" / "ca.key").string(), user},
+          dir / "provision.log");
       BOOST_REQUIRE_MESSAGE(p.status == 0, p.output);
     }
     broker = start_broker("central", production_config(port, "central"));
@@ -119,7 +121,7 @@ struct tls_fleet {
   // An agent config; `user` and `password_user` default to the node id.
   std::filesystem::path agent_config(const std::string& node, std::string user = "",
                                      std::string password_user = "", std::string ca = "ca/ca.crt",
-                                     std::string url_ = "") const {
+                                     std::string url_ = "", bool client_cert = false) const {
     if (user.empty()) user = node;
     if (password_user.empty()) password_user = user;
     if (url_.empty()) url_ = url();
@@ -127,6 +129,10 @@ struct tls_fleet {
     std::string broker_lines = user == "-" ? ""
                                            : "username = \"" + user + "\"\npassword_file = \"" +
                                                  password_file(password_user) + "\"\n";
+    if (client_cert) {
+      broker_lines += "cert_file = \"" + (dir / "creds" / (user + ".crt")).string() +
+                      "\"\nkey_file = \"" + (dir / "creds" / (user + ".key")).string() + "\"\n";
+    }
     write_text(path, "[broker]\nurl = \"" + url_ + "\"\n" + broker_lines + "ca_file = \"" +
                          (dir / ca).string() + "\"\n[agent]\nnode_id = \"" + node +
                          "\"\nspool_dir = \"" + (dir / ("spool-" + node)).string() +
@@ -233,6 +239,21 @@ BOOST_AUTO_TEST_CASE(check_connection_passes_and_names_each_failure) {
                                     "ssl://127.0.0.1:" + std::to_string(free_port())));
   BOOST_CHECK_EQUAL(refused.status, 1);
   BOOST_CHECK_MESSAGE(refused.output.find("refused") != std::string::npos, refused.output);
+}
+
+BOOST_AUTO_TEST_CASE(a_broker_that_requires_client_certificates_accepts_provisioned_ones) {
+  auto strict_port = free_port();
+  auto conf = production_config(strict_port, "strict");
+  rewrite(conf, "require_certificate false", "require_certificate true");
+  auto strict = start_broker("strict", conf);
+  auto strict_url = url("127.0.0.1", strict_port);
+
+  auto without = check(agent_config("node-a", "", "", "ca/ca.crt", strict_url));
+  BOOST_CHECK_EQUAL(without.status, 1);
+  BOOST_CHECK_MESSAGE(contains(without.output, "requires a client certificate"), without.output);
+  auto with = check(agent_config("node-a", "", "", "ca/ca.crt", strict_url, true));
+  BOOST_CHECK_EQUAL(with.status, 0);
+  BOOST_CHECK_MESSAGE(contains(with.output, "connection ok"), with.output);
 }
 
 BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
