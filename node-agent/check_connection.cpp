@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/protocol/topics.hpp"
@@ -49,13 +50,20 @@ address parse_url(const std::string& url) {
   return a;
 }
 
-struct fd_closer {
-  void operator()(int* fd) const {
-    ::close(*fd);
-    delete fd;
+// Owns one socket descriptor.
+class socket_fd {
+ public:
+  explicit socket_fd(int fd) : fd_(fd) {}
+  socket_fd(socket_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  socket_fd& operator=(socket_fd&&) = delete;
+  ~socket_fd() {
+    if (fd_ >= 0) ::close(fd_);
   }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
 };
-using unique_fd = std::unique_ptr<int, fd_closer>;
 
 result<std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>> resolve(const address& a) {
   addrinfo hints{};
@@ -78,24 +86,23 @@ std::string numeric(const addrinfo* ai) {
 }
 
 // Connects to the first address that accepts, waiting k_step_timeout each.
-result<unique_fd> tcp_connect(const address& a, const addrinfo* list) {
+result<socket_fd> tcp_connect(const address& a, const addrinfo* list) {
   std::string refused, silent, other;
   for (const addrinfo* ai = list; ai; ai = ai->ai_next) {
-    unique_fd fd(new int(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)));
-    if (*fd < 0) continue;
-    ::fcntl(*fd, F_SETFL, O_NONBLOCK);
-    int err = ::connect(*fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+    socket_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (fd.get() < 0) continue;
+    int err = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
-      pollfd p{*fd, POLLOUT, 0};
+      pollfd p{fd.get(), POLLOUT, 0};
       if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(k_step_timeout).count())) == 1) {
         socklen_t len = sizeof err;
-        ::getsockopt(*fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
       } else {
         err = ETIMEDOUT;
       }
     }
     if (err == 0) {
-      ::fcntl(*fd, F_SETFL, 0);
+      ::fcntl(fd.get(), F_SETFL, 0);
       return fd;
     }
     auto& bucket = err == ECONNREFUSED ? refused : err == ETIMEDOUT ? silent : other;
@@ -257,13 +264,6 @@ class mailbox {
       return false;
     });
   }
-  bool has_retained(const std::string& topic) {
-    std::lock_guard lock(mu_);
-    for (const auto& m : messages_) {
-      if (m->get_topic() == topic && m->is_retained()) return true;
-    }
-    return false;
-  }
 
  private:
   std::mutex mu_;
@@ -312,8 +312,7 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
       }
     }
     if (outcome) {
-      fmt::print(out, "ok   subscribed to {} (retained heartbeat: {})\n", topic,
-                 box.has_retained(topic) ? "present" : "none yet");
+      fmt::print(out, "ok   subscribed to {}\n", topic);
       client.publish(mqtt::make_message(topic, "", 1, false))->wait_for(k_step_timeout);
       if (!box.wait_probe(topic)) {
         outcome = failf(
@@ -344,14 +343,15 @@ result<void> check_connection(const agent_config& config, std::FILE* out) {
   auto addresses = resolve(a);
   if (!addresses) return std::unexpected(addresses.error());
   fmt::print(out, "ok   resolved '{}' to {}\n", a.host, numeric(addresses->get()));
-  auto fd = tcp_connect(a, addresses->get());
-  if (!fd) return std::unexpected(fd.error());
-  fmt::print(out, "ok   TCP connection to port {}\n", a.port);
-  if (a.tls) {
-    if (auto ok = tls_handshake(**fd, a, config.broker); !ok) return ok;
-    fmt::print(out, "ok   TLS: certificate trusted and valid for '{}'\n", a.host);
-  }
-  fd->reset();
+  {
+    auto fd = tcp_connect(a, addresses->get());
+    if (!fd) return std::unexpected(fd.error());
+    fmt::print(out, "ok   TCP connection to port {}\n", a.port);
+    if (a.tls) {
+      if (auto ok = tls_handshake(fd->get(), a, config.broker); !ok) return ok;
+      fmt::print(out, "ok   TLS: certificate trusted and valid for '{}'\n", a.host);
+    }
+  }  // our probe connection closes here; Paho opens its own
   return mqtt_round_trip(config, out);
 }
 
