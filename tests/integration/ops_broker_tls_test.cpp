@@ -256,6 +256,35 @@ BOOST_AUTO_TEST_CASE(a_broker_that_requires_client_certificates_accepts_provisio
   BOOST_CHECK_MESSAGE(contains(with.output, "connection ok"), with.output);
 }
 
+BOOST_AUTO_TEST_CASE(check_connection_names_a_certificate_issued_for_another_host) {
+  // A broker whose certificate, signed by the right CA, names localhost only.
+  auto lo = dir / "localhost-only";
+  std::filesystem::create_directories(lo);
+  auto ca = (dir / "ca").string();
+  auto made = run({"/bin/bash", "-c",
+                   "set -e; cd " + lo.string() +
+                       "; openssl req -newkey rsa:2048 -nodes -subj /CN=localhost"
+                       " -keyout server.key -out server.csr 2>/dev/null"
+                       "; openssl x509 -req -in server.csr -CA " +
+                       ca + "/ca.crt -CAkey " + ca +
+                       "/ca.key -CAcreateserial -CAserial serial -days 1"
+                       " -extfile <(printf 'subjectAltName=DNS:localhost\\n') -out server.crt"
+                       " 2>/dev/null"},
+                  dir / "localhost-only.log");
+  BOOST_REQUIRE_MESSAGE(made.status == 0, made.output);
+  auto lo_port = free_port();
+  auto conf = production_config(lo_port, "lo");
+  rewrite(conf, ca + "/server.crt", (lo / "server.crt").string());
+  rewrite(conf, ca + "/server.key", (lo / "server.key").string());
+  auto broker_lo = start_broker("lo", conf);
+
+  auto by_ip = check(agent_config("node-a", "", "", "ca/ca.crt", url("127.0.0.1", lo_port)));
+  BOOST_CHECK_EQUAL(by_ip.status, 1);
+  BOOST_CHECK_MESSAGE(contains(by_ip.output, "does not name '127.0.0.1'"), by_ip.output);
+  auto by_name = check(agent_config("node-a", "", "", "ca/ca.crt", url("localhost", lo_port)));
+  BOOST_CHECK_MESSAGE(by_name.status == 0, by_name.output);
+}
+
 BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
   auto edge_port = free_port();
   auto edge = start_broker("edge", edge_config(edge_port));
