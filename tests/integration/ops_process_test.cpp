@@ -223,6 +223,29 @@ BOOST_AUTO_TEST_CASE(master_reload_applies_a_good_config_and_keeps_running_on_a_
   BOOST_CHECK_EQUAL(master.stop(), 0);
 }
 
+BOOST_AUTO_TEST_CASE(check_connection_explains_an_unresolvable_broker_name) {
+  if (::geteuid() != 0 ||
+      run({"/usr/bin/unshare", "--mount", "--fork", "/bin/true"}, dir / "probe.log").status != 0) {
+    BOOST_TEST_MESSAGE("no mount namespace: the DNS failure check is skipped");
+    return;
+  }
+  // A resolver that asks 127.0.0.1:53, where nothing listens, in a private
+  // mount namespace: the name fails at once and no outside DNS is asked.
+  write_text(dir / "resolv.conf", "nameserver 127.0.0.1\noptions attempts:1 timeout:1\n");
+  auto config = dir / "agent.toml";
+  write_text(config,
+             "[broker]\nurl = \"tcp://no-such-broker.invalid:1883\"\n[agent]\n"
+             "node_id = \"n1\"\nspool_dir = \"" +
+                 (dir / "spool").string() + "\"\n");
+  auto r = run({"/usr/bin/unshare", "--mount", "--fork", "/bin/sh", "-c",
+                "mount --bind " + (dir / "resolv.conf").string() + " /etc/resolv.conf && exec " +
+                    program("peranda-agent") + " --check-connection --config " + config.string()},
+               dir / "dns.log");
+  BOOST_CHECK_EQUAL(r.status, 1);
+  BOOST_CHECK_MESSAGE(
+      contains(r.output, "cannot resolve the broker's name 'no-such-broker.invalid'"), r.output);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace peranda::test
