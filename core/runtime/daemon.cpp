@@ -62,6 +62,7 @@ void daemon_handshake::send(std::string_view text) {
 void daemon_handshake::succeeded() { send(std::string_view(&k_success, 1)); }
 
 void daemon_handshake::failed(std::string_view reason) {
+  // A reason that is exactly the success byte would read as success.
   send(reason.size() == 1 && reason[0] == k_success ? "failed" : reason);
 }
 
