@@ -1,54 +1,59 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-master: parses arguments, wires the master, runs until SIGTERM/SIGINT.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
-
 #include "core/config/config_document.hpp"
-#include "core/log/log.hpp"
-#include "core/runtime/signal_loop.hpp"
+#include "core/runtime/service_runner.hpp"
 #include "master-service/master.hpp"
 
+namespace {
+
+using namespace peranda;
+
+// The master as the runner sees it.
+class running_master final : public service_instance {
+ public:
+  explicit running_master(master::master_config config)
+      : id_(config.id), url_(config.broker.url), master_(std::move(config)) {}
+  [[nodiscard]] result<void> start() { return master_.start(); }
+  bool ready() const override { return master_.ready(); }
+  std::string status() const override {
+    return fmt::format("master '{}' {} {}, {} node(s) known", id_,
+                       master_.ready() ? "connected to" : "connecting to", url_,
+                       master_.nodes().size());
+  }
+  void tick() override { master_.tick(); }
+
+ private:
+  // Constant after construction
+  const std::string id_;
+  const std::string url_;
+
+  master::master master_;
+};
+
+result<loaded_config> load(const std::filesystem::path& path) {
+  auto config = master::load_master_config(path);
+  if (!config) return std::unexpected(config.error());
+  return make_loaded_config<running_master>(fmt::format("master '{}'", config->id),
+                                            std::move(*config));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace peranda;
   CLI::App app{"peranda-master: collects logs and alarms from peranda agents over MQTT"};
-  std::string config_path = "/etc/peranda/master.toml";
-  std::string log_level = "info";
-  bool check_config = false;
+  service_cli cli;
+  cli.config = "/etc/peranda/master.toml";
   bool help_config = false;
-  app.add_option("-c,--config", config_path, "Configuration file (TOML)")->capture_default_str();
-  app.add_flag("--check-config", check_config, "Validate the configuration and exit");
+  add_service_options(app, cli);
   app.add_flag("--help-config", help_config, "Print every configuration key and exit");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (help_config) {
     std::fputs(describe_keys(master::master_keys()).c_str(), stdout);
     return 0;
   }
-  if (auto ok = set_log_level(log_level); !ok) {
-    std::fprintf(stderr, "peranda-master: %s\n", ok.error().message.c_str());
-    return 2;
-  }
-  auto config = master::load_master_config(config_path);
-  if (!config) {
-    std::fprintf(stderr, "peranda-master: configuration error:\n%s\n",
-                 config.error().message.c_str());
-    return 2;
-  }
-  if (check_config) {
-    std::printf("%s: ok (master '%s')\n", config_path.c_str(), config->id.c_str());
-    return 0;
-  }
-
-  block_signals();
-  master::master m(std::move(*config));
-  if (auto ok = m.start(); !ok) {
-    get_logger("master")->critical("{}", ok.error().message);
-    return 1;
-  }
-  run_signal_loop({.on_reload = {}, .on_tick = [&] { m.tick(); }});
-  m.stop();
-  return 0;
+  return run_service({"peranda-master", load}, cli);
 }

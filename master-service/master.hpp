@@ -27,6 +27,8 @@ class master {
   void tick();
 
   const registry& nodes() const { return registry_; }
+  // Connected, with the subscriptions sent (what systemd's READY=1 promises).
+  bool ready() const { return session_ && session_->is_connected(); }
 
  private:
   void dispatch(std::stop_token stop);

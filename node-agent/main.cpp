@@ -1,54 +1,84 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-agent: parses arguments, wires the agent, runs until SIGTERM/SIGINT.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "core/config/config_document.hpp"
 #include "core/log/log.hpp"
-#include "core/runtime/signal_loop.hpp"
+#include "core/runtime/service_runner.hpp"
 #include "node-agent/agent.hpp"
+#include "node-agent/check_connection.hpp"
+
+namespace {
+
+using namespace peranda;
+
+// The agent as the runner sees it.
+class running_agent final : public service_instance {
+ public:
+  explicit running_agent(agent::agent_config config) : agent_(std::move(config)) {}
+  [[nodiscard]] result<void> start() { return agent_.start(); }
+  bool ready() const override { return agent_.ready(); }
+  std::string status() const override {
+    const auto& c = agent_.config();
+    return fmt::format("node '{}' {} {}", c.node_id,
+                       agent_.ready() ? "connected to" : "connecting to", c.broker.url);
+  }
+
+ private:
+  agent::agent agent_;
+};
+
+result<loaded_config> load(const std::filesystem::path& path) {
+  auto config = agent::load_agent_config(path);
+  if (!config) return std::unexpected(config.error());
+  return make_loaded_config<running_agent>(fmt::format("node '{}'", config->node_id),
+                                           std::move(*config));
+}
+
+int check(const std::filesystem::path& path) {
+  auto config = agent::load_agent_config(path);
+  if (!config) {
+    std::fprintf(stderr, "peranda-agent: configuration error:\n%s\n",
+                 config.error().message.c_str());
+    return 2;
+  }
+  std::printf("checking the connection of node '%s' to %s\n", config->node_id.c_str(),
+              config->broker.url.c_str());
+  if (auto ok = agent::check_connection(*config, stdout); !ok) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "FAILED: %s\n", ok.error().message.c_str());
+    return 1;
+  }
+  std::printf("connection ok\n");
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace peranda;
   CLI::App app{"peranda-agent: collects logs and alarms on this host and sends them over MQTT"};
-  std::string config_path = "/etc/peranda/agent.toml";
-  std::string log_level = "info";
-  bool check_config = false;
+  service_cli cli;
+  cli.config = "/etc/peranda/agent.toml";
   bool help_config = false;
-  app.add_option("-c,--config", config_path, "Configuration file (TOML)")->capture_default_str();
-  app.add_flag("--check-config", check_config, "Validate the configuration and exit");
+  bool check_connection = false;
+  add_service_options(app, cli);
   app.add_flag("--help-config", help_config, "Print every configuration key and exit");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  app.add_flag("--check-connection", check_connection,
+               "Connect to the broker once, explain what fails in plain words, and exit "
+               "(0: all good)");
   CLI11_PARSE(app, argc, argv);
 
   if (help_config) {
     std::fputs(describe_keys(agent::agent_keys()).c_str(), stdout);
     return 0;
   }
-  if (auto ok = set_log_level(log_level); !ok) {
-    std::fprintf(stderr, "peranda-agent: %s\n", ok.error().message.c_str());
-    return 2;
+  if (check_connection) {
+    if (auto ok = set_log_level(cli.log_level); !ok) {
+      std::fprintf(stderr, "peranda-agent: %s\n", ok.error().message.c_str());
+      return 2;
+    }
+    return check(cli.config);
   }
-  auto config = agent::load_agent_config(config_path);
-  if (!config) {
-    std::fprintf(stderr, "peranda-agent: configuration error:\n%s\n",
-                 config.error().message.c_str());
-    return 2;
-  }
-  if (check_config) {
-    std::printf("%s: ok (node '%s')\n", config_path.c_str(), config->node_id.c_str());
-    return 0;
-  }
-
-  block_signals();
-  agent::agent agent(std::move(*config));
-  if (auto ok = agent.start(); !ok) {
-    get_logger("agent")->critical("{}", ok.error().message);
-    return 1;
-  }
-  run_signal_loop({});
-  agent.stop();
-  return 0;
+  return run_service({"peranda-agent", load}, cli);
 }

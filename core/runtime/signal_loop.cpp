@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/runtime/signal_loop.hpp"
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <csignal>
 #include <ctime>
-
-#include <pthread.h>
 
 namespace peranda {
 namespace {
@@ -37,6 +37,7 @@ int run_signal_loop(const signal_handlers& handlers) {
     if (sig == SIGTERM || sig == SIGINT) return sig;
     if (sig == SIGHUP) {
       if (handlers.on_reload) handlers.on_reload();
+      if (handlers.should_stop && handlers.should_stop()) return 0;
     } else if (sig < 0 && errno != EAGAIN && errno != EINTR) {
       return SIGTERM;
     }

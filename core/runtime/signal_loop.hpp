@@ -15,9 +15,12 @@ struct signal_handlers {
   std::function<void()> on_reload;  // SIGHUP
   std::function<void()> on_tick;    // every `tick` (watchdog pings, housekeeping)
   std::chrono::milliseconds tick{1000};
+  // Checked after every reload: true ends the loop (nothing left to run).
+  std::function<bool()> should_stop;
 };
 
-// Returns the signal number that asked to stop (SIGTERM or SIGINT).
+// Returns the signal number that asked to stop (SIGTERM or SIGINT), or 0
+// when should_stop() did.
 int run_signal_loop(const signal_handlers& handlers);
 
 }  // namespace peranda

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/check_connection.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <mqtt/async_client.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/protocol/topics.hpp"
+
+namespace peranda::agent {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto k_step_timeout = 10s;
+
+struct address {
+  std::string host;
+  std::string port;
+  bool tls = false;
+};
+
+// The loader already checked the scheme and that a port follows the host.
+address parse_url(const std::string& url) {
+  address a;
+  a.tls = url.starts_with("ssl://") || url.starts_with("mqtts://");
+  auto rest = url.substr(url.find("://") + 3);
+  auto colon = rest.rfind(':');
+  a.host = rest.substr(0, colon);
+  a.port = rest.substr(colon + 1);
+  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') {
+    a.host = a.host.substr(1, a.host.size() - 2);
+  }
+  return a;
+}
+
+// Owns one socket descriptor.
+class socket_fd {
+ public:
+  explicit socket_fd(int fd) : fd_(fd) {}
+  socket_fd(socket_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  socket_fd& operator=(socket_fd&&) = delete;
+  ~socket_fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+result<std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>> resolve(const address& a) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (int rc = ::getaddrinfo(a.host.c_str(), a.port.c_str(), &hints, &list); rc != 0) {
+    return failf(
+        "cannot resolve the broker's name '{}': {}. Check [broker] url for typos, and "
+        "that this host's DNS (/etc/resolv.conf) or /etc/hosts knows the name",
+        a.host, ::gai_strerror(rc));
+  }
+  return std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>(list, ::freeaddrinfo);
+}
+
+std::string numeric(const addrinfo* ai) {
+  char host[NI_MAXHOST] = "?";
+  ::getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+  return host;
+}
+
+// Connects to the first address that accepts, waiting k_step_timeout each.
+result<socket_fd> tcp_connect(const address& a, const addrinfo* list) {
+  std::string refused, silent, other;
+  for (const addrinfo* ai = list; ai; ai = ai->ai_next) {
+    socket_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (fd.get() < 0) continue;
+    int err = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd.get(), POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(k_step_timeout).count())) == 1) {
+        socklen_t len = sizeof err;
+        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+      } else {
+        err = ETIMEDOUT;
+      }
+    }
+    if (err == 0) {
+      ::fcntl(fd.get(), F_SETFL, 0);
+      return fd;
+    }
+    auto& bucket = err == ECONNREFUSED ? refused : err == ETIMEDOUT ? silent : other;
+    bucket += (bucket.empty() ? "" : ", ") + numeric(ai) +
+              (&bucket == &other ? std::string(" (") + std::strerror(err) + ")" : "");
+  }
+  if (!refused.empty()) {
+    return failf(
+        "connection refused by {} port {}: nothing listens there. Is the broker "
+        "running, and is {} the port of its listener (8883 for TLS, 1883 plain)?",
+        refused, a.port, a.port);
+  }
+  if (!silent.empty()) {
+    return failf(
+        "no answer from {} port {} within {} s: a firewall drops the packets, or the "
+        "address is wrong",
+        silent, a.port, k_step_timeout.count());
+  }
+  return failf("cannot connect to '{}' port {}: {}", a.host, a.port, other);
+}
+
+std::string openssl_error() {
+  unsigned long code = ::ERR_get_error();
+  if (code == 0) return "the connection was closed during the handshake";
+  char buf[256];
+  ::ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
+
+// Under TLS 1.3 the broker judges our client certificate (or its absence)
+// after our side of the handshake is done: a refusal arrives as an alert
+// right after it. An accepting broker sends at most session tickets, then
+// waits for CONNECT, so a second without an alert means accepted.
+result<void> check_client_accepted(int fd, SSL* ssl, const broker_settings& b) {
+  ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  char byte;
+  while (true) {
+    int n = ::SSL_peek(ssl, &byte, 1);
+    if (n > 0) return {};
+    if (::SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) return {};
+  }
+  auto reason = openssl_error();
+  if (b.cert_file.empty()) {
+    return failf(
+        "TLS: the broker requires a client certificate ({}): set [broker] cert_file "
+        "and key_file (scripts/provision-node.sh --ca-cert ... issues one)",
+        reason);
+  }
+  return failf(
+      "TLS: the broker refused the client certificate '{}' ({}): is it signed by the "
+      "CA the broker trusts (its cafile), and not expired?",
+      b.cert_file, reason);
+}
+
+// Our own handshake, before Paho's, because Paho reports every TLS failure
+// as one generic error while OpenSSL can say exactly what is wrong.
+result<void> tls_handshake(int fd, const address& a, const broker_settings& b) {
+  std::unique_ptr<SSL_CTX, decltype(&::SSL_CTX_free)> ctx(::SSL_CTX_new(::TLS_client_method()),
+                                                          ::SSL_CTX_free);
+  if (!ctx) return failf("TLS: {}", openssl_error());
+  ::SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  int loaded = b.ca_file.empty()
+                   ? ::SSL_CTX_set_default_verify_paths(ctx.get())
+                   : ::SSL_CTX_load_verify_locations(ctx.get(), b.ca_file.c_str(), nullptr);
+  if (loaded != 1) return failf("TLS: cannot load ca_file '{}': {}", b.ca_file, openssl_error());
+  if (!b.cert_file.empty() &&
+      (::SSL_CTX_use_certificate_chain_file(ctx.get(), b.cert_file.c_str()) != 1 ||
+       ::SSL_CTX_use_PrivateKey_file(ctx.get(), b.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+       ::SSL_CTX_check_private_key(ctx.get()) != 1)) {
+    return failf("TLS: the client certificate '{}' or its key '{}' is unusable: {}", b.cert_file,
+                 b.key_file, openssl_error());
+  }
+  std::unique_ptr<SSL, decltype(&::SSL_free)> ssl(::SSL_new(ctx.get()), ::SSL_free);
+  in6_addr ip{};
+  bool is_ip = ::inet_pton(AF_INET, a.host.c_str(), &ip) == 1 ||
+               ::inet_pton(AF_INET6, a.host.c_str(), &ip) == 1;
+  if (is_ip) {
+    ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl.get()), a.host.c_str());
+  } else {
+    ::SSL_set_tlsext_host_name(ssl.get(), a.host.c_str());
+    ::SSL_set1_host(ssl.get(), a.host.c_str());
+  }
+  timeval tv{static_cast<time_t>(k_step_timeout.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  ::SSL_set_fd(ssl.get(), fd);
+  if (::SSL_connect(ssl.get()) == 1) {
+    auto accepted = check_client_accepted(fd, ssl.get(), b);
+    if (accepted) ::SSL_shutdown(ssl.get());
+    return accepted;
+  }
+  long verify = ::SSL_get_verify_result(ssl.get());
+  if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    return failf(
+        "TLS: the broker's certificate does not name '{}'. Put a name the certificate "
+        "lists (its subjectAltName) in [broker] url, or reissue the certificate with "
+        "'{}' in it",
+        a.host, a.host);
+  }
+  if (verify != X509_V_OK) {
+    return failf(
+        "TLS: the broker's certificate is not trusted: {}. Check that [broker] ca_file "
+        "('{}') is the CA that signed the broker's certificate, and the clocks",
+        ::X509_verify_cert_error_string(verify), b.ca_file.empty() ? "system default" : b.ca_file);
+  }
+  return failf(
+      "TLS handshake with {}:{} failed: {}. Is that port a TLS listener (8883), and "
+      "does the broker require a client certificate (cert_file, key_file)?",
+      a.host, a.port, openssl_error());
+}
+
+std::string explain_refusal(int code, const broker_settings& b) {
+  // MQTT 3.1.1 CONNACK return codes (mosquitto also uses 5 for unknown users).
+  switch (code) {
+    case 1:
+      return "the broker does not speak MQTT 3.1.1";
+    case 2:
+      return "the broker rejected the client id";
+    case 3:
+      return "the broker is up but not accepting connections (server unavailable)";
+    case 4:
+    case 5:
+      if (b.username.empty()) {
+        return "the broker refuses anonymous clients: set [broker] username (the node id) and "
+               "password_file";
+      }
+      return fmt::format(
+          "the broker refused user '{}': wrong user name or password (or the "
+          "user is not in the broker's password_file). Check [broker] "
+          "password_file; re-provision with scripts/provision-node.sh",
+          b.username);
+    default:
+      return fmt::format("the broker refused the connection (code {})", code);
+  }
+}
+
+// Messages from Paho's thread to ours.
+class mailbox {
+ public:
+  void put(mqtt::const_message_ptr msg) {
+    {
+      std::lock_guard lock(mu_);
+      messages_.push_back(std::move(msg));
+    }
+    cv_.notify_all();
+  }
+  // Waits for a non-retained, empty message on `topic`.
+  bool wait_probe(const std::string& topic) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, k_step_timeout, [&] {
+      for (const auto& m : messages_) {
+        if (m->get_topic() == topic && !m->is_retained() && m->get_payload().empty()) return true;
+      }
+      return false;
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<mqtt::const_message_ptr> messages_;  // guarded by mu_
+};
+
+result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
+  const auto& b = config.broker;
+  auto topic = protocol::topic_scheme(b.topic_root).heartbeat(config.node_id);
+  mailbox box;  // declared first: it must outlive the client's callback thread
+  mqtt::async_client client(b.url, fmt::format("{}-check-{}", config.node_id, ::getpid()),
+                            mqtt::create_options(MQTTVERSION_3_1_1));
+  client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
+  auto builder =
+      mqtt::connect_options_builder().clean_session(true).connect_timeout(k_step_timeout);
+  if (!b.username.empty()) builder.user_name(b.username);
+  if (!b.password.empty()) builder.password(b.password);
+  if (parse_url(b.url).tls) {
+    mqtt::ssl_options ssl;
+    ssl.set_verify(true);
+    ssl.set_enable_server_cert_auth(true);
+    if (!b.ca_file.empty()) ssl.set_trust_store(b.ca_file);
+    if (!b.cert_file.empty()) ssl.set_key_store(b.cert_file);
+    if (!b.key_file.empty()) ssl.set_private_key(b.key_file);
+    builder.ssl(std::move(ssl));
+  }
+  try {
+    if (!client.connect(builder.finalize())->wait_for(2 * k_step_timeout)) {
+      return failf("the broker did not answer the MQTT CONNECT: is {} an MQTT port?", b.url);
+    }
+  } catch (const mqtt::exception& e) {
+    if (e.get_return_code() > 0) return fail(explain_refusal(e.get_return_code(), b));
+    return failf("MQTT connection failed: {}", e.what());
+  }
+  fmt::print(out, "ok   MQTT login as '{}'\n", b.username.empty() ? "(anonymous)" : b.username);
+
+  result<void> outcome;
+  try {
+    auto sub = client.subscribe(topic, 1);
+    sub->wait_for(k_step_timeout);
+    auto response = sub->get_subscribe_response();
+    for (auto code : response.get_reason_codes()) {
+      if (code >= 0x80) {
+        outcome = failf("the broker does not let user '{}' read '{}'", b.username, topic);
+      }
+    }
+    if (outcome) {
+      fmt::print(out, "ok   subscribed to {}\n", topic);
+      client.publish(mqtt::make_message(topic, "", 1, false))->wait_for(k_step_timeout);
+      if (!box.wait_probe(topic)) {
+        outcome = failf(
+            "the broker accepted a probe on '{}' but never delivered it back: its ACL does not "
+            "let user '{}' write (or read) this node's topics. The peranda ACL binds each node "
+            "to peranda/v1/nodes/<user name>/...: the user name must equal the node id ('{}')",
+            topic, b.username, config.node_id);
+      } else {
+        fmt::print(out, "ok   published a probe and read it back (ACL allows this node)\n");
+      }
+    }
+  } catch (const mqtt::exception& e) {
+    outcome =
+        failf("the broker refused to let user '{}' use '{}': {}", b.username, topic, e.what());
+  }
+  try {
+    client.disconnect()->wait_for(k_step_timeout);
+  } catch (const mqtt::exception&) {
+    // Already disconnected: nothing to clean up.
+  }
+  return outcome;
+}
+
+}  // namespace
+
+result<void> check_connection(const agent_config& config, std::FILE* out) {
+  auto a = parse_url(config.broker.url);
+  auto addresses = resolve(a);
+  if (!addresses) return std::unexpected(addresses.error());
+  fmt::print(out, "ok   resolved '{}' to {}\n", a.host, numeric(addresses->get()));
+  {
+    auto fd = tcp_connect(a, addresses->get());
+    if (!fd) return std::unexpected(fd.error());
+    fmt::print(out, "ok   TCP connection to port {}\n", a.port);
+    if (a.tls) {
+      if (auto ok = tls_handshake(fd->get(), a, config.broker); !ok) return ok;
+      fmt::print(out, "ok   TLS: certificate trusted and valid for '{}'\n", a.host);
+    }
+  }  // our probe connection closes here; Paho opens its own
+  return mqtt_round_trip(config, out);
+}
+
+}  // namespace peranda::agent
