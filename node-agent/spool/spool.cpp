@@ -102,7 +102,7 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
 }
 
 result<void> spool::open_active() {
-  active_fd_ = ::open(active_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  active_fd_ = ::open(active_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (active_fd_ < 0) {
     return failf("cannot open spool file '{}': {}", active_path_.string(), std::strerror(errno));
   }
