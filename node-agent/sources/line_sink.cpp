@@ -14,8 +14,9 @@ line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm,
 result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines) {
   if (lines.empty()) return {};
   auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
-  auto stamp = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
+  auto stamp = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, ms);
   std::string records;
   for (const auto& l : lines) {
     records += stamp;

@@ -24,7 +24,7 @@ constexpr key_spec k_source_keys[] = {
     {"source[]", "timeout", key_type::duration, "10s",
      "exec: a run still going after this is killed (its whole process group)."},
     {"source[]", "max_output", key_type::bytes, "1MiB",
-     "exec: output kept per run; the rest is dropped and counted (lines_dropped)."},
+     "exec: output kept per run; the rest is dropped and noted in a `[truncated]` line."},
     {"source[]", "path", key_type::string, "", "file: absolute path of the log file to follow."},
     {"source[]", "from_beginning", key_type::boolean, "false",
      "file: on the very first start read the file from its start instead of its end."},

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/test/unit_test.hpp>
 
+#include "core/fs/durable_file.hpp"
 #include "node-agent/agent_config.hpp"
 
 using namespace peranda;
@@ -82,6 +83,27 @@ BOOST_AUTO_TEST_CASE(every_key_is_documented) {
                    "recovery", "rule_lines_per_second"}) {
     BOOST_TEST(text.find(std::string("`") + key + "`") != std::string::npos, key);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(agent_deploy_config)
+
+// The shipped config must load; its collectors are installed under
+// /usr/lib/peranda, so here they are taken from the source tree.
+BOOST_AUTO_TEST_CASE(shipped_agent_toml_is_valid) {
+  auto text = read_file(std::filesystem::path(PERANDA_SOURCE_DIR) / "deploy/agent.toml");
+  BOOST_REQUIRE(text.has_value());
+  std::string installed = "/usr/lib/peranda/collectors";
+  for (auto at = text->find(installed); at != std::string::npos; at = text->find(installed)) {
+    text->replace(at, installed.size(), std::string(PERANDA_SOURCE_DIR) + "/deploy/collectors");
+  }
+  auto doc = config_document::parse(*text, "agent.toml", agent_keys());
+  BOOST_REQUIRE_MESSAGE(doc.has_value(), (doc ? std::string() : doc.error().message));
+  auto c = build_agent_config(*doc);
+  BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
+  BOOST_TEST(c->sources.size() == 6u);
+  BOOST_TEST(c->rules.size() >= 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
