@@ -43,8 +43,9 @@ bool port_open(std::uint16_t port) {
 broker::broker(std::filesystem::path dir, std::string extra)
     : dir_(std::move(dir)), port_(free_port()) {
   std::filesystem::create_directories(dir_);
-  std::ofstream conf(dir_ / "mosquitto.conf");
-  conf << "listener " << port_ << " 127.0.0.1\n"
+  {
+    std::ofstream conf(dir_ / "mosquitto.conf");
+    conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
        << "set_tcp_nodelay true\n"
        << "persistence true\n"
@@ -54,6 +55,7 @@ broker::broker(std::filesystem::path dir, std::string extra)
        << "log_dest stderr\n"
        << "log_type error\nlog_type warning\nlog_type notice\n"
        << extra << "\n";
+  }  // flushed and closed before mosquitto reads it
   start();
 }
 
