@@ -93,6 +93,7 @@ BOOST_AUTO_TEST_CASE(alarms_survive_a_broker_outage_and_an_agent_crash) {
   rig.start_agent("starting;", 1);
   append_line(app, "FAIL warm-up");
   BOOST_REQUIRE(wait_until([&] { return watcher->unique_alarms().size() == 1; }));
+  BOOST_REQUIRE(wait_until([&] { return rig.outbox_size() == 0; }));  // PUBACK handled
 
   // Broker down: the alarms wait in the outbox, then all arrive.
   rig.b.stop();
