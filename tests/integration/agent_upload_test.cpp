@@ -37,7 +37,7 @@ struct received_file {
 // or `rejected`. Can drop the first copy of every 7th chunk.
 class test_master {
  public:
-  enum class policy { store, drop_every_7th, reject };
+  enum class policy { store, drop_every_7th, reject, stall };
 
   test_master(const agent_rig& rig, policy p) : rig_(rig), policy_(p) {
     client_ = std::make_unique<recorder>(
@@ -55,6 +55,8 @@ class test_master {
       return hb && hb->state == protocol::node_state::online;
     }));
   }
+
+  void set_policy(policy p) { policy_ = p; }
 
   std::optional<protocol::heartbeat> heartbeat() const { return client_->last_heartbeat(); }
 
@@ -120,6 +122,7 @@ class test_master {
       if (policy_ == policy::drop_every_7th && i % 7 == 6 && f.dropped.insert(i).second) return;
       std::copy(m.payload.begin(), m.payload.end(), f.data.begin() + static_cast<std::ptrdiff_t>(std::uint64_t{i} * f.begin.chunk_size));
       f.have[i] = true;
+      if (policy_ == policy::stall) return;  // a master that stopped acking
       auto gaps = holes(f, i);
       if (++f.since_ack >= 4 || !gaps.empty()) {
         f.since_ack = 0;
@@ -139,7 +142,7 @@ class test_master {
   }
 
   const agent_rig& rig_;
-  const policy policy_;
+  std::atomic<policy> policy_;
   mutable std::mutex mu_;
   std::map<std::string, received_file> files_;
   std::unique_ptr<recorder> client_;
@@ -223,4 +226,41 @@ BOOST_AUTO_TEST_CASE(rejected_expired_and_unknown_requests) {
   }));
   BOOST_TEST(std::filesystem::exists(rig.spool_files() / k_small));
   BOOST_TEST(master.files().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_mid_transfer_starts_the_file_again) {
+  agent_rig rig("", "ack_timeout = \"1h\"\n");
+  auto sha = make_spool_file(rig, k_big, 4u << 20);
+  test_master master(rig, test_master::policy::stall);
+  rig.start_agent("starting;");
+  master.wait_agent_online();
+  auto first_session = master.heartbeat()->session;
+  master.request({k_big}, "r1");
+  // A window's worth of chunks is out, unacknowledged; then the agent dies.
+  BOOST_REQUIRE(wait_until([&] {
+    auto f = master.files();
+    return !f.empty() && f.begin()->second.chunk_messages >= 8;
+  }));
+  rig.agent->kill9();
+  BOOST_TEST(std::filesystem::exists(rig.spool_files() / k_big));
+
+  master.set_policy(test_master::policy::store);
+  rig.start_agent("starting;", 2);
+  BOOST_REQUIRE(wait_until([&] {
+    auto hb = master.heartbeat();
+    return hb && hb->session > first_session && hb->state == protocol::node_state::online;
+  }));
+  master.request({k_big}, "r2");
+  BOOST_REQUIRE(wait_until([&] {
+    for (const auto& [id, f] : master.files()) {
+      if (f.completed) return true;
+    }
+    return false;
+  }));
+  auto files = master.files();
+  BOOST_REQUIRE_EQUAL(files.size(), 2u);  // two transfer ids, the second complete
+  for (const auto& [id, f] : files) {
+    if (f.completed) BOOST_TEST(sha256_hex(f.data) == sha);
+  }
+  BOOST_REQUIRE(wait_until([&] { return !std::filesystem::exists(rig.spool_files() / k_big); }));
 }
