@@ -168,9 +168,11 @@ void agent::stop() {
   files_->stop();
   dispatcher_.request_stop();
   if (dispatcher_.joinable()) dispatcher_.join();
-  uploader_->stop();
   presence_->stop();
+  // Before the uploader: a publish it waits in (broker down, window full)
+  // returns once the session stops.
   session_->stop(presence_->message_for(protocol::node_state::offline));
+  uploader_->stop();
   session_.reset();
   alarms_->stop();
   log()->info("stopped");

@@ -81,7 +81,7 @@ result<std::vector<rule_settings>> load_rules(const std::vector<config_section>&
     }
     r.threshold = static_cast<std::uint64_t>(threshold);
     r.within = t.duration_or("within", r.within);
-    if (r.threshold > 1 && r.within.count() == 0 && t.has("within") ) {
+    if (r.threshold > 1 && r.within.count() == 0 && t.has("within")) {
       return std::unexpected(t.error_at("within", "must be longer than 0s"));
     }
     r.cooldown = t.duration_or("cooldown", r.cooldown);

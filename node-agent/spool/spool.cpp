@@ -77,9 +77,12 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
   if (ec) return failf("cannot list spool directory '{}': {}", s->settings_.dir.string(), ec.message());
   std::ranges::sort(s->closed_, {}, &spool_file::name);
   if (!s->closed_.empty()) {
-    // Keep new names after the newest existing one even if the clock went back.
+    // New names sort after the newest existing one, even if the clock went
+    // back or within the same millisecond: a name is never reused.
     const auto& newest = s->closed_.back().name;
-    s->last_name_ms_ = std::strtoull(newest.c_str() + k_closed_prefix.size(), nullptr, 10);
+    char* end = nullptr;
+    s->last_name_ms_ = std::strtoull(newest.c_str() + k_closed_prefix.size(), &end, 10);
+    if (*end == '-') s->name_counter_ = std::strtoull(end + 1, nullptr, 10) + 1;
   }
   if (std::filesystem::exists(s->active_path_)) {
     if (auto ok = s->open_active(); !ok) return std::unexpected(ok.error());

@@ -109,4 +109,17 @@ BOOST_AUTO_TEST_CASE(remove_deletes_only_closed_files) {
   BOOST_TEST(!std::filesystem::exists(s->path_of(name)));
 }
 
+BOOST_AUTO_TEST_CASE(names_never_repeat_even_when_the_clock_went_back) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path());
+  std::ofstream(dir / "spool-9999999999999-000005.log") << "future\n";
+  auto s = open_spool(dir);
+  BOOST_REQUIRE(s->append("now\n"));
+  BOOST_REQUIRE(s->rotate());
+  auto closed = s->closed_files();
+  BOOST_REQUIRE_EQUAL(closed.size(), 2u);
+  BOOST_TEST(closed[1].name == "spool-9999999999999-000006.log");
+  BOOST_TEST(content(*s, closed[0]) == "future\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
