@@ -36,6 +36,8 @@ class agent {
   void stop();
 
   const agent_config& config() const { return config_; }
+  // Connected, with the subscriptions sent (what systemd's READY=1 promises).
+  bool ready() const { return session_ && session_->is_connected(); }
 
  private:
   void dispatch(std::stop_token stop);
