@@ -19,7 +19,8 @@ constexpr auto k_dispatch_wake = std::chrono::milliseconds(200);
 
 }  // namespace
 
-agent::agent(agent_config config) : config_(std::move(config)), topics_(config_.broker.topic_root) {}
+agent::agent(agent_config config)
+    : config_(std::move(config)), topics_(config_.broker.topic_root) {}
 
 agent::~agent() { stop(); }
 
@@ -62,8 +63,8 @@ result<void> agent::start() {
   spool_ = std::move(*spooled);
   if (auto ok = build_sources(*session_number); !ok) return ok;
 
-  node_identity id{config_.node_id, machine_id(), config_.ip, host_name(), *session_number,
-                   PERANDA_VERSION};
+  node_identity id{config_.node_id, machine_id(),    config_.ip,
+                   host_name(),     *session_number, PERANDA_VERSION};
   presence_ = std::make_unique<presence>(id, topics_, config_.heartbeat_interval);
   presence_->set_stats_provider([this](protocol::heartbeat& hb) { fill_stats(hb); });
 
@@ -76,10 +77,10 @@ result<void> agent::start() {
   session_->subscribe(topics_.logs_ack(config_.node_id), 1);
   session_->subscribe(topics_.all_masters(), 1);
   session_->on_connected([this] { presence_->publish_online(); });
-  uploader_ = std::make_unique<uploader>(
-      uploader_settings{config_.node_id, *session_number, config_.ack_timeout,
-                        config_.upload_retries},
-      *spool_, *session_, topics_);
+  uploader_ =
+      std::make_unique<uploader>(uploader_settings{config_.node_id, *session_number,
+                                                   config_.ack_timeout, config_.upload_retries},
+                                 *spool_, *session_, topics_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
               config_.node_id, config_.ip, *session_number, config_.broker.url,

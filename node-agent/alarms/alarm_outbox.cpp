@@ -33,7 +33,8 @@ result<alarm_outbox> alarm_outbox::open(std::filesystem::path dir, std::uint64_t
     box.entries_.emplace(name.substr(0, name.size() - k_suffix.size()), std::move(*payload));
   }
   if (ec) return failf("cannot list alarm outbox '{}': {}", box.dir_.string(), ec.message());
-  if (!box.entries_.empty()) log()->info("{} alarm(s) from before wait to be sent", box.entries_.size());
+  if (!box.entries_.empty())
+    log()->info("{} alarm(s) from before wait to be sent", box.entries_.size());
   return box;
 }
 

@@ -21,9 +21,8 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
   auto outbox = alarm_outbox::open(settings.outbox_dir, settings.outbox_max);
   if (!outbox) return std::unexpected(outbox.error());
   auto topic = topics.alarm(settings.node);
-  return std::unique_ptr<alarm_sender>(new alarm_sender(std::move(settings), std::move(topic),
-                                                        std::move(*outbox),
-                                                        std::move(session_options)));
+  return std::unique_ptr<alarm_sender>(new alarm_sender(
+      std::move(settings), std::move(topic), std::move(*outbox), std::move(session_options)));
 }
 
 alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
@@ -132,9 +131,9 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::vector<std::string> refused;
   for (auto& [id, payload] : due) {
-    auto ok = session_->publish({topic_, std::move(payload), 1, false},
-                                [this, id](bool delivered) { on_completion(id, delivered); },
-                                false);
+    auto ok = session_->publish(
+        {topic_, std::move(payload), 1, false},
+        [this, id](bool delivered) { on_completion(id, delivered); }, false);
     if (!ok) {
       log()->warn("alarm {} not published yet: {}", id, ok.error().message);
       refused.push_back(id);
@@ -167,9 +166,8 @@ void alarm_sender::run(std::stop_token stop) {
     publish_due(lock);
     // Woken by new alarms, completions and reconnects; the timeout drives
     // resends (and retries after a refused publish).
-    wake_.wait_for(lock, stop, std::chrono::seconds(1), [&] {
-      return !completions_.empty() || reconnected_ || has_due();
-    });
+    wake_.wait_for(lock, stop, std::chrono::seconds(1),
+                   [&] { return !completions_.empty() || reconnected_ || has_due(); });
   }
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/rules/rule_config.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <set>
-
-#include <re2/re2.h>
 
 #include "core/protocol/identifiers.hpp"
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/rules/rule_engine.hpp"
 
-#include <algorithm>
-
 #include <re2/re2.h>
 #include <re2/set.h>
+
+#include <algorithm>
 
 namespace peranda::agent {
 
@@ -133,8 +133,13 @@ std::optional<rule_hit> rule_engine::on_recovery(rule_state& rule, const std::st
   rule.raised = false;
   rule.matches.clear();
   rule.last_alarm.reset();
-  rule_hit hit{rule.settings.name, protocol::severity::info, source, std::string(line), offset,
-               rule.suppressed, true};
+  rule_hit hit{rule.settings.name,
+               protocol::severity::info,
+               source,
+               std::string(line),
+               offset,
+               rule.suppressed,
+               true};
   rule.suppressed = 0;
   return hit;
 }

@@ -26,9 +26,9 @@ struct rule_settings {
   std::string pattern;   // RE2, searched anywhere in the line
   std::string recovery;  // optional RE2: a match ends the rule's raised state
   protocol::severity level = protocol::severity::warning;
-  std::vector<std::string> sources;  // empty: every source
-  std::uint64_t threshold = 1;       // matches needed ...
-  std::chrono::milliseconds within{0};  // ... within this window (0: any time)
+  std::vector<std::string> sources;       // empty: every source
+  std::uint64_t threshold = 1;            // matches needed ...
+  std::chrono::milliseconds within{0};    // ... within this window (0: any time)
   std::chrono::milliseconds cooldown{0};  // after an alarm, matches only count as suppressed
 };
 

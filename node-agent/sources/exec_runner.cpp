@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/exec_runner.hpp"
 
-#include <array>
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 extern char** environ;
 
@@ -65,8 +65,8 @@ exec_outcome run_command(const std::vector<std::string>& argv, std::chrono::mill
   sigfillset(&all);
   posix_spawnattr_setsigdefault(&s.attr, &all);
   posix_spawnattr_setpgroup(&s.attr, 0);
-  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&s.attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

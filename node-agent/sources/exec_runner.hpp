@@ -10,8 +10,8 @@ namespace peranda::agent {
 
 // What one run of a command produced.
 struct exec_outcome {
-  std::string out;  // stdout, at most max_output bytes (with err)
-  std::string err;  // stderr
+  std::string out;                  // stdout, at most max_output bytes (with err)
+  std::string err;                  // stderr
   std::uint64_t dropped_bytes = 0;  // output past max_output
   int exit_code = -1;               // when it exited
   int signal = 0;                   // when a signal ended it

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/file_follower.hpp"
 
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/log/log.hpp"
 
@@ -31,8 +31,7 @@ std::uint64_t size_of(int fd) {
 
 }  // namespace
 
-file_follower::file_follower(source_settings settings, line_sink& sink,
-                             const position_store& store)
+file_follower::file_follower(source_settings settings, line_sink& sink, const position_store& store)
     : settings_(std::move(settings)), sink_(sink), store_(store) {}
 
 file_follower::~file_follower() {
@@ -42,7 +41,8 @@ file_follower::~file_follower() {
 int file_follower::open_file(const std::filesystem::path& path, file_position& ident) const {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno != ENOENT) log()->warn("{}: cannot open '{}': {}", settings_.name, path.string(), std::strerror(errno));
+    if (errno != ENOENT)
+      log()->warn("{}: cannot open '{}': {}", settings_.name, path.string(), std::strerror(errno));
     return -1;
   }
   struct stat st {};
@@ -84,12 +84,13 @@ result<void> file_follower::start() {
     return {};
   }
   const auto& old = **saved;
-  bool same_file = fd_ >= 0 && ident.dev == old.dev && ident.ino == old.ino &&
-                   fingerprint_matches(fd_, old);
+  bool same_file =
+      fd_ >= 0 && ident.dev == old.dev && ident.ino == old.ino && fingerprint_matches(fd_, old);
   if (same_file) {
     pos_ = old;
     read_at_ = old.offset;
-    log()->info("{}: resuming '{}' at offset {}", settings_.name, settings_.path.string(), old.offset);
+    log()->info("{}: resuming '{}' at offset {}", settings_.name, settings_.path.string(),
+                old.offset);
     return {};
   }
   // The file changed while we were down: finish the old one first.
@@ -128,8 +129,10 @@ void file_follower::drain_rotated(const file_position& old) {
     ::close(fd);
   }
   flush_partial();
-  log()->info("{}: previous file (offset {}) not found under a rotated name; continuing with "
-              "the current file", settings_.name, old.offset);
+  log()->info(
+      "{}: previous file (offset {}) not found under a rotated name; continuing with "
+      "the current file",
+      settings_.name, old.offset);
 }
 
 bool file_follower::read_to_end(int fd) {
@@ -138,7 +141,8 @@ bool file_follower::read_to_end(int fd) {
   auto deliver = [&] {
     if (lines.empty()) return true;
     if (auto ok = sink_.deliver(settings_.name, std::move(lines)); !ok) {
-      if (!sink_failed_) log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
+      if (!sink_failed_)
+        log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
       sink_failed_ = true;
       lines.clear();
       // Go back to the last delivered line and read it all again later.

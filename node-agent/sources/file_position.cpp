@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/file_position.hpp"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "core/fs/durable_file.hpp"
 #include "core/fs/sha256.hpp"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/file_watcher.hpp"
 
-#include <cerrno>
-#include <cstring>
-
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/log/log.hpp"
 
@@ -18,8 +18,8 @@ auto log() {
   return l;
 }
 
-constexpr std::uint32_t k_watch_mask = IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO |
-                                       IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB;
+constexpr std::uint32_t k_watch_mask =
+    IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB;
 // poll() timeout of the thread: how quickly a stop request is seen.
 constexpr int k_wake_ms = 200;
 

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/line_sink.hpp"
 
-#include <chrono>
-
 #include <fmt/chrono.h>
+
+#include <chrono>
 
 namespace peranda::agent {
 
-line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm,
-                     std::size_t max_line)
+line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm, std::size_t max_line)
     : spool_(spool), rules_(rules), on_alarm_(std::move(on_alarm)), max_line_(max_line) {}
 
 result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines) {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/sources/source_config.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <set>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "core/protocol/identifiers.hpp"
 
@@ -13,7 +13,8 @@ namespace peranda::agent {
 namespace {
 
 constexpr key_spec k_source_keys[] = {
-    {"source[]", "type", key_type::string, "", "`exec` (run a command) or `file` (follow a log file)."},
+    {"source[]", "type", key_type::string, "",
+     "`exec` (run a command) or `file` (follow a log file)."},
     {"source[]", "name", key_type::string, "",
      "Unique source name (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`); tags each spooled line."},
     {"source[]", "command", key_type::string_list, "",
@@ -32,7 +33,8 @@ constexpr key_spec k_source_keys[] = {
      "Lines per second checked against alarm rules (0: all); all lines are spooled."},
 };
 
-constexpr std::string_view k_exec_only[] = {"command", "shell", "interval", "timeout", "max_output"};
+constexpr std::string_view k_exec_only[] = {"command", "shell", "interval", "timeout",
+                                            "max_output"};
 constexpr std::string_view k_file_only[] = {"path", "from_beginning"};
 
 // Where `program` would be executed from, or empty if nowhere.
@@ -64,7 +66,8 @@ result<void> load_exec(const config_section& t, source_settings& s) {
     auto found = find_executable(s.command[0]);
     if (found.empty()) {
       return std::unexpected(t.error_at(
-          "command", fmt::format("'{}' is not an executable file (nor found in PATH)", s.command[0])));
+          "command",
+          fmt::format("'{}' is not an executable file (nor found in PATH)", s.command[0])));
     }
   }
   s.interval = t.duration_or("interval", s.interval);
@@ -106,8 +109,8 @@ result<std::vector<source_settings>> load_sources(const std::vector<config_secti
     } else if (type == "file") {
       s.type = source_type::file;
     } else {
-      return std::unexpected(t.error_at("type", type.empty() ? "missing (exec or file)"
-                                                             : "must be exec or file"));
+      return std::unexpected(
+          t.error_at("type", type.empty() ? "missing (exec or file)" : "must be exec or file"));
     }
     s.name = t.string_or("name", "");
     if (auto ok = protocol::validate_node_id(s.name); !ok) {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/spool/spool.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "core/fs/durable_file.hpp"
 #include "core/log/log.hpp"
@@ -74,7 +74,8 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
                           static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
                               static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000});
   }
-  if (ec) return failf("cannot list spool directory '{}': {}", s->settings_.dir.string(), ec.message());
+  if (ec)
+    return failf("cannot list spool directory '{}': {}", s->settings_.dir.string(), ec.message());
   std::ranges::sort(s->closed_, {}, &spool_file::name);
   if (!s->closed_.empty()) {
     // New names sort after the newest existing one, even if the clock went
@@ -89,7 +90,8 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
     struct stat st {};
     ::fstat(s->active_fd_, &st);
     auto whole = whole_records_length(s->active_fd_, static_cast<std::uint64_t>(st.st_size));
-    if (!whole) return failf("spool file '{}': {}", s->active_path_.string(), whole.error().message);
+    if (!whole)
+      return failf("spool file '{}': {}", s->active_path_.string(), whole.error().message);
     if (*whole != static_cast<std::uint64_t>(st.st_size)) {
       log()->warn("cutting a torn record ({} bytes) off the end of '{}' (left by a crash)",
                   static_cast<std::uint64_t>(st.st_size) - *whole, s->active_path_.string());
@@ -154,7 +156,8 @@ result<void> spool::append(std::string_view records, std::chrono::system_clock::
   while (done < records.size()) {
     auto n = ::write(active_fd_, records.data() + done, records.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failf("cannot append to '{}': {}", active_path_.string(), std::strerror(errno));
+    if (n < 0)
+      return failf("cannot append to '{}': {}", active_path_.string(), std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
   active_bytes_ += records.size();
@@ -192,8 +195,10 @@ void spool::enforce_cap() {
     total -= it->size;
     ++dropped_files_;
     dropped_bytes_ += it->size;
-    log()->warn("spool over its cap of {} bytes: dropped oldest closed file {} ({} bytes); "
-                "{} file(s) dropped so far", settings_.max_bytes, it->name, it->size, dropped_files_);
+    log()->warn(
+        "spool over its cap of {} bytes: dropped oldest closed file {} ({} bytes); "
+        "{} file(s) dropped so far",
+        settings_.max_bytes, it->name, it->size, dropped_files_);
     auto dropped = *it;
     it = closed_.erase(it);
     if (on_drop_) on_drop_(dropped);

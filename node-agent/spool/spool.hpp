@@ -17,10 +17,10 @@
 namespace peranda::agent {
 
 struct spool_settings {
-  std::filesystem::path dir;                        // holds active.log and closed files
-  std::uint64_t rotate_bytes = 16ull << 20;         // close the active file at this size
+  std::filesystem::path dir;                 // holds active.log and closed files
+  std::uint64_t rotate_bytes = 16ull << 20;  // close the active file at this size
   std::chrono::milliseconds rotate_age{std::chrono::hours(1)};  // ... or at this age
-  std::uint64_t max_bytes = 1ull << 30;             // cap on closed + active bytes
+  std::uint64_t max_bytes = 1ull << 30;                         // cap on closed + active bytes
 };
 
 struct spool_file {
@@ -61,14 +61,14 @@ class spool {
 
   // Appends whole records (each must end in '\n'), rotating first when the
   // active file is too big or too old. `now` is the wall clock.
-  [[nodiscard]] result<void> append(std::string_view records,
-                                    std::chrono::system_clock::time_point now =
-                                        std::chrono::system_clock::now());
+  [[nodiscard]] result<void> append(
+      std::string_view records,
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
   // Closes the active file if it holds anything (a request wants the newest
   // lines, and the age rule runs from the agent's timer).
   [[nodiscard]] result<void> rotate();
-  [[nodiscard]] result<void> rotate_if_old(std::chrono::system_clock::time_point now =
-                                               std::chrono::system_clock::now());
+  [[nodiscard]] result<void> rotate_if_old(
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
   // Closed files, oldest first.
   std::vector<spool_file> closed_files() const;

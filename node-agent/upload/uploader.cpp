@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/upload/uploader.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
@@ -96,11 +96,12 @@ void uploader::run(std::stop_token stop) {
 
 void uploader::reply(const protocol::logs_request& request, protocol::reply_status status,
                      std::vector<std::string> files, std::string reason) {
-  protocol::logs_reply r{request.request_id, request.master_id, status, std::move(files),
-                         std::move(reason), wall_clock_ms()};
+  protocol::logs_reply r{request.request_id, request.master_id, status,
+                         std::move(files),   std::move(reason), wall_clock_ms()};
   log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
               protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
-  if (auto ok = session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
+  if (auto ok =
+          session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
       !ok) {
     log()->warn("reply to request {} not sent: {}", request.request_id, ok.error().message);
   }
@@ -116,7 +117,9 @@ void uploader::on_request(protocol::logs_request request) {
                 request.master_id);
     return;
   }
-  auto same_master = [&](const protocol::logs_request& r) { return r.master_id == request.master_id; };
+  auto same_master = [&](const protocol::logs_request& r) {
+    return r.master_id == request.master_id;
+  };
   if ((job_ && same_master(job_->request)) || std::ranges::any_of(waiting_, same_master)) {
     reply(request, protocol::reply_status::busy, {}, "a request of this master is being served");
     return;
@@ -221,18 +224,20 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
         break;
       case transfer_action::kind::end:
         msg = {topics_.upload_end(settings_.node, transfer_id_),
-               protocol::encode(protocol::upload_end{transfer_id_,
-                                                     static_cast<std::uint32_t>(protocol::chunk_count_for(
-                                                         transfer_size_, job_->request.chunk_size))}),
+               protocol::encode(protocol::upload_end{
+                   transfer_id_, static_cast<std::uint32_t>(protocol::chunk_count_for(
+                                     transfer_size_, job_->request.chunk_size))}),
                1, false};
         break;
       case transfer_action::kind::chunk: {
         auto chunk_size = job_->request.chunk_size;
         auto offset = static_cast<std::uint64_t>(a.index) * chunk_size;
-        chunk.resize(static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset)));
+        chunk.resize(
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset)));
         auto n = ::pread(transfer_fd_, chunk.data(), chunk.size(), static_cast<off_t>(offset));
         if (n != static_cast<ssize_t>(chunk.size())) {
-          log()->error("transfer {}: cannot read chunk {} of '{}'", transfer_id_, a.index, transfer_file_);
+          log()->error("transfer {}: cannot read chunk {} of '{}'", transfer_id_, a.index,
+                       transfer_file_);
           continue;  // the master reports it missing; go-back-N retries
         }
         msg = {topics_.upload_chunk(settings_.node, transfer_id_, a.index), chunk, 1, false};
@@ -266,14 +271,15 @@ void uploader::finish_transfer() {
       break;
     case transfer_state::rejected:
       ++failed_;
-      log()->warn("transfer {}: master rejected {} ({}); the file stays in the spool",
-                  transfer_id_, transfer_file_, machine_->reason());
+      log()->warn("transfer {}: master rejected {} ({}); the file stays in the spool", transfer_id_,
+                  transfer_file_, machine_->reason());
       break;
     case transfer_state::failed:
       ++failed_;
-      log()->warn("transfer {}: {} given up ({}); the file stays in the spool and the rest of "
-                  "request {} is dropped", transfer_id_, transfer_file_, machine_->reason(),
-                  job_->request.request_id);
+      log()->warn(
+          "transfer {}: {} given up ({}); the file stays in the spool and the rest of "
+          "request {} is dropped",
+          transfer_id_, transfer_file_, machine_->reason(), job_->request.request_id);
       job_->files.clear();
       break;
     case transfer_state::running:

@@ -4,6 +4,9 @@
 // the master and records everything the agent publishes.
 #pragma once
 
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -11,9 +14,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/test/unit_test.hpp>
-#include <unistd.h>
 
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/alarm.hpp"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE agent_rotation_test
-#include <boost/test/unit_test.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
 
 #include "tests/integration/agent_fixture.hpp"
 
@@ -80,9 +80,10 @@ BOOST_AUTO_TEST_CASE(rename_rotation_and_copytruncate_spool_every_line_once) {
     }
     writer.line(n);
   }
-  BOOST_REQUIRE_MESSAGE(wait_until([&] { return spooled_lines(rig.spool_files()).size() >= k_lines; }),
-                        "spooled " << spooled_lines(rig.spool_files()).size() << " of " << k_lines
-                                   << "\n" << rig.log());
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return spooled_lines(rig.spool_files()).size() >= k_lines; }),
+      "spooled " << spooled_lines(rig.spool_files()).size() << " of " << k_lines << "\n"
+                 << rig.log());
   auto lines = spooled_lines(rig.spool_files());
   std::vector<int> repeated, lost;
   for (int n = 0; n < k_lines; ++n) {
@@ -90,7 +91,8 @@ BOOST_AUTO_TEST_CASE(rename_rotation_and_copytruncate_spool_every_line_once) {
     if (c == 0) lost.push_back(n);
     if (c > 1) repeated.push_back(n);
   }
-  BOOST_TEST(lost.empty(), "lost " << lost.size() << " line(s), first " << (lost.empty() ? -1 : lost[0]));
+  BOOST_TEST(lost.empty(),
+             "lost " << lost.size() << " line(s), first " << (lost.empty() ? -1 : lost[0]));
   BOOST_TEST(repeated.empty(), "repeated " << repeated.size() << " line(s)");
   BOOST_TEST(lines.size() == static_cast<std::size_t>(k_lines));
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE agent_upload_test
 #include <boost/test/unit_test.hpp>
-
 #include <random>
 
 #include "core/fs/sha256.hpp"
@@ -63,12 +62,15 @@ class test_master {
   void request(std::vector<std::string> files, std::string id,
                std::uint64_t deadline = wall_clock_ms() + 120'000) {
     protocol::logs_request r{id, "m1", std::move(files), 64 * 1024, 8, deadline, wall_clock_ms()};
-    BOOST_REQUIRE(client_->session().publish({k_topics.logs_request(k_node), protocol::encode(r), 1, false}).has_value());
+    BOOST_REQUIRE(client_->session()
+                      .publish({k_topics.logs_request(k_node), protocol::encode(r), 1, false})
+                      .has_value());
   }
 
   std::vector<protocol::logs_reply> replies() const {
     std::vector<protocol::logs_reply> out;
-    for (const auto& m : client_->on("/logs/reply")) out.push_back(*protocol::decode_logs_reply(m.payload));
+    for (const auto& m : client_->on("/logs/reply"))
+      out.push_back(*protocol::decode_logs_reply(m.payload));
     return out;
   }
 
@@ -78,17 +80,20 @@ class test_master {
   }
 
  private:
-  void ack(const received_file& f, protocol::ack_status status, std::vector<std::uint32_t> missing = {}) {
+  void ack(const received_file& f, protocol::ack_status status,
+           std::vector<std::uint32_t> missing = {}) {
     protocol::logs_ack a;
     a.transfer_id = f.begin.transfer_id;
     a.master_id = "m1";
     a.status = status;
-    a.next = static_cast<std::uint32_t>(std::find(f.have.begin(), f.have.end(), false) - f.have.begin());
+    a.next =
+        static_cast<std::uint32_t>(std::find(f.have.begin(), f.have.end(), false) - f.have.begin());
     a.window = 8;
     a.missing = std::move(missing);
     if (status == protocol::ack_status::rejected) a.reason = "test rejects it";
     if (status == protocol::ack_status::complete) a.sha256 = f.begin.sha256;
-    auto ok = client_->session().publish({k_topics.logs_ack(k_node), protocol::encode(a), 1, false});
+    auto ok =
+        client_->session().publish({k_topics.logs_ack(k_node), protocol::encode(a), 1, false});
     BOOST_REQUIRE(ok.has_value());
   }
 
@@ -120,7 +125,9 @@ class test_master {
       ++f.chunk_messages;
       auto i = t->index;
       if (policy_ == policy::drop_every_7th && i % 7 == 6 && f.dropped.insert(i).second) return;
-      std::copy(m.payload.begin(), m.payload.end(), f.data.begin() + static_cast<std::ptrdiff_t>(std::uint64_t{i} * f.begin.chunk_size));
+      std::copy(
+          m.payload.begin(), m.payload.end(),
+          f.data.begin() + static_cast<std::ptrdiff_t>(std::uint64_t{i} * f.begin.chunk_size));
       f.have[i] = true;
       if (policy_ == policy::stall) return;  // a master that stopped acking
       auto gaps = holes(f, i);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "node-agent/agent_config.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include "core/fs/durable_file.hpp"
-#include "node-agent/agent_config.hpp"
 
 using namespace peranda;
 using namespace peranda::agent;
@@ -10,9 +11,11 @@ using namespace peranda::agent;
 namespace {
 
 result<agent_config> parse(const std::string& text) {
-  auto doc = config_document::parse("[agent]\nnode_id = \"n1\"\nip = \"127.0.0.1\"\n"
-                                    "spool_dir = \"/tmp/x\"\n" + text,
-                                    "agent.toml", agent_keys());
+  auto doc = config_document::parse(
+      "[agent]\nnode_id = \"n1\"\nip = \"127.0.0.1\"\n"
+      "spool_dir = \"/tmp/x\"\n" +
+          text,
+      "agent.toml", agent_keys());
   if (!doc) return std::unexpected(doc.error());
   return build_agent_config(*doc);
 }
@@ -67,9 +70,10 @@ BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
   expect_error("[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"rel/path\"\n", "source.path");
   expect_error("[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"/a\"\ninterval = \"1s\"\n",
                "not allowed for a file source");
-  expect_error("[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"/a\"\n[[source]]\n"
-               "type = \"file\"\nname = \"x\"\npath = \"/b\"\n",
-               "duplicate source name");
+  expect_error(
+      "[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"/a\"\n[[source]]\n"
+      "type = \"file\"\nname = \"x\"\npath = \"/b\"\n",
+      "duplicate source name");
   expect_error("[[rule]]\nname = \"r\"\npattern = \"(\"\n", "key 'rule.pattern': invalid RE2");
   expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nsources = [\"ghost\"]\n", "ghost");
   expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nseverity = \"meh\"\n", "rule.severity");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/exec_source.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include "core/fs/durable_file.hpp"
 #include "node-agent/sources/exec_runner.hpp"
-#include "node-agent/sources/exec_source.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -43,7 +44,8 @@ BOOST_AUTO_TEST_CASE(every_outcome_becomes_spooled_lines) {
   test::temp_dir dir;
   auto s = std::move(*spool::open({dir.path(), 1 << 20, std::chrono::hours(1), 1 << 30}));
   auto rules = std::move(*rule_engine::create({}, {"probe"}));
-  line_sink sink(*s, *rules, [](const rule_hit&) {}, 4096);
+  line_sink sink(
+      *s, *rules, [](const rule_hit&) {}, 4096);
   source_settings settings;
   settings.name = "probe";
   settings.command = {"printf 'a\\nb'; echo oops >&2; exit 2"};

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <fstream>
+#include "node-agent/sources/file_follower.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 
 #include "core/fs/durable_file.hpp"
-#include "node-agent/sources/file_follower.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -22,7 +22,8 @@ struct follower_rig {
     settings.from_beginning = from_beginning;
     spooled = std::move(*spool::open({dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
     rules = std::move(*rule_engine::create({}, {"app"}));
-    sink = std::make_unique<line_sink>(*spooled, *rules, [](const rule_hit&) {}, 64);
+    sink = std::make_unique<line_sink>(
+        *spooled, *rules, [](const rule_hit&) {}, 64);
     restart();
   }
   void restart() {

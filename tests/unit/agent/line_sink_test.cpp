@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/line_sink.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include "core/fs/durable_file.hpp"
-#include "node-agent/sources/line_sink.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -37,7 +38,8 @@ BOOST_AUTO_TEST_CASE(records_carry_time_and_source_and_feed_the_rules) {
   r.pattern = "ERROR";
   auto rules = std::move(*rule_engine::create({r}, {"app"}));
   std::vector<rule_hit> hits;
-  line_sink sink(*s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
+  line_sink sink(
+      *s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
   BOOST_REQUIRE(sink.deliver("app", {{"ok", 0}, {"an ERROR\rhere", 3}}));
   BOOST_REQUIRE(s->rotate());
   auto text = *read_file(s->path_of(s->closed_files().front().name));

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <fstream>
+#include "node-agent/spool/spool.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 
 #include "core/fs/durable_file.hpp"
-#include "node-agent/spool/spool.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;

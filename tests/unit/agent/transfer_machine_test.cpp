@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include "node-agent/upload/transfer_machine.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace peranda;
 using namespace peranda::agent;
