@@ -57,6 +57,10 @@ class test_master {
 
   void set_policy(policy p) { policy_ = p; }
 
+  void publish_raw(const std::string& topic, const std::string& payload) {
+    BOOST_REQUIRE(client_->session().publish({topic, payload, 1, false}).has_value());
+  }
+
   std::optional<protocol::heartbeat> heartbeat() const { return client_->last_heartbeat(); }
 
   void request(std::vector<std::string> files, std::string id,
@@ -217,6 +221,14 @@ BOOST_AUTO_TEST_CASE(rejected_expired_and_unknown_requests) {
   test_master master(rig, test_master::policy::reject);
   rig.start_agent("starting;");
   master.wait_agent_online();
+
+  // Garbage is counted and dropped; the agent goes on serving.
+  master.publish_raw(k_topics.logs_request(k_node), "{not json");
+  master.publish_raw(k_topics.logs_ack(k_node), R"({"v":1,"transfer_id":"../x"})");
+  BOOST_REQUIRE(wait_until([&] {
+    auto hb = master.heartbeat();
+    return hb && hb->counters["messages_invalid"] == 2;
+  }));
 
   master.request({"spool-9999999999999-000000.log"}, "r-unknown");
   master.request({k_small}, "r-old", wall_clock_ms() - 1000);
