@@ -38,12 +38,12 @@ result<alarm_outbox> alarm_outbox::open(std::filesystem::path dir, std::uint64_t
   return box;
 }
 
-result<std::vector<std::string>> alarm_outbox::add(const std::string& id,
+result<std::vector<std::string>> alarm_outbox::add(const std::string& key,
                                                    const std::string& payload) {
-  if (auto ok = write_file_atomic(dir_ / (id + std::string(k_suffix)), payload); !ok) {
+  if (auto ok = write_file_atomic(dir_ / (key + std::string(k_suffix)), payload); !ok) {
     return std::unexpected(ok.error());
   }
-  entries_.emplace(id, payload);
+  entries_.emplace(key, payload);
   std::vector<std::string> dropped;
   while (entries_.size() > max_) {
     auto oldest = entries_.begin()->first;
@@ -55,13 +55,13 @@ result<std::vector<std::string>> alarm_outbox::add(const std::string& id,
   return dropped;
 }
 
-void alarm_outbox::remove(const std::string& id) {
+void alarm_outbox::remove(const std::string& key) {
   std::error_code ec;
   // Not fsynced: an entry that comes back after a crash is only sent again,
-  // and receivers drop it by id.
-  std::filesystem::remove(dir_ / (id + std::string(k_suffix)), ec);
-  if (ec) log()->warn("cannot delete outbox entry {}: {}", id, ec.message());
-  entries_.erase(id);
+  // and receivers drop it by its alarm id.
+  std::filesystem::remove(dir_ / (key + std::string(k_suffix)), ec);
+  if (ec) log()->warn("cannot delete outbox entry {}: {}", key, ec.message());
+  entries_.erase(key);
 }
 
 }  // namespace peranda::agent

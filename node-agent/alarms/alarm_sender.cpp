@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/alarms/alarm_sender.hpp"
 
+#include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/alarm.hpp"
 #include "core/util/clock.hpp"
@@ -72,21 +73,32 @@ void alarm_sender::raise(const rule_hit& hit) {
   a.ts_ms = wall_clock_ms();
   {
     std::lock_guard lock(mu_);
-    a.id = fmt::format("a{}-{:08}", settings_.session, next_seq_++);
+    // The key orders the outbox (and publishing) by creation, across restarts.
+    auto key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
+    a.id = alarm_id(hit, key);
     auto payload = protocol::encode(a);
-    auto added = outbox_.add(a.id, payload);
+    auto added = outbox_.add(key, payload);
     if (!added) {
       log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
                    added.error().message);
     } else {
-      for (const auto& id : *added) entries_.erase(id);
+      for (const auto& dropped : *added) entries_.erase(dropped);
     }
-    entries_.emplace(a.id, entry{std::move(payload)});
+    entries_.emplace(key, entry{std::move(payload)});
   }
   ++raised_;
   log()->info("alarm {}: rule '{}' ({}) on source '{}'", a.id, a.rule, protocol::to_string(a.level),
               a.source);
   wake_.notify_all();
+}
+
+std::string alarm_sender::alarm_id(const rule_hit& hit, const std::string& key) const {
+  if (hit.origin.empty()) return "a" + key;
+  // A line of a file is alarmed under the same id if it is read again after
+  // a crash (position not yet saved): receivers drop the repeat.
+  auto line_key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", settings_.node, hit.rule, hit.source,
+                         hit.origin, hit.offset, hit.recovery);
+  return "f" + sha256_hex(line_key).substr(0, 40);
 }
 
 void alarm_sender::on_completion(const std::string& id, bool delivered) {

@@ -33,7 +33,10 @@ struct alarm_sender_settings {
 // session of its own so uploads never delay it, and removed from the
 // outbox only on PUBACK. Unacknowledged alarms are published again after a
 // reconnect or after `resend_after`; ids are unique, so a de-duplicating
-// receiver sees each alarm exactly once. Thread-safe.
+// receiver sees each alarm exactly once. An alarm from a file line has an id
+// derived from (file, offset, rule), so a line read again after a crash
+// keeps its id; other alarms get `a<session>-<n>`. The outbox and the
+// publishing order follow creation (`<session>-<n>` keys). Thread-safe.
 class alarm_sender {
  public:
   [[nodiscard]] static result<std::unique_ptr<alarm_sender>> create(
@@ -67,6 +70,7 @@ class alarm_sender {
   // REQUIRES: mu_ held. Can publish_due() send anything now?
   bool has_due() const;
   void on_completion(const std::string& id, bool delivered);
+  std::string alarm_id(const rule_hit& hit, const std::string& key) const;
 
   // Constant after construction
   const alarm_sender_settings settings_;
@@ -77,7 +81,7 @@ class alarm_sender {
   mutable std::mutex mu_;
   std::condition_variable_any wake_;
   alarm_outbox outbox_;
-  std::map<std::string, entry> entries_;  // id -> state, oldest first
+  std::map<std::string, entry> entries_;  // outbox key -> state, oldest first
   std::vector<std::pair<std::string, bool>> completions_;
   std::uint64_t next_seq_ = 0;
   bool reconnected_ = false;

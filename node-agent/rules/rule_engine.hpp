@@ -41,6 +41,7 @@ struct rule_hit {
   std::uint64_t offset = 0;
   std::uint64_t suppressed = 0;
   bool recovery = false;
+  std::string origin;  // set by the line sink: which file `offset` is in
 };
 
 // Checks lines against the alarm rules as they arrive. Each source gets one

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/log/log.hpp"
+#include "core/util/clock.hpp"
 
 namespace peranda::agent {
 namespace {
@@ -74,11 +75,7 @@ result<void> file_follower::start() {
   fd_ = open_file(settings_.path, ident);
   if (!*saved) {
     if (fd_ < 0) return {};  // read from its start once it appears
-    pos_ = ident;
-    read_at_ = settings_.from_beginning ? 0 : size_of(fd_);
-    pos_.offset = read_at_;
-    refresh_fingerprint();
-    save();
+    adopt(ident, settings_.from_beginning ? 0 : size_of(fd_));
     log()->info("{}: following '{}' from {}", settings_.name, settings_.path.string(),
                 settings_.from_beginning ? "its start" : "its end");
     return {};
@@ -95,12 +92,7 @@ result<void> file_follower::start() {
   }
   // The file changed while we were down: finish the old one first.
   drain_rotated(old);
-  if (fd_ >= 0) {
-    pos_ = ident;
-    read_at_ = 0;
-    refresh_fingerprint();
-    save();
-  }
+  if (fd_ >= 0) adopt(ident, 0);
   return {};
 }
 
@@ -140,7 +132,7 @@ bool file_follower::read_to_end(int fd) {
   std::string block(k_read_block, '\0');
   auto deliver = [&] {
     if (lines.empty()) return true;
-    if (auto ok = sink_.deliver(settings_.name, std::move(lines)); !ok) {
+    if (auto ok = sink_.deliver(settings_.name, std::move(lines), origin()); !ok) {
       if (!sink_failed_)
         log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
       sink_failed_ = true;
@@ -177,10 +169,25 @@ void file_follower::flush_partial() {
   if (partial_.empty()) return;
   std::vector<source_line> last{{std::move(partial_), partial_offset_}};
   partial_.clear();
-  if (auto ok = sink_.deliver(settings_.name, std::move(last)); !ok) {
+  if (auto ok = sink_.deliver(settings_.name, std::move(last), origin()); !ok) {
     log()->error("{}: last line of a rotated file lost: {}", settings_.name, ok.error().message);
     sink_.count_dropped(1);
   }
+}
+
+void file_follower::adopt(const file_position& ident, std::uint64_t offset) {
+  auto previous = pos_.generation;
+  pos_ = ident;
+  pos_.offset = offset;
+  pos_.generation = std::max(wall_clock_ms(), previous + 1);
+  read_at_ = offset;
+  partial_.clear();
+  refresh_fingerprint();
+  save();
+}
+
+std::string file_follower::origin() const {
+  return fmt::format("{}:{}:{}", pos_.dev, pos_.ino, pos_.generation);
 }
 
 void file_follower::restart_current() {
@@ -189,13 +196,10 @@ void file_follower::restart_current() {
   // A copytruncate left the old content in a copy: read what we missed there.
   auto old = pos_;
   drain_rotated(old);
-  pos_.offset = 0;
-  pos_.fingerprint_len = 0;
-  pos_.fingerprint.clear();
-  read_at_ = 0;
-  partial_.clear();
-  refresh_fingerprint();
-  save();
+  file_position same_inode;  // new content, so new fingerprint and generation
+  same_inode.dev = old.dev;
+  same_inode.ino = old.ino;
+  adopt(same_inode, 0);
 }
 
 void file_follower::switch_to_current() {
@@ -210,11 +214,7 @@ void file_follower::switch_to_current() {
                 settings_.path.string());
   }
   fd_ = fd;
-  pos_ = ident;
-  read_at_ = 0;
-  partial_.clear();
-  refresh_fingerprint();
-  save();
+  adopt(ident, 0);
 }
 
 void file_follower::poll() {

@@ -52,6 +52,11 @@ class file_follower {
   void switch_to_current();
   // The content under fd_ was truncated or replaced: offset 0.
   void restart_current();
+  // Starts on a file not seen before (`ident`: dev and ino) at `offset`,
+  // with a new generation, and saves the position.
+  void adopt(const file_position& ident, std::uint64_t offset);
+  // Names the current file for alarm ids: dev, ino and generation.
+  std::string origin() const;
   void refresh_fingerprint();
   void save();
 

@@ -38,6 +38,7 @@ result<std::optional<file_position>> position_store::load(const std::string& sou
     p.fingerprint_len = j.at("fingerprint_len").get<std::uint64_t>();
     p.fingerprint = j.at("fingerprint").get<std::string>();
     p.offset = j.at("offset").get<std::uint64_t>();
+    p.generation = j.value("generation", std::uint64_t{0});
     return std::optional<file_position>(p);
   } catch (const nlohmann::json::exception& e) {
     return failf("position file '{}' is damaged ({}); delete it to start over at the file's end",
@@ -51,7 +52,8 @@ result<void> position_store::save(const std::string& source, const file_position
                    {"ino", pos.ino},
                    {"fingerprint_len", pos.fingerprint_len},
                    {"fingerprint", pos.fingerprint},
-                   {"offset", pos.offset}};
+                   {"offset", pos.offset},
+                   {"generation", pos.generation}};
   return write_file_atomic(dir_ / (source + ".position"), j.dump());
 }
 

@@ -19,6 +19,9 @@ struct file_position {
   std::uint64_t fingerprint_len = 0;  // bytes hashed: min(size, k_fingerprint_bytes)
   std::string fingerprint;            // sha256 hex of those bytes
   std::uint64_t offset = 0;
+  // When the agent first saw this file (ms): with dev and ino it names the
+  // file for alarm ids, even if the inode is reused later.
+  std::uint64_t generation = 0;
 
   static constexpr std::uint64_t k_fingerprint_bytes = 256;
 

@@ -10,7 +10,8 @@ namespace peranda::agent {
 line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm, std::size_t max_line)
     : spool_(spool), rules_(rules), on_alarm_(std::move(on_alarm)), max_line_(max_line) {}
 
-result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines) {
+result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines,
+                               std::string_view origin) {
   if (lines.empty()) return {};
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
@@ -30,7 +31,10 @@ result<void> line_sink::deliver(const std::string& source, std::vector<source_li
   lines_spooled_ += lines.size();
   auto steady = rule_engine::clock::now();
   for (const auto& l : lines) {
-    for (auto& hit : rules_.check(source, l.text, l.offset, steady)) on_alarm_(std::move(hit));
+    for (auto& hit : rules_.check(source, l.text, l.offset, steady)) {
+      hit.origin = origin;
+      on_alarm_(std::move(hit));
+    }
   }
   return {};
 }

@@ -31,7 +31,10 @@ class line_sink {
 
   // Spools all `lines` in one append, then checks them against the rules.
   // On a spool error nothing was checked: the caller keeps its position.
-  [[nodiscard]] result<void> deliver(const std::string& source, std::vector<source_line> lines);
+  // `origin` names the file the offsets refer to (file sources), so a line
+  // read again after a crash raises an alarm with the same id.
+  [[nodiscard]] result<void> deliver(const std::string& source, std::vector<source_line> lines,
+                                     std::string_view origin = {});
 
   // Counts lines lost before they reached the sink (output caps, spool errors).
   void count_dropped(std::uint64_t n) { lines_dropped_ += n; }
