@@ -97,7 +97,7 @@ std::string alarm_sender::alarm_id(const rule_hit& hit, const std::string& key) 
   // A line of a file is alarmed under the same id if it is read again after
   // a crash (position not yet saved): receivers drop the repeat.
   auto line_key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", settings_.node, hit.rule, hit.source,
-                         hit.origin, hit.offset, hit.recovery);
+                              hit.origin, hit.offset, hit.recovery);
   return "f" + sha256_hex(line_key).substr(0, 40);
 }
 

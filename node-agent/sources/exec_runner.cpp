@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -45,7 +46,7 @@ std::string fmt_error(const std::string& what, int e) { return what + ": " + std
 }  // namespace
 
 exec_outcome run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                         std::uint64_t max_output) {
+                         std::uint64_t max_output, std::stop_token stop) {
   exec_outcome r;
   pipe_pair out, err;
   if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
@@ -86,19 +87,27 @@ exec_outcome run_command(const std::vector<std::string>& argv, std::chrono::mill
   std::array<std::string*, 2> sinks{&r.out, &r.err};
   std::uint64_t kept = 0;
   char buf[8192];
+  bool killed = false;
+  auto kill_if_due = [&] {
+    if (killed) return;
+    bool late = std::chrono::steady_clock::now() >= deadline;
+    if (!late && !stop.stop_requested()) return;
+    r.timed_out = late;
+    r.interrupted = !late;
+    killed = true;
+    ::kill(-pid, SIGKILL);
+  };
   int open_pipes = 2;
   while (open_pipes > 0) {
+    kill_if_due();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 && !r.timed_out) {
-      r.timed_out = true;
-      ::kill(-pid, SIGKILL);
-    }
     // After the kill the pipes close as the group dies; wait for that.
-    int wait_ms = r.timed_out ? 1000 : static_cast<int>(std::max<long>(left.count(), 1));
+    // Before it, wake now and then to see a stop request.
+    int wait_ms = killed ? 1000 : static_cast<int>(std::clamp<long>(left.count(), 1, 200));
     int ready = ::poll(fds.data(), fds.size(), wait_ms);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0 && r.timed_out) break;  // a member survived SIGKILL's reach (setsid)
+    if (ready == 0 && killed) break;  // a member escaped the group (setsid)
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       auto n = ::read(fds[i].fd, buf, sizeof buf);
@@ -121,10 +130,7 @@ exec_outcome run_command(const std::vector<std::string>& argv, std::chrono::mill
         info.si_pid == pid) {
       break;
     }
-    if (!r.timed_out && std::chrono::steady_clock::now() >= deadline) {
-      r.timed_out = true;
-      ::kill(-pid, SIGKILL);
-    }
+    kill_if_due();
     ::poll(nullptr, 0, 10);
   }
   // Leftovers of the group (background children) go with it.

@@ -32,7 +32,7 @@ exec_source::~exec_source() { stop(); }
 void exec_source::start() {
   thread_ = std::jthread([this](std::stop_token stop) {
     do {
-      run_once();
+      run_once(stop);
     } while (wait_or_stop(stop, settings_.interval));
   });
 }
@@ -42,8 +42,8 @@ void exec_source::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void exec_source::run_once() {
-  auto r = run_command(argv_, settings_.timeout, settings_.max_output);
+void exec_source::run_once(std::stop_token stop) {
+  auto r = run_command(argv_, settings_.timeout, settings_.max_output, stop);
   std::vector<source_line> lines;
   std::string partial;
   std::uint64_t partial_offset = 0;
@@ -63,6 +63,8 @@ void exec_source::run_once() {
     if (r.timed_out) {
       note(fmt::format("[timeout] still running after {}: process group killed",
                        format_duration(settings_.timeout)));
+    } else if (r.interrupted) {
+      note("[stopped] the agent is stopping: process group killed");
     } else if (r.signal != 0) {
       note(fmt::format("[exit] killed by signal {} ({})", r.signal, strsignal(r.signal)));
     } else if (r.exit_code != 0) {

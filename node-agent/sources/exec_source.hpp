@@ -12,6 +12,7 @@ namespace peranda::agent {
 // delivers its output: stdout lines as they are, stderr lines prefixed
 // `[stderr]`, and one line each for a non-zero exit, a killing signal, a
 // timeout, dropped output and a failure to start — nothing is silently lost.
+// stop() ends a run still going at once (its process group is killed).
 // start()/stop() from one thread.
 class exec_source {
  public:
@@ -21,8 +22,9 @@ class exec_source {
   void start();
   void stop();
 
-  // One run, delivered (the thread's body; tests call it directly).
-  void run_once();
+  // One run, delivered (the thread's body; tests call it directly). A stop
+  // request kills a run still going.
+  void run_once(std::stop_token stop = {});
 
  private:
   // Constant after construction

@@ -11,7 +11,7 @@ line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm, s
     : spool_(spool), rules_(rules), on_alarm_(std::move(on_alarm)), max_line_(max_line) {}
 
 result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines,
-                               std::string_view origin) {
+                                std::string_view origin) {
   if (lines.empty()) return {};
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);

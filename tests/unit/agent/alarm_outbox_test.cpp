@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <fstream>
+#include "node-agent/alarms/alarm_outbox.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 
 #include "core/fs/durable_file.hpp"
 #include "core/protocol/messages/alarm.hpp"
-#include "node-agent/alarms/alarm_outbox.hpp"
 #include "node-agent/alarms/alarm_sender.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(file_line_alarms_keep_their_id) {
   test::temp_dir dir;
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started
-  auto sender = alarm_sender::create({"n1", 1795570000, dir.path(), 100}, protocol::topic_scheme(), o);
+  auto sender =
+      alarm_sender::create({"n1", 1795570000, dir.path(), 100}, protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
   rule_hit from_file{"r", protocol::severity::error, "app", "boom", 42, 0, false, "2049:77:1700"};
   (*sender)->raise(from_file);

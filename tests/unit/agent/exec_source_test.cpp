@@ -29,6 +29,15 @@ BOOST_AUTO_TEST_CASE(a_hung_command_and_its_children_are_killed) {
   BOOST_TEST(r.signal == 9);
 }
 
+BOOST_AUTO_TEST_CASE(a_stop_request_kills_a_run_still_going) {
+  std::stop_source stop;
+  stop.request_stop();
+  auto r =
+      run_command({"/bin/sh", "-c", "sleep 600"}, std::chrono::hours(1), 1024, stop.get_token());
+  BOOST_TEST(r.interrupted);
+  BOOST_TEST(!r.timed_out);
+}
+
 BOOST_AUTO_TEST_CASE(output_past_the_cap_is_counted) {
   auto r = run_command({"/bin/sh", "-c", "head -c 5000 /dev/zero"}, 10s, 1000);
   BOOST_TEST(r.out.size() == 1000u);
