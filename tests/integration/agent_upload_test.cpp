@@ -283,3 +283,29 @@ BOOST_AUTO_TEST_CASE(a_restart_mid_transfer_starts_the_file_again) {
   }
   BOOST_REQUIRE(wait_until([&] { return !std::filesystem::exists(rig.spool_files() / k_big); }));
 }
+
+BOOST_AUTO_TEST_CASE(no_ack_within_ack_timeout_resends_from_next) {
+  agent_rig rig("", "ack_timeout = \"500ms\"\n");
+  auto sha = make_spool_file(rig, k_big, 2u << 20);
+  test_master master(rig, test_master::policy::stall);
+  rig.start_agent("starting;");
+  master.wait_agent_online();
+  master.request({k_big}, "r1");
+  // A window (8 chunks) goes out; no ack comes; after ack_timeout the same
+  // window goes out again (go-back-N from next = 0).
+  BOOST_REQUIRE(wait_until([&] {
+    auto f = master.files();
+    return !f.empty() && f.begin()->second.chunk_messages >= 16;
+  }));
+  master.set_policy(test_master::policy::store);
+  BOOST_REQUIRE(wait_until([&] {
+    auto f = master.files();
+    return !f.empty() && f.begin()->second.completed;
+  }));
+  auto f = master.files().begin()->second;
+  BOOST_TEST(sha256_hex(f.data) == sha);
+  BOOST_REQUIRE(wait_until([&] {
+    auto hb = master.heartbeat();
+    return hb && hb->counters["uploads_done"] == 1 && hb->counters["chunks_resent"] >= 8;
+  }));
+}
