@@ -3,6 +3,7 @@
 
 #include "core/log/log.hpp"
 #include "core/net/host_info.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "node-agent/presence/session_counter.hpp"
 
 namespace peranda::agent {
@@ -13,56 +14,168 @@ auto log() {
   return l;
 }
 
+// How often the dispatcher wakes to close a spool file that got too old.
+constexpr auto k_dispatch_wake = std::chrono::milliseconds(200);
+
 }  // namespace
 
-agent::agent(agent_config config) : config_(std::move(config)), topics_(config_.broker.topic_root) {}
+agent::agent(agent_config config)
+    : config_(std::move(config)), topics_(config_.broker.topic_root) {}
 
 agent::~agent() { stop(); }
+
+result<void> agent::build_sources(std::uint64_t session) {
+  std::vector<std::string> names;
+  for (const auto& s : config_.sources) names.push_back(s.name);
+  auto rules = rule_engine::create(config_.rules, names);
+  if (!rules) return std::unexpected(rules.error());
+  rules_ = std::move(*rules);
+  for (const auto& s : config_.sources) rules_->set_rate_limit(s.name, s.rule_lines_per_second);
+
+  alarm_sender_settings a{config_.node_id, session, config_.spool_dir / "outbox",
+                          config_.alarm_outbox_max, config_.alarm_resend_after};
+  auto alarms = alarm_sender::create(std::move(a), topics_, config_.broker.session_options());
+  if (!alarms) return std::unexpected(alarms.error());
+  alarms_ = std::move(*alarms);
+
+  sink_ = std::make_unique<line_sink>(
+      *spool_, *rules_, [this](const rule_hit& hit) { alarms_->raise(hit); },
+      static_cast<std::size_t>(config_.max_line_bytes));
+  positions_ = std::make_unique<position_store>(config_.spool_dir / "state" / "positions");
+  files_ = std::make_unique<file_watcher>();
+  for (const auto& s : config_.sources) {
+    if (s.type == source_type::file) {
+      files_->add(std::make_unique<file_follower>(s, *sink_, *positions_));
+    } else {
+      execs_.push_back(std::make_unique<exec_source>(s, *sink_));
+    }
+  }
+  return {};
+}
 
 result<void> agent::start() {
   auto session_number = next_session(config_.spool_dir / "state");
   if (!session_number) return std::unexpected(session_number.error());
 
-  node_identity id{config_.node_id, machine_id(), config_.ip, host_name(), *session_number,
-                   PERANDA_VERSION};
+  auto spooled = spool::open({config_.spool_dir / "files", config_.spool_rotate_bytes,
+                              config_.spool_rotate_age, config_.spool_max_bytes});
+  if (!spooled) return std::unexpected(spooled.error());
+  spool_ = std::move(*spooled);
+  if (auto ok = build_sources(*session_number); !ok) return ok;
+
+  node_identity id{config_.node_id, machine_id(),    config_.ip,
+                   host_name(),     *session_number, PERANDA_VERSION};
   presence_ = std::make_unique<presence>(id, topics_, config_.heartbeat_interval);
+  presence_->set_stats_provider([this](protocol::heartbeat& hb) { fill_stats(hb); });
 
   auto opts = config_.broker.session_options();
   opts.client_id = config_.node_id;
   opts.will = presence_->message_for(protocol::node_state::lost);
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));
   session_->subscribe(presence_->topic(), 1);
+  session_->subscribe(topics_.logs_request(config_.node_id), 1);
+  session_->subscribe(topics_.logs_ack(config_.node_id), 1);
+  session_->subscribe(topics_.all_masters(), 1);
   session_->on_connected([this] { presence_->publish_online(); });
+  uploader_ =
+      std::make_unique<uploader>(uploader_settings{config_.node_id, *session_number,
+                                                   config_.ack_timeout, config_.upload_retries},
+                                 *spool_, *session_, topics_);
 
+  log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
+              config_.node_id, config_.ip, *session_number, config_.broker.url,
+              config_.sources.size(), config_.rules.size());
+  if (auto ok = alarms_->start(); !ok) return ok;
   presence_->start(*session_);
   dispatcher_ = std::jthread([this](std::stop_token stop) { dispatch(stop); });
-  log()->info("node '{}' (ip {}, session {}) starting; broker {}", config_.node_id, config_.ip,
-              *session_number, config_.broker.url);
-  return session_->start();
+  uploader_->start();
+  if (auto ok = session_->start(); !ok) return ok;
+  if (auto ok = files_->start(); !ok) return ok;
+  for (auto& e : execs_) e->start();
+  return {};
+}
+
+void agent::count_invalid(std::string_view what, const std::string& why) {
+  auto n = ++messages_invalid_;
+  // Once with the reason, then a reminder every 100: a flood must not flood the log.
+  if (n == 1 || n % 100 == 0) log()->warn("dropped invalid {} ({} so far): {}", what, n, why);
+}
+
+void agent::route(const mqtt_session::message& msg) {
+  auto topic = topics_.parse(msg.topic);
+  if (!topic) return count_invalid("topic", topic.error().message);
+  bool mine = topic->owner == config_.node_id;
+  switch (topic->kind) {
+    case protocol::topic_kind::heartbeat:
+      if (mine) presence_->handle_echo(msg);
+      return;
+    case protocol::topic_kind::logs_request: {
+      if (!mine) return;
+      auto r = protocol::decode_logs_request(msg.payload);
+      if (!r) return count_invalid("logs request", r.error().message);
+      return uploader_->submit_request(std::move(*r));
+    }
+    case protocol::topic_kind::logs_ack: {
+      if (!mine) return;
+      auto a = protocol::decode_logs_ack(msg.payload);
+      if (!a) return count_invalid("logs ack", a.error().message);
+      return uploader_->submit_ack(std::move(*a));
+    }
+    case protocol::topic_kind::master_status: {
+      if (msg.payload.empty()) return;  // a cleared retained status
+      auto s = protocol::decode_master_status(msg.payload);
+      if (!s) return count_invalid("master status", s.error().message);
+      return uploader_->master_state(s->master_id, s->state);
+    }
+    default:
+      return;
+  }
 }
 
 void agent::dispatch(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    auto msg = session_->inbox().pop_for(std::chrono::milliseconds(200));
-    if (!msg) continue;
-    auto topic = topics_.parse(msg->topic);
-    if (!topic) {
-      log()->warn("ignoring message: {}", topic.error().message);
-      continue;
-    }
-    if (topic->kind == protocol::topic_kind::heartbeat && topic->owner == config_.node_id) {
-      presence_->handle_echo(*msg);
-    }
+    auto msg = session_->inbox().pop_for(k_dispatch_wake);
+    if (msg) route(*msg);
+    if (auto ok = spool_->rotate_if_old(); !ok) log()->error("spool: {}", ok.error().message);
   }
+}
+
+void agent::fill_stats(protocol::heartbeat& hb) {
+  auto s = spool_->stats();
+  hb.backlog_files = s.closed_files;
+  hb.backlog_bytes = s.closed_bytes;
+  hb.counters = {
+      {"lines_spooled", sink_->lines_spooled()},
+      {"lines_dropped", sink_->lines_dropped()},
+      {"lines_unchecked", rules_->lines_unchecked()},
+      {"alarms_raised", alarms_->raised()},
+      {"alarms_sent", alarms_->sent()},
+      {"alarms_pending", alarms_->pending()},
+      {"alarms_dropped", alarms_->dropped()},
+      {"uploads_done", uploader_->uploads_done()},
+      {"uploads_failed", uploader_->uploads_failed()},
+      {"chunks_resent", uploader_->chunks_resent()},
+      {"spool_active_bytes", s.active_bytes},
+      {"spool_dropped_files", s.dropped_files},
+      {"spool_dropped_bytes", s.dropped_bytes},
+      {"messages_invalid", messages_invalid_.load()},
+      {"messages_dropped", session_->inbox_dropped() + uploader_->events_dropped()},
+  };
 }
 
 void agent::stop() {
   if (!session_) return;
+  for (auto& e : execs_) e->stop();
+  files_->stop();
   dispatcher_.request_stop();
   if (dispatcher_.joinable()) dispatcher_.join();
   presence_->stop();
+  // Before the uploader: a publish it waits in (broker down, window full)
+  // returns once the session stops.
   session_->stop(presence_->message_for(protocol::node_state::offline));
+  uploader_->stop();
   session_.reset();
+  alarms_->stop();
   log()->info("stopped");
 }
 

@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/topics.hpp"
 #include "node-agent/agent_config.hpp"
+#include "node-agent/alarms/alarm_sender.hpp"
 #include "node-agent/presence/presence.hpp"
+#include "node-agent/rules/rule_engine.hpp"
+#include "node-agent/sources/exec_source.hpp"
+#include "node-agent/sources/file_position.hpp"
+#include "node-agent/sources/file_watcher.hpp"
+#include "node-agent/sources/line_sink.hpp"
+#include "node-agent/spool/spool.hpp"
+#include "node-agent/upload/uploader.hpp"
 
 namespace peranda::agent {
 
-// peranda-agent's parts wired together: the MQTT session, presence, and the
-// dispatcher thread that routes received messages to the part that owns
-// their topic. start()/stop() from one thread (main).
+// peranda-agent's parts wired together: spool, rules, sources, the alarm
+// sender (its own MQTT session), the main MQTT session with presence and
+// uploader, and the dispatcher thread that routes received messages to the
+// part that owns their topic. start()/stop() from one thread (main).
 class agent {
  public:
   explicit agent(agent_config config);
@@ -30,14 +41,28 @@ class agent {
 
  private:
   void dispatch(std::stop_token stop);
+  void route(const mqtt_session::message& msg);
+  void count_invalid(std::string_view what, const std::string& why);
+  void fill_stats(protocol::heartbeat& hb);
+  [[nodiscard]] result<void> build_sources(std::uint64_t session);
 
   // Constant after construction
   const agent_config config_;
   const protocol::topic_scheme topics_;
 
+  std::unique_ptr<spool> spool_;
+  std::unique_ptr<rule_engine> rules_;
+  std::unique_ptr<alarm_sender> alarms_;
+  std::unique_ptr<line_sink> sink_;
+  std::unique_ptr<position_store> positions_;
+  std::unique_ptr<file_watcher> files_;
+  std::vector<std::unique_ptr<exec_source>> execs_;
   std::unique_ptr<presence> presence_;
   std::unique_ptr<mqtt_session::session> session_;
+  std::unique_ptr<uploader> uploader_;
   std::jthread dispatcher_;
+
+  std::atomic<std::uint64_t> messages_invalid_{0};
 };
 
 }  // namespace peranda::agent

@@ -2,13 +2,17 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/config/broker_settings.hpp"
 #include "core/config/config_document.hpp"
 #include "core/error.hpp"
+#include "node-agent/rules/rule_engine.hpp"
+#include "node-agent/sources/source_config.hpp"
 
 namespace peranda::agent {
 
@@ -20,6 +24,20 @@ struct agent_config {
   std::string ip;       // default: primary IPv4
   std::filesystem::path spool_dir = "/var/lib/peranda/spool";
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(10)};
+  // Spool
+  std::uint64_t spool_rotate_bytes = 16ull << 20;
+  std::chrono::milliseconds spool_rotate_age{std::chrono::hours(1)};
+  std::uint64_t spool_max_bytes = 1ull << 30;
+  std::uint64_t max_line_bytes = 16 * 1024;
+  // Alarms
+  std::uint64_t alarm_outbox_max = 10000;
+  std::chrono::milliseconds alarm_resend_after{std::chrono::seconds(30)};
+  // Uploads
+  std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
+  std::uint32_t upload_retries = 5;
+
+  std::vector<source_settings> sources;
+  std::vector<rule_settings> rules;
 };
 
 std::span<const key_spec> agent_keys();

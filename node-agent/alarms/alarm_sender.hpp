@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/mqtt/session.hpp"
+#include "core/protocol/topics.hpp"
+#include "node-agent/alarms/alarm_outbox.hpp"
+#include "node-agent/rules/rule_engine.hpp"
+
+namespace peranda::agent {
+
+struct alarm_sender_settings {
+  std::string node;
+  std::uint64_t session = 0;  // makes alarm ids unique across restarts
+  std::filesystem::path outbox_dir;
+  std::uint64_t outbox_max = 10000;
+  std::chrono::milliseconds resend_after{std::chrono::seconds(30)};
+  std::size_t max_inflight = 64;
+};
+
+// Turns rule hits into alarms and gets each to the broker at least once:
+// an alarm is written to the on-disk outbox first, published (QoS 1) on a
+// session of its own so uploads never delay it, and removed from the
+// outbox only on PUBACK. Unacknowledged alarms are published again after a
+// reconnect or after `resend_after`; ids are unique, so a de-duplicating
+// receiver sees each alarm exactly once. An alarm from a file line has an id
+// derived from (file, offset, rule), so a line read again after a crash
+// keeps its id; other alarms get `a<session>-<n>`. The outbox and the
+// publishing order follow creation (`<session>-<n>` keys). Thread-safe.
+class alarm_sender {
+ public:
+  [[nodiscard]] static result<std::unique_ptr<alarm_sender>> create(
+      alarm_sender_settings settings, const protocol::topic_scheme& topics,
+      mqtt_session::options session_options);
+  ~alarm_sender();
+
+  [[nodiscard]] result<void> start();
+  void stop();
+
+  // Durable when it returns (unless the outbox could not be written: then
+  // the alarm is still published from memory, and the failure logged).
+  void raise(const rule_hit& hit);
+
+  std::uint64_t sent() const { return sent_.load(); }
+  std::uint64_t raised() const { return raised_.load(); }
+  std::uint64_t dropped() const;
+  std::uint64_t pending() const;
+
+ private:
+  struct entry {
+    std::string payload;
+    bool inflight = false;
+    std::chrono::steady_clock::time_point sent_at{};
+  };
+  alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
+               mqtt_session::options session_options);
+  void run(std::stop_token stop);
+  // REQUIRES: `lock` holds mu_ (released while publishing).
+  void publish_due(std::unique_lock<std::mutex>& lock);
+  // REQUIRES: mu_ held. Can publish_due() send anything now?
+  bool has_due() const;
+  void on_completion(const std::string& id, bool delivered);
+  std::string alarm_id(const rule_hit& hit, const std::string& key) const;
+
+  // Constant after construction
+  const alarm_sender_settings settings_;
+  const std::string topic_;
+  std::unique_ptr<mqtt_session::session> session_;
+
+  // Guarded by mu_
+  mutable std::mutex mu_;
+  std::condition_variable_any wake_;
+  alarm_outbox outbox_;
+  std::map<std::string, entry> entries_;  // outbox key -> state, oldest first
+  std::vector<std::pair<std::string, bool>> completions_;
+  std::uint64_t next_seq_ = 0;
+  bool reconnected_ = false;
+  std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
+
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> raised_{0};
+  std::jthread thread_;
+};
+
+}  // namespace peranda::agent

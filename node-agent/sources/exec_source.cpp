@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/exec_source.hpp"
+
+#include <csignal>
+#include <cstring>
+
+#include "core/config/units.hpp"
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+#include "node-agent/sources/exec_runner.hpp"
+
+namespace peranda::agent {
+namespace {
+
+auto log() {
+  static auto l = get_logger("agent.exec");
+  return l;
+}
+
+std::vector<std::string> argv_for(const source_settings& s) {
+  if (s.shell) return {"/bin/sh", "-c", s.command.front()};
+  return s.command;
+}
+
+}  // namespace
+
+exec_source::exec_source(source_settings settings, line_sink& sink)
+    : settings_(std::move(settings)), argv_(argv_for(settings_)), sink_(sink) {}
+
+exec_source::~exec_source() { stop(); }
+
+void exec_source::start() {
+  thread_ = std::jthread([this](std::stop_token stop) {
+    do {
+      run_once(stop);
+    } while (wait_or_stop(stop, settings_.interval));
+  });
+}
+
+void exec_source::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void exec_source::run_once(std::stop_token stop) {
+  auto r = run_command(argv_, settings_.timeout, settings_.max_output, stop);
+  std::vector<source_line> lines;
+  std::string partial;
+  std::uint64_t partial_offset = 0;
+  auto add_text = [&](std::string_view text, std::string_view prefix) {
+    std::vector<source_line> part;
+    split_lines(text, 0, partial, partial_offset, sink_.max_line(), part);
+    if (!partial.empty()) part.push_back({std::move(partial), partial_offset});
+    partial.clear();
+    for (auto& l : part) lines.push_back({std::string(prefix) + l.text, l.offset});
+  };
+  auto note = [&](std::string text) { lines.push_back({std::move(text), 0}); };
+  if (!r.spawn_error.empty()) {
+    note(fmt::format("[error] {}", r.spawn_error));
+  } else {
+    add_text(r.out, "");
+    add_text(r.err, "[stderr] ");
+    if (r.timed_out) {
+      note(fmt::format("[timeout] still running after {}: process group killed",
+                       format_duration(settings_.timeout)));
+    } else if (r.interrupted) {
+      note("[stopped] the agent is stopping: process group killed");
+    } else if (r.signal != 0) {
+      note(fmt::format("[exit] killed by signal {} ({})", r.signal, strsignal(r.signal)));
+    } else if (r.exit_code != 0) {
+      note(fmt::format("[exit] status {}", r.exit_code));
+    }
+    if (r.dropped_bytes > 0) {
+      note(fmt::format("[truncated] {} bytes of output past max_output dropped", r.dropped_bytes));
+    }
+  }
+  if (r.timed_out || !r.spawn_error.empty()) {
+    log()->warn("{}: {}", settings_.name, lines.back().text);
+  }
+  auto n = lines.size();
+  if (auto ok = sink_.deliver(settings_.name, std::move(lines)); !ok) {
+    log()->error("{}: {} line(s) lost: {}", settings_.name, n, ok.error().message);
+    sink_.count_dropped(n);
+  }
+}
+
+}  // namespace peranda::agent

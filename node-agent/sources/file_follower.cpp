@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/file_follower.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+
+namespace peranda::agent {
+namespace {
+
+auto log() {
+  static auto l = get_logger("agent.file");
+  return l;
+}
+
+constexpr std::size_t k_read_block = 64 * 1024;
+// Deliver at most this many lines per spool append while catching up.
+constexpr std::size_t k_batch_lines = 4096;
+// Where logrotate & co. put the previous file.
+constexpr const char* k_rotated_suffixes[] = {".1", ".0"};
+
+std::uint64_t size_of(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+file_follower::file_follower(source_settings settings, line_sink& sink, const position_store& store)
+    : settings_(std::move(settings)), sink_(sink), store_(store) {}
+
+file_follower::~file_follower() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int file_follower::open_file(const std::filesystem::path& path, file_position& ident) const {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      log()->warn("{}: cannot open '{}': {}", settings_.name, path.string(), std::strerror(errno));
+    return -1;
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  ident.dev = static_cast<std::uint64_t>(st.st_dev);
+  ident.ino = static_cast<std::uint64_t>(st.st_ino);
+  return fd;
+}
+
+void file_follower::refresh_fingerprint() {
+  auto want = std::min(size_of(fd_), file_position::k_fingerprint_bytes);
+  if (want <= pos_.fingerprint_len) return;
+  if (auto fp = fingerprint_of(fd_, want)) {
+    pos_.fingerprint_len = want;
+    pos_.fingerprint = *fp;
+  }
+}
+
+void file_follower::save() {
+  if (auto ok = store_.save(settings_.name, pos_); !ok) {
+    log()->error("{}: position not saved: {}", settings_.name, ok.error().message);
+  }
+}
+
+result<void> file_follower::start() {
+  auto saved = store_.load(settings_.name);
+  if (!saved) return std::unexpected(saved.error());
+  file_position ident;
+  fd_ = open_file(settings_.path, ident);
+  if (!*saved) {
+    if (fd_ < 0) return {};  // read from its start once it appears
+    adopt(ident, settings_.from_beginning ? 0 : size_of(fd_));
+    log()->info("{}: following '{}' from {}", settings_.name, settings_.path.string(),
+                settings_.from_beginning ? "its start" : "its end");
+    return {};
+  }
+  const auto& old = **saved;
+  bool same_file =
+      fd_ >= 0 && ident.dev == old.dev && ident.ino == old.ino && fingerprint_matches(fd_, old);
+  if (same_file) {
+    pos_ = old;
+    read_at_ = old.offset;
+    log()->info("{}: resuming '{}' at offset {}", settings_.name, settings_.path.string(),
+                old.offset);
+    return {};
+  }
+  // The file changed while we were down: finish the old one first.
+  drain_rotated(old);
+  if (fd_ >= 0) adopt(ident, 0);
+  return {};
+}
+
+void file_follower::drain_rotated(const file_position& old) {
+  for (const char* suffix : k_rotated_suffixes) {
+    auto candidate = settings_.path;
+    candidate += suffix;
+    file_position ident;
+    int fd = open_file(candidate, ident);
+    if (fd < 0) continue;
+    bool moved = ident.dev == old.dev && ident.ino == old.ino;
+    // A copy (copytruncate) is only recognisable by its first bytes.
+    bool usable = moved ? fingerprint_matches(fd, old)
+                        : old.fingerprint_len > 0 && fingerprint_matches(fd, old) &&
+                              size_of(fd) >= old.offset;
+    if (usable) {
+      log()->info("{}: reading the rest of rotated '{}' from offset {}", settings_.name,
+                  candidate.string(), old.offset);
+      pos_ = old;
+      read_at_ = std::max(read_at_, old.offset);
+      read_to_end(fd);
+      flush_partial();
+      ::close(fd);
+      return;
+    }
+    ::close(fd);
+  }
+  flush_partial();
+  log()->info(
+      "{}: previous file (offset {}) not found under a rotated name; continuing with "
+      "the current file",
+      settings_.name, old.offset);
+}
+
+bool file_follower::read_to_end(int fd) {
+  std::vector<source_line> lines;
+  std::string block(k_read_block, '\0');
+  auto deliver = [&] {
+    if (lines.empty()) return true;
+    if (auto ok = sink_.deliver(settings_.name, std::move(lines), origin()); !ok) {
+      if (!sink_failed_)
+        log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
+      sink_failed_ = true;
+      lines.clear();
+      // Go back to the last delivered line and read it all again later.
+      read_at_ = pos_.offset;
+      partial_.clear();
+      return false;
+    }
+    sink_failed_ = false;
+    lines.clear();
+    pos_.offset = read_at_ - partial_.size();
+    save();
+    return true;
+  };
+  for (;;) {
+    auto n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(read_at_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    split_lines(std::string_view(block.data(), static_cast<std::size_t>(n)), read_at_, partial_,
+                partial_offset_, sink_.max_line(), lines);
+    read_at_ += static_cast<std::uint64_t>(n);
+    if (lines.size() >= k_batch_lines && !deliver()) return false;
+  }
+  if (!deliver()) return false;
+  if (read_at_ - partial_.size() != pos_.offset) {
+    pos_.offset = read_at_ - partial_.size();
+    save();
+  }
+  return true;
+}
+
+void file_follower::flush_partial() {
+  if (partial_.empty()) return;
+  std::vector<source_line> last{{std::move(partial_), partial_offset_}};
+  partial_.clear();
+  if (auto ok = sink_.deliver(settings_.name, std::move(last), origin()); !ok) {
+    log()->error("{}: last line of a rotated file lost: {}", settings_.name, ok.error().message);
+    sink_.count_dropped(1);
+  }
+}
+
+void file_follower::adopt(const file_position& ident, std::uint64_t offset) {
+  auto previous = pos_.generation;
+  pos_ = ident;
+  pos_.offset = offset;
+  pos_.generation = std::max(wall_clock_ms(), previous + 1);
+  read_at_ = offset;
+  partial_.clear();
+  refresh_fingerprint();
+  save();
+}
+
+std::string file_follower::origin() const {
+  return fmt::format("{}:{}:{}", pos_.dev, pos_.ino, pos_.generation);
+}
+
+void file_follower::restart_current() {
+  log()->info("{}: '{}' was truncated or replaced; reading it from its start", settings_.name,
+              settings_.path.string());
+  // A copytruncate left the old content in a copy: read what we missed there.
+  auto old = pos_;
+  drain_rotated(old);
+  file_position same_inode;  // new content, so new fingerprint and generation
+  same_inode.dev = old.dev;
+  same_inode.ino = old.ino;
+  adopt(same_inode, 0);
+}
+
+void file_follower::switch_to_current() {
+  file_position ident;
+  int fd = open_file(settings_.path, ident);
+  if (fd < 0) return;
+  if (fd_ >= 0) {
+    read_to_end(fd_);  // what was written to the old file until now
+    flush_partial();
+    ::close(fd_);
+    log()->info("{}: '{}' was rotated; following the new file", settings_.name,
+                settings_.path.string());
+  }
+  fd_ = fd;
+  adopt(ident, 0);
+}
+
+void file_follower::poll() {
+  if (fd_ < 0) {
+    switch_to_current();
+    if (fd_ < 0) return;
+  }
+  auto size = size_of(fd_);
+  bool truncated = size < read_at_;
+  bool replaced = !truncated && !fingerprint_matches(fd_, pos_);
+  if (truncated || replaced) restart_current();
+  if (!read_to_end(fd_)) return;
+  refresh_fingerprint();
+  struct stat st {};
+  if (::stat(settings_.path.c_str(), &st) == 0 &&
+      (static_cast<std::uint64_t>(st.st_dev) != pos_.dev ||
+       static_cast<std::uint64_t>(st.st_ino) != pos_.ino)) {
+    switch_to_current();
+    read_to_end(fd_);
+    refresh_fingerprint();
+  }
+}
+
+}  // namespace peranda::agent

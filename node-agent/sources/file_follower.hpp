@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "node-agent/sources/file_position.hpp"
+#include "node-agent/sources/line_sink.hpp"
+#include "node-agent/sources/source_config.hpp"
+
+namespace peranda::agent {
+
+// Follows one log file like `tail -F`: across rename rotation, copytruncate
+// and truncation, delivering each whole line once. The file is known by
+// (device, inode) plus a fingerprint of its first bytes; the position after
+// the last delivered line is persisted, so a restart neither loses nor
+// repeats lines (except the last batch if the agent dies between spooling
+// it and saving the position). When the followed file was rotated away (now
+// `path.1` or `path.0`, found by identity or, for a copy, by fingerprint),
+// its rest is read before the new file. A partial last line waits for its
+// newline, except at the end of a rotated-away file. The very first start
+// begins at the end of the file unless `from_beginning`; a file that
+// appears later is read from its start.
+// Not thread-safe: one thread (the file watcher) drives it.
+class file_follower {
+ public:
+  file_follower(source_settings settings, line_sink& sink, const position_store& store);
+  ~file_follower();
+  file_follower(const file_follower&) = delete;
+  file_follower& operator=(const file_follower&) = delete;
+
+  // Opens the file (if it exists) where the saved position says.
+  [[nodiscard]] result<void> start();
+  // Reads what is new; follows a rotation or truncation. Problems are logged
+  // and retried at the next poll.
+  void poll();
+
+  const source_settings& settings() const { return settings_; }
+
+ private:
+  // Reads `fd` from read_at_ to its end, delivering whole lines and saving
+  // the position. false: the sink refused (retry later from the position).
+  bool read_to_end(int fd);
+  // Delivers the pending partial line (the end of a file that will not grow).
+  void flush_partial();
+  // Opens `path`; fills dev/ino; -1 if absent.
+  int open_file(const std::filesystem::path& path, file_position& ident) const;
+  // Reads the rest of the file `old` described, if found under a rotated name.
+  void drain_rotated(const file_position& old);
+  // Switches to the file now at the path (from offset 0).
+  void switch_to_current();
+  // The content under fd_ was truncated or replaced: offset 0.
+  void restart_current();
+  // Starts on a file not seen before (`ident`: dev and ino) at `offset`,
+  // with a new generation, and saves the position.
+  void adopt(const file_position& ident, std::uint64_t offset);
+  // Names the current file for alarm ids: dev, ino and generation.
+  std::string origin() const;
+  void refresh_fingerprint();
+  void save();
+
+  // Constant after construction
+  const source_settings settings_;
+  line_sink& sink_;
+  const position_store& store_;
+
+  int fd_ = -1;
+  file_position pos_;
+  std::uint64_t read_at_ = 0;  // pos_.offset + partial_.size()
+  std::string partial_;
+  std::uint64_t partial_offset_ = 0;
+  bool sink_failed_ = false;  // log a failing sink once, not per poll
+};
+
+}  // namespace peranda::agent

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/file_position.hpp"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/fs/durable_file.hpp"
+#include "core/fs/sha256.hpp"
+
+namespace peranda::agent {
+
+std::optional<std::string> fingerprint_of(int fd, std::uint64_t len) {
+  std::string bytes(len, '\0');
+  std::uint64_t got = 0;
+  while (got < len) {
+    auto n = ::pread(fd, bytes.data() + got, len - got, static_cast<off_t>(got));
+    if (n <= 0) return std::nullopt;
+    got += static_cast<std::uint64_t>(n);
+  }
+  return sha256_hex(bytes);
+}
+
+bool fingerprint_matches(int fd, const file_position& p) {
+  return p.fingerprint_len == 0 || fingerprint_of(fd, p.fingerprint_len) == p.fingerprint;
+}
+
+result<std::optional<file_position>> position_store::load(const std::string& source) const {
+  auto path = dir_ / (source + ".position");
+  if (!std::filesystem::exists(path)) return std::optional<file_position>{};
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  try {
+    auto j = nlohmann::json::parse(*text);
+    file_position p;
+    p.dev = j.at("dev").get<std::uint64_t>();
+    p.ino = j.at("ino").get<std::uint64_t>();
+    p.fingerprint_len = j.at("fingerprint_len").get<std::uint64_t>();
+    p.fingerprint = j.at("fingerprint").get<std::string>();
+    p.offset = j.at("offset").get<std::uint64_t>();
+    p.generation = j.value("generation", std::uint64_t{0});
+    return std::optional<file_position>(p);
+  } catch (const nlohmann::json::exception& e) {
+    return failf("position file '{}' is damaged ({}); delete it to start over at the file's end",
+                 path.string(), e.what());
+  }
+}
+
+result<void> position_store::save(const std::string& source, const file_position& pos) const {
+  if (auto ok = ensure_directory(dir_); !ok) return ok;
+  nlohmann::json j{{"dev", pos.dev},
+                   {"ino", pos.ino},
+                   {"fingerprint_len", pos.fingerprint_len},
+                   {"fingerprint", pos.fingerprint},
+                   {"offset", pos.offset},
+                   {"generation", pos.generation}};
+  return write_file_atomic(dir_ / (source + ".position"), j.dump());
+}
+
+}  // namespace peranda::agent

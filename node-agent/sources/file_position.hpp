@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace peranda::agent {
+
+// Which file a file source is reading and how far: (device, inode) plus a
+// hash of its first bytes (inodes are reused), and the offset after the
+// last whole line delivered.
+struct file_position {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t fingerprint_len = 0;  // bytes hashed: min(size, k_fingerprint_bytes)
+  std::string fingerprint;            // sha256 hex of those bytes
+  std::uint64_t offset = 0;
+  // When the agent first saw this file (ms): with dev and ino it names the
+  // file for alarm ids, even if the inode is reused later.
+  std::uint64_t generation = 0;
+
+  static constexpr std::uint64_t k_fingerprint_bytes = 256;
+
+  bool operator==(const file_position&) const = default;
+};
+
+// Hash of the first `len` bytes of `fd`; nullopt if it has fewer.
+[[nodiscard]] std::optional<std::string> fingerprint_of(int fd, std::uint64_t len);
+
+// Do the first bytes under `fd` still hash to `p`'s fingerprint? (True
+// when none were recorded: an empty file matches anything.)
+[[nodiscard]] bool fingerprint_matches(int fd, const file_position& p);
+
+// Persisted positions, one small durable file per source under `dir`.
+// Thread-safe (each source only touches its own file).
+class position_store {
+ public:
+  explicit position_store(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // nullopt: never saved (first start). An unreadable file is an error.
+  [[nodiscard]] result<std::optional<file_position>> load(const std::string& source) const;
+  [[nodiscard]] result<void> save(const std::string& source, const file_position& pos) const;
+
+ private:
+  const std::filesystem::path dir_;
+};
+
+}  // namespace peranda::agent

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/config/config_document.hpp"
+#include "core/error.hpp"
+
+namespace peranda::agent {
+
+enum class source_type { exec, file };
+
+// One [[source]] table, validated.
+struct source_settings {
+  source_type type = source_type::exec;
+  std::string name;
+  // exec
+  std::vector<std::string> command;  // argv; with `shell`, one string for /bin/sh -c
+  bool shell = false;
+  std::chrono::milliseconds interval{std::chrono::seconds(60)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  std::uint64_t max_output = 1ull << 20;
+  // file
+  std::filesystem::path path;
+  bool from_beginning = false;
+  // both
+  std::uint64_t rule_lines_per_second = 1000;  // 0: check every line
+};
+
+std::span<const key_spec> source_keys();
+
+// Validates every [[source]]: names unique and valid, type-specific keys
+// only, commands that exist and are executable (searched in PATH unless
+// absolute), absolute file paths. Errors name file, line and key.
+[[nodiscard]] result<std::vector<source_settings>> load_sources(
+    const std::vector<config_section>& tables);
+
+}  // namespace peranda::agent

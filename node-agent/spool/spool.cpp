@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/spool/spool.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/fs/durable_file.hpp"
+#include "core/log/log.hpp"
+
+namespace peranda::agent {
+namespace {
+
+auto log() {
+  static auto l = get_logger("agent.spool");
+  return l;
+}
+
+constexpr std::string_view k_active_name = "active.log";
+constexpr std::string_view k_closed_prefix = "spool-";
+constexpr std::string_view k_closed_suffix = ".log";
+
+std::uint64_t to_ms(std::chrono::system_clock::time_point t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+bool is_closed_name(std::string_view name) {
+  return name.starts_with(k_closed_prefix) && name.ends_with(k_closed_suffix);
+}
+
+// Length of `fd`'s content up to and including its last '\n' (0 if none):
+// a crash mid-write can leave a partial record after it.
+result<std::uint64_t> whole_records_length(int fd, std::uint64_t size) {
+  char block[4096];
+  std::uint64_t end = size;
+  while (end > 0) {
+    std::uint64_t start = end > sizeof block ? end - sizeof block : 0;
+    auto want = static_cast<std::size_t>(end - start);
+    auto got = ::pread(fd, block, want, static_cast<off_t>(start));
+    if (got != static_cast<ssize_t>(want)) return failf("read: {}", std::strerror(errno));
+    for (std::size_t i = want; i > 0; --i) {
+      if (block[i - 1] == '\n') return start + i;
+    }
+    end = start;
+  }
+  return 0;
+}
+
+}  // namespace
+
+spool::spool(spool_settings settings)
+    : settings_(std::move(settings)), active_path_(settings_.dir / k_active_name) {}
+
+spool::~spool() {
+  if (active_fd_ >= 0) ::close(active_fd_);
+}
+
+result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
+  if (auto ok = ensure_directory(settings.dir); !ok) return std::unexpected(ok.error());
+  std::unique_ptr<spool> s(new spool(std::move(settings)));
+  std::lock_guard lock(s->mu_);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(s->settings_.dir, ec)) {
+    auto name = entry.path().filename().string();
+    if (!entry.is_regular_file() || !is_closed_name(name)) continue;
+    struct stat st {};
+    if (::stat(entry.path().c_str(), &st) != 0) continue;
+    s->closed_.push_back({name, static_cast<std::uint64_t>(st.st_size),
+                          static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
+                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000});
+  }
+  if (ec)
+    return failf("cannot list spool directory '{}': {}", s->settings_.dir.string(), ec.message());
+  std::ranges::sort(s->closed_, {}, &spool_file::name);
+  if (!s->closed_.empty()) {
+    // New names sort after the newest existing one, even if the clock went
+    // back or within the same millisecond: a name is never reused.
+    const auto& newest = s->closed_.back().name;
+    char* end = nullptr;
+    s->last_name_ms_ = std::strtoull(newest.c_str() + k_closed_prefix.size(), &end, 10);
+    if (*end == '-') s->name_counter_ = std::strtoull(end + 1, nullptr, 10) + 1;
+  }
+  if (std::filesystem::exists(s->active_path_)) {
+    if (auto ok = s->open_active(); !ok) return std::unexpected(ok.error());
+    struct stat st {};
+    ::fstat(s->active_fd_, &st);
+    auto whole = whole_records_length(s->active_fd_, static_cast<std::uint64_t>(st.st_size));
+    if (!whole)
+      return failf("spool file '{}': {}", s->active_path_.string(), whole.error().message);
+    if (*whole != static_cast<std::uint64_t>(st.st_size)) {
+      log()->warn("cutting a torn record ({} bytes) off the end of '{}' (left by a crash)",
+                  static_cast<std::uint64_t>(st.st_size) - *whole, s->active_path_.string());
+      if (::ftruncate(s->active_fd_, static_cast<off_t>(*whole)) != 0) {
+        return failf("cannot truncate '{}': {}", s->active_path_.string(), std::strerror(errno));
+      }
+    }
+    s->active_bytes_ = *whole;
+    if (auto ok = s->close_active(); !ok) return std::unexpected(ok.error());
+  }
+  s->enforce_cap();
+  return s;
+}
+
+result<void> spool::open_active() {
+  active_fd_ = ::open(active_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (active_fd_ < 0) {
+    return failf("cannot open spool file '{}': {}", active_path_.string(), std::strerror(errno));
+  }
+  struct stat st {};
+  ::fstat(active_fd_, &st);
+  active_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  active_since_ = std::chrono::system_clock::now();
+  return {};
+}
+
+std::string spool::next_closed_name() {
+  auto ms = std::max(to_ms(std::chrono::system_clock::now()), last_name_ms_);
+  if (ms != last_name_ms_) name_counter_ = 0;
+  last_name_ms_ = ms;
+  return fmt::format("{}{:013}-{:06}{}", k_closed_prefix, ms, name_counter_++, k_closed_suffix);
+}
+
+result<void> spool::close_active() {
+  if (active_fd_ < 0) return {};
+  if (active_bytes_ == 0) return {};
+  if (::fsync(active_fd_) != 0) {
+    return failf("cannot fsync '{}': {}", active_path_.string(), std::strerror(errno));
+  }
+  ::close(active_fd_);
+  active_fd_ = -1;
+  auto name = next_closed_name();
+  if (auto ok = rename_durable(active_path_, settings_.dir / name); !ok) return ok;
+  closed_.push_back({name, active_bytes_, to_ms(std::chrono::system_clock::now())});
+  log()->debug("closed spool file {} ({} bytes)", name, active_bytes_);
+  active_bytes_ = 0;
+  return {};
+}
+
+result<void> spool::append(std::string_view records, std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (active_fd_ >= 0 && active_bytes_ > 0 &&
+      (active_bytes_ + records.size() > settings_.rotate_bytes ||
+       now - active_since_ >= settings_.rotate_age)) {
+    if (auto ok = close_active(); !ok) return ok;
+  }
+  if (active_fd_ < 0) {
+    if (auto ok = open_active(); !ok) return ok;
+  }
+  // One write per batch of whole records: O_APPEND keeps it contiguous.
+  std::size_t done = 0;
+  while (done < records.size()) {
+    auto n = ::write(active_fd_, records.data() + done, records.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      return failf("cannot append to '{}': {}", active_path_.string(), std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  active_bytes_ += records.size();
+  enforce_cap();
+  return {};
+}
+
+result<void> spool::rotate() {
+  std::lock_guard lock(mu_);
+  return close_active();
+}
+
+result<void> spool::rotate_if_old(std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (active_fd_ < 0 || now - active_since_ < settings_.rotate_age) return {};
+  return close_active();
+}
+
+void spool::enforce_cap() {
+  std::uint64_t total = active_bytes_;
+  for (const auto& f : closed_) total += f.size;
+  auto it = closed_.begin();
+  while (total > settings_.max_bytes && it != closed_.end()) {
+    if (pinned_.contains(it->name)) {
+      ++it;
+      continue;
+    }
+    std::error_code ec;
+    std::filesystem::remove(settings_.dir / it->name, ec);
+    if (ec) {
+      log()->error("spool over its cap but cannot delete '{}': {}", it->name, ec.message());
+      ++it;
+      continue;
+    }
+    total -= it->size;
+    ++dropped_files_;
+    dropped_bytes_ += it->size;
+    log()->warn(
+        "spool over its cap of {} bytes: dropped oldest closed file {} ({} bytes); "
+        "{} file(s) dropped so far",
+        settings_.max_bytes, it->name, it->size, dropped_files_);
+    auto dropped = *it;
+    it = closed_.erase(it);
+    if (on_drop_) on_drop_(dropped);
+  }
+}
+
+std::vector<spool_file> spool::closed_files() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+std::filesystem::path spool::path_of(std::string_view closed_name) const {
+  return settings_.dir / closed_name;
+}
+
+void spool::pin(const std::string& name) {
+  std::lock_guard lock(mu_);
+  pinned_.insert(name);
+}
+
+void spool::unpin(const std::string& name) {
+  std::lock_guard lock(mu_);
+  pinned_.erase(name);
+}
+
+result<void> spool::remove(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = std::ranges::find(closed_, name, &spool_file::name);
+  if (it == closed_.end()) return failf("spool file '{}' is not a closed spool file", name);
+  std::error_code ec;
+  std::filesystem::remove(settings_.dir / name, ec);
+  if (ec) return failf("cannot delete spool file '{}': {}", name, ec.message());
+  closed_.erase(it);
+  return fsync_directory(settings_.dir);
+}
+
+spool_stats spool::stats() const {
+  std::lock_guard lock(mu_);
+  spool_stats s;
+  s.closed_files = closed_.size();
+  for (const auto& f : closed_) s.closed_bytes += f.size;
+  s.active_bytes = active_bytes_;
+  s.dropped_files = dropped_files_;
+  s.dropped_bytes = dropped_bytes_;
+  return s;
+}
+
+void spool::on_drop(drop_observer observer) {
+  std::lock_guard lock(mu_);
+  on_drop_ = std::move(observer);
+}
+
+}  // namespace peranda::agent

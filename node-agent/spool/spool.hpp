@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace peranda::agent {
+
+struct spool_settings {
+  std::filesystem::path dir;                 // holds active.log and closed files
+  std::uint64_t rotate_bytes = 16ull << 20;  // close the active file at this size
+  std::chrono::milliseconds rotate_age{std::chrono::hours(1)};  // ... or at this age
+  std::uint64_t max_bytes = 1ull << 30;                         // cap on closed + active bytes
+};
+
+struct spool_file {
+  std::string name;
+  std::uint64_t size = 0;
+  std::uint64_t mtime_ms = 0;
+};
+
+struct spool_stats {
+  std::uint64_t closed_files = 0;
+  std::uint64_t closed_bytes = 0;
+  std::uint64_t active_bytes = 0;
+  std::uint64_t dropped_files = 0;  // closed files deleted by the size cap
+  std::uint64_t dropped_bytes = 0;
+};
+
+// The agent's local log store: one active file that sources append records
+// (one line each) to, and closed files that are immutable and uploadable.
+// Closed files are named `spool-<ms>-<n>.log` so name order is age order.
+// Guarantees: a record is appended with one write(2); a file is fsynced
+// before it is closed (renamed); on open, a torn last record left by a crash
+// is cut off before the active file is closed, so closed files only ever
+// hold whole records. When closed + active bytes exceed max_bytes, the
+// oldest closed files not pinned by an upload are deleted, logged and
+// counted. Thread-safe.
+class spool {
+ public:
+  // Called (with the spool locked: never call back into it) after the cap
+  // dropped a file; for counters.
+  using drop_observer = std::function<void(const spool_file&)>;
+
+  // Creates the directory, closes a left-over active file (repairing a torn
+  // tail) and scans the closed files.
+  [[nodiscard]] static result<std::unique_ptr<spool>> open(spool_settings settings);
+  ~spool();
+  spool(const spool&) = delete;
+  spool& operator=(const spool&) = delete;
+
+  // Appends whole records (each must end in '\n'), rotating first when the
+  // active file is too big or too old. `now` is the wall clock.
+  [[nodiscard]] result<void> append(
+      std::string_view records,
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  // Closes the active file if it holds anything (a request wants the newest
+  // lines, and the age rule runs from the agent's timer).
+  [[nodiscard]] result<void> rotate();
+  [[nodiscard]] result<void> rotate_if_old(
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+  // Closed files, oldest first.
+  std::vector<spool_file> closed_files() const;
+  std::filesystem::path path_of(std::string_view closed_name) const;
+
+  // An upload in progress keeps its file safe from the cap.
+  void pin(const std::string& name);
+  void unpin(const std::string& name);
+  // Deletes a closed file after a verified `complete`.
+  [[nodiscard]] result<void> remove(const std::string& name);
+
+  spool_stats stats() const;
+  void on_drop(drop_observer observer);
+
+ private:
+  explicit spool(spool_settings settings);
+  // REQUIRES: mu_ held (for all of these).
+  result<void> open_active();
+  result<void> close_active();
+  void enforce_cap();
+  std::string next_closed_name();
+
+  // Constant after construction
+  const spool_settings settings_;
+  const std::filesystem::path active_path_;
+
+  // Guarded by mu_
+  mutable std::mutex mu_;
+  int active_fd_ = -1;
+  std::uint64_t active_bytes_ = 0;
+  std::chrono::system_clock::time_point active_since_{};
+  std::vector<spool_file> closed_;  // oldest first
+  std::set<std::string> pinned_;
+  std::uint64_t name_counter_ = 0;
+  std::uint64_t last_name_ms_ = 0;
+  std::uint64_t dropped_files_ = 0;
+  std::uint64_t dropped_bytes_ = 0;
+  drop_observer on_drop_;
+};
+
+}  // namespace peranda::agent

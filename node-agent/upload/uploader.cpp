@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/upload/uploader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/fs/sha256.hpp"
+#include "core/log/log.hpp"
+#include "core/protocol/messages/upload_begin.hpp"
+#include "core/protocol/messages/upload_end.hpp"
+#include "core/util/clock.hpp"
+
+namespace peranda::agent {
+namespace {
+
+auto log() {
+  static auto l = get_logger("agent.upload");
+  return l;
+}
+
+constexpr std::size_t k_event_capacity = 4096;
+// How often the uploader thread looks at the clock while a transfer runs.
+constexpr auto k_tick = std::chrono::milliseconds(50);
+
+}  // namespace
+
+uploader::uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
+                   const protocol::topic_scheme& topics)
+    : settings_(std::move(settings)),
+      spool_(spool),
+      session_(session),
+      topics_(topics),
+      events_(k_event_capacity) {}
+
+uploader::~uploader() { stop(); }
+
+void uploader::start() {
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void uploader::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+  if (transfer_fd_ >= 0) {
+    ::close(transfer_fd_);
+    transfer_fd_ = -1;
+  }
+}
+
+void uploader::submit_request(protocol::logs_request request) {
+  if (!events_.try_push(std::move(request))) ++events_dropped_;
+}
+
+void uploader::submit_ack(protocol::logs_ack ack) {
+  if (!events_.try_push(std::move(ack))) ++events_dropped_;
+}
+
+void uploader::master_state(const std::string& master, protocol::node_state state) {
+  std::lock_guard lock(masters_mu_);
+  if (state == protocol::node_state::online) {
+    gone_masters_.erase(master);
+  } else {
+    gone_masters_.insert(master);
+  }
+}
+
+bool uploader::master_gone(const std::string& master) const {
+  std::lock_guard lock(masters_mu_);
+  return gone_masters_.contains(master);
+}
+
+void uploader::run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto ev = events_.pop_for(k_tick);
+    if (ev) {
+      if (auto* r = std::get_if<protocol::logs_request>(&*ev)) on_request(std::move(*r));
+      if (auto* a = std::get_if<protocol::logs_ack>(&*ev)) on_ack(*a);
+    }
+    if (machine_) {
+      execute(machine_->on_tick(std::chrono::steady_clock::now()));
+      if (machine_->state() != transfer_state::running) finish_transfer();
+    }
+    if (!machine_ && job_) next_transfer();
+    if (!machine_ && !job_ && !waiting_.empty()) {
+      auto next = std::move(waiting_.front());
+      waiting_.pop_front();
+      begin_job(std::move(next));
+    }
+  }
+}
+
+void uploader::reply(const protocol::logs_request& request, protocol::reply_status status,
+                     std::vector<std::string> files, std::string reason) {
+  protocol::logs_reply r{request.request_id, request.master_id, status,
+                         std::move(files),   std::move(reason), wall_clock_ms()};
+  log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
+              protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
+  if (auto ok =
+          session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
+      !ok) {
+    log()->warn("reply to request {} not sent: {}", request.request_id, ok.error().message);
+  }
+}
+
+void uploader::on_request(protocol::logs_request request) {
+  if (request.deadline_ms != 0 && request.deadline_ms < wall_clock_ms()) {
+    reply(request, protocol::reply_status::expired);
+    return;
+  }
+  if (master_gone(request.master_id)) {
+    log()->info("ignoring request {}: master '{}' is not online", request.request_id,
+                request.master_id);
+    return;
+  }
+  auto same_master = [&](const protocol::logs_request& r) {
+    return r.master_id == request.master_id;
+  };
+  if ((job_ && same_master(job_->request)) || std::ranges::any_of(waiting_, same_master)) {
+    reply(request, protocol::reply_status::busy, {}, "a request of this master is being served");
+    return;
+  }
+  if (job_) {
+    if (waiting_.size() >= settings_.max_waiting_requests) {
+      reply(request, protocol::reply_status::busy, {}, "too many requests waiting");
+      return;
+    }
+    waiting_.push_back(std::move(request));
+    return;
+  }
+  begin_job(std::move(request));
+}
+
+void uploader::begin_job(protocol::logs_request request) {
+  // The newest lines go too.
+  if (auto ok = spool_.rotate(); !ok) {
+    reply(request, protocol::reply_status::failed, {}, ok.error().message);
+    return;
+  }
+  auto closed = spool_.closed_files();
+  std::vector<std::string> files, missing;
+  if (request.files.empty()) {
+    for (const auto& f : closed) files.push_back(f.name);
+  } else {
+    for (const auto& name : request.files) {
+      bool found = std::ranges::any_of(closed, [&](const spool_file& f) { return f.name == name; });
+      (found ? files : missing).push_back(name);
+    }
+  }
+  if (!missing.empty()) reply(request, protocol::reply_status::not_found, missing);
+  if (files.empty()) {
+    if (missing.empty()) reply(request, protocol::reply_status::empty);
+    return;
+  }
+  reply(request, protocol::reply_status::accepted, files);
+  job_ = job{std::move(request), std::deque<std::string>(files.begin(), files.end())};
+}
+
+void uploader::next_transfer() {
+  if (job_->files.empty()) {
+    job_.reset();
+    return;
+  }
+  auto name = std::move(job_->files.front());
+  job_->files.pop_front();
+  const auto& request = job_->request;
+  auto path = spool_.path_of(name);
+  spool_.pin(name);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  auto sha = sha256_file_hex(path);
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !sha) {
+    log()->error("cannot upload spool file '{}': {}", name,
+                 sha ? std::strerror(errno) : sha.error().message);
+    if (fd >= 0) ::close(fd);
+    spool_.unpin(name);
+    ++failed_;
+    return;
+  }
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  auto count = protocol::chunk_count_for(size, request.chunk_size);
+  if (count >= protocol::topic_scheme::k_max_chunks) {
+    log()->error("spool file '{}' ({} bytes) needs too many chunks of {} bytes", name, size,
+                 request.chunk_size);
+    ::close(fd);
+    spool_.unpin(name);
+    ++failed_;
+    return;
+  }
+  transfer_id_ = fmt::format("t{}-{}", settings_.session, ++transfer_counter_);
+  transfer_file_ = name;
+  transfer_fd_ = fd;
+  transfer_size_ = size;
+  protocol::upload_begin begin{transfer_id_,
+                               request.request_id,
+                               request.master_id,
+                               settings_.node,
+                               name,
+                               size,
+                               *sha,
+                               request.chunk_size,
+                               static_cast<std::uint32_t>(count),
+                               static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
+                                   static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000};
+  begin_payload_ = protocol::encode(begin);
+  log()->info("transfer {}: {} ({} bytes, {} chunks) to master '{}'", transfer_id_, name, size,
+              count, request.master_id);
+  machine_.emplace(static_cast<std::uint32_t>(count), request.window, settings_.ack_timeout,
+                   settings_.retries);
+  execute(machine_->start(std::chrono::steady_clock::now()));
+}
+
+void uploader::execute(const std::vector<transfer_action>& actions) {
+  std::string chunk;
+  for (const auto& a : actions) {
+    mqtt_session::message msg;
+    switch (a.what) {
+      case transfer_action::kind::begin:
+        msg = {topics_.upload_begin(settings_.node, transfer_id_), begin_payload_, 1, false};
+        break;
+      case transfer_action::kind::end:
+        msg = {topics_.upload_end(settings_.node, transfer_id_),
+               protocol::encode(protocol::upload_end{
+                   transfer_id_, static_cast<std::uint32_t>(protocol::chunk_count_for(
+                                     transfer_size_, job_->request.chunk_size))}),
+               1, false};
+        break;
+      case transfer_action::kind::chunk: {
+        auto chunk_size = job_->request.chunk_size;
+        auto offset = static_cast<std::uint64_t>(a.index) * chunk_size;
+        chunk.resize(
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset)));
+        auto n = ::pread(transfer_fd_, chunk.data(), chunk.size(), static_cast<off_t>(offset));
+        if (n != static_cast<ssize_t>(chunk.size())) {
+          log()->error("transfer {}: cannot read chunk {} of '{}'", transfer_id_, a.index,
+                       transfer_file_);
+          continue;  // the master reports it missing; go-back-N retries
+        }
+        msg = {topics_.upload_chunk(settings_.node, transfer_id_, a.index), chunk, 1, false};
+        break;
+      }
+    }
+    if (auto ok = session_.publish(std::move(msg)); !ok) {
+      log()->warn("transfer {}: {}", transfer_id_, ok.error().message);
+    }
+  }
+}
+
+void uploader::on_ack(const protocol::logs_ack& ack) {
+  if (!machine_ || ack.transfer_id != transfer_id_ || ack.master_id != job_->request.master_id) {
+    log()->debug("ignoring ack for transfer {} (not the current one)", ack.transfer_id);
+    return;
+  }
+  execute(machine_->on_ack(ack, std::chrono::steady_clock::now()));
+  if (machine_->state() != transfer_state::running) finish_transfer();
+}
+
+void uploader::finish_transfer() {
+  switch (machine_->state()) {
+    case transfer_state::complete:
+      if (auto ok = spool_.remove(transfer_file_); !ok) {
+        log()->error("transfer {} complete but: {}", transfer_id_, ok.error().message);
+      }
+      ++done_;
+      log()->info("transfer {}: {} stored by the master; deleted from the spool", transfer_id_,
+                  transfer_file_);
+      break;
+    case transfer_state::rejected:
+      ++failed_;
+      log()->warn("transfer {}: master rejected {} ({}); the file stays in the spool", transfer_id_,
+                  transfer_file_, machine_->reason());
+      break;
+    case transfer_state::failed:
+      ++failed_;
+      log()->warn(
+          "transfer {}: {} given up ({}); the file stays in the spool and the rest of "
+          "request {} is dropped",
+          transfer_id_, transfer_file_, machine_->reason(), job_->request.request_id);
+      job_->files.clear();
+      break;
+    case transfer_state::running:
+      return;
+  }
+  resent_ += machine_->resent();
+  ::close(transfer_fd_);
+  transfer_fd_ = -1;
+  spool_.unpin(transfer_file_);
+  machine_.reset();
+}
+
+}  // namespace peranda::agent

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "core/mqtt/session.hpp"
+#include "core/protocol/messages/heartbeat.hpp"
+#include "core/protocol/messages/logs_ack.hpp"
+#include "core/protocol/messages/logs_reply.hpp"
+#include "core/protocol/messages/logs_request.hpp"
+#include "core/protocol/topics.hpp"
+#include "core/util/bounded_queue.hpp"
+#include "node-agent/spool/spool.hpp"
+#include "node-agent/upload/transfer_machine.hpp"
+
+namespace peranda::agent {
+
+struct uploader_settings {
+  std::string node;
+  std::uint64_t session = 0;  // makes transfer ids unique across restarts
+  std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
+  std::uint32_t retries = 5;
+  std::size_t max_waiting_requests = 4;  // of other masters, behind the one being served
+};
+
+// Serves `logs/request`s (docs/protocol.md): answers each with a
+// `logs/reply`, closes the active spool file so the newest lines go too, and
+// uploads the requested closed files one transfer after another, driven by
+// a transfer_machine per file. A spool file is deleted only on `complete`;
+// on `rejected` or a dead master it stays for a later request. The file in
+// transfer is pinned against the spool cap. A restart mid-transfer loses
+// nothing: the next request starts the file again under a new transfer id.
+// submit_*() are called from the dispatcher and never block; the work runs
+// on the uploader's own thread. start()/stop() from one thread.
+class uploader {
+ public:
+  uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
+           const protocol::topic_scheme& topics);
+  ~uploader();
+
+  void start();
+  void stop();
+
+  void submit_request(protocol::logs_request request);
+  void submit_ack(protocol::logs_ack ack);
+  // A master's retained status: requests of a master that is not online are ignored.
+  void master_state(const std::string& master, protocol::node_state state);
+
+  std::uint64_t uploads_done() const { return done_.load(); }
+  std::uint64_t uploads_failed() const { return failed_.load(); }
+  std::uint64_t chunks_resent() const { return resent_.load(); }
+  std::uint64_t events_dropped() const { return events_dropped_.load(); }
+
+ private:
+  struct job {
+    protocol::logs_request request;
+    std::deque<std::string> files;
+  };
+
+  void run(std::stop_token stop);
+  void on_request(protocol::logs_request request);
+  void on_ack(const protocol::logs_ack& ack);
+  void begin_job(protocol::logs_request request);
+  void next_transfer();
+  void execute(const std::vector<transfer_action>& actions);
+  // REQUIRES: machine_ is no longer running.
+  void finish_transfer();
+  void reply(const protocol::logs_request& request, protocol::reply_status status,
+             std::vector<std::string> files = {}, std::string reason = {});
+  bool master_gone(const std::string& master) const;
+
+  // Constant after construction
+  const uploader_settings settings_;
+  spool& spool_;
+  mqtt_session::session& session_;
+  const protocol::topic_scheme& topics_;
+
+  bounded_queue<std::variant<protocol::logs_request, protocol::logs_ack>> events_;
+  mutable std::mutex masters_mu_;
+  std::set<std::string> gone_masters_;  // guarded by masters_mu_
+
+  // Owned by the uploader thread
+  std::optional<job> job_;
+  std::deque<protocol::logs_request> waiting_;
+  std::optional<transfer_machine> machine_;
+  std::string transfer_id_;
+  std::string transfer_file_;
+  int transfer_fd_ = -1;
+  std::uint64_t transfer_size_ = 0;
+  std::string begin_payload_;  // kept for go-back-N from the start
+  std::uint64_t transfer_counter_ = 0;
+
+  std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> resent_{0};
+  std::atomic<std::uint64_t> events_dropped_{0};
+  std::jthread thread_;
+};
+
+}  // namespace peranda::agent

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/agent_config.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/fs/durable_file.hpp"
+
+using namespace peranda;
+using namespace peranda::agent;
+
+namespace {
+
+result<agent_config> parse(const std::string& text) {
+  auto doc = config_document::parse(
+      "[agent]\nnode_id = \"n1\"\nip = \"127.0.0.1\"\n"
+      "spool_dir = \"/tmp/x\"\n" +
+          text,
+      "agent.toml", agent_keys());
+  if (!doc) return std::unexpected(doc.error());
+  return build_agent_config(*doc);
+}
+
+void expect_error(const std::string& text, const std::string& needle) {
+  auto c = parse(text);
+  BOOST_REQUIRE_MESSAGE(!c.has_value(), "accepted: " + text);
+  BOOST_TEST_MESSAGE(c.error().message);
+  BOOST_TEST(c.error().message.find(needle) != std::string::npos, c.error().message);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_config_sources_rules)
+
+BOOST_AUTO_TEST_CASE(a_full_config_loads) {
+  auto c = parse(R"(
+[[source]]
+type = "exec"
+name = "uptime"
+command = ["/bin/sh", "-c", "uptime"]
+interval = "30s"
+timeout = "5s"
+[[source]]
+type = "file"
+name = "syslog"
+path = "/var/log/syslog"
+from_beginning = true
+[[rule]]
+name = "oom"
+pattern = "Out of memory"
+severity = "critical"
+sources = ["syslog"]
+threshold = 3
+within = "1m"
+cooldown = "10m"
+recovery = "recovered"
+)");
+  BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
+  BOOST_REQUIRE_EQUAL(c->sources.size(), 2u);
+  BOOST_TEST(c->sources[0].interval.count() == 30000);
+  BOOST_TEST(c->sources[1].from_beginning);
+  BOOST_REQUIRE_EQUAL(c->rules.size(), 1u);
+  BOOST_TEST(c->rules[0].threshold == 3u);
+  BOOST_TEST(c->rules[0].cooldown.count() == 600000);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
+  expect_error("[[source]]\ntype = \"exec\"\nname = \"x\"\ncommand = [\"/no/such/tool\"]\n",
+               "agent.toml:8: key 'source.command': '/no/such/tool' is not an executable");
+  expect_error("[[source]]\ntype = \"pipe\"\nname = \"x\"\n", "key 'source.type'");
+  expect_error("[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"rel/path\"\n", "source.path");
+  expect_error("[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"/a\"\ninterval = \"1s\"\n",
+               "not allowed for a file source");
+  expect_error(
+      "[[source]]\ntype = \"file\"\nname = \"x\"\npath = \"/a\"\n[[source]]\n"
+      "type = \"file\"\nname = \"x\"\npath = \"/b\"\n",
+      "duplicate source name");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"(\"\n", "key 'rule.pattern': invalid RE2");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nsources = [\"ghost\"]\n", "ghost");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nseverity = \"meh\"\n", "rule.severity");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nthreshold = 0\n", "rule.threshold");
+  expect_error("spool_max_bytes = \"1KiB\"\n", "spool_max_bytes");
+}
+
+BOOST_AUTO_TEST_CASE(every_key_is_documented) {
+  auto text = describe_keys(agent_keys());
+  for (auto key : {"spool_max_bytes", "ack_timeout", "command", "from_beginning", "cooldown",
+                   "recovery", "rule_lines_per_second"}) {
+    BOOST_TEST(text.find(std::string("`") + key + "`") != std::string::npos, key);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(agent_deploy_config)
+
+// The shipped config must load; its collectors are installed under
+// /usr/lib/peranda, so here they are taken from the source tree.
+BOOST_AUTO_TEST_CASE(shipped_agent_toml_is_valid) {
+  auto text = read_file(std::filesystem::path(PERANDA_SOURCE_DIR) / "deploy/agent.toml");
+  BOOST_REQUIRE(text.has_value());
+  std::string installed = "/usr/lib/peranda/collectors";
+  for (auto at = text->find(installed); at != std::string::npos; at = text->find(installed)) {
+    text->replace(at, installed.size(), std::string(PERANDA_SOURCE_DIR) + "/deploy/collectors");
+  }
+  auto doc = config_document::parse(*text, "agent.toml", agent_keys());
+  BOOST_REQUIRE_MESSAGE(doc.has_value(), (doc ? std::string() : doc.error().message));
+  auto c = build_agent_config(*doc);
+  BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
+  BOOST_TEST(c->sources.size() == 6u);
+  BOOST_TEST(c->rules.size() >= 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/alarms/alarm_outbox.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "core/fs/durable_file.hpp"
+#include "core/protocol/messages/alarm.hpp"
+#include "node-agent/alarms/alarm_sender.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace peranda;
+using namespace peranda::agent;
+
+namespace {
+
+std::string payload(const std::string& id) {
+  protocol::alarm a;
+  a.id = id;
+  a.node = "n1";
+  a.rule = "r";
+  a.source = "s";
+  a.line = "x";
+  return protocol::encode(a);
+}
+
+std::vector<protocol::alarm> outbox_alarms(const std::filesystem::path& dir) {
+  auto box = alarm_outbox::open(dir, 100);
+  BOOST_REQUIRE(box.has_value());
+  std::vector<protocol::alarm> out;
+  for (const auto& [key, p] : box->entries()) out.push_back(*protocol::decode_alarm(p));
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_alarm_outbox)
+
+BOOST_AUTO_TEST_CASE(survives_reopen_and_drops_the_oldest_past_its_cap) {
+  test::temp_dir dir;
+  {
+    auto box = alarm_outbox::open(dir.path(), 2);
+    BOOST_REQUIRE(box.has_value());
+    BOOST_REQUIRE(box->add("k1", payload("a1")).has_value());
+    BOOST_REQUIRE(box->add("k2", payload("a2")).has_value());
+    auto dropped = box->add("k3", payload("a3"));
+    BOOST_REQUIRE(dropped.has_value());
+    BOOST_TEST(*dropped == std::vector<std::string>{"k1"});
+    BOOST_TEST(box->dropped() == 1u);
+    box->remove("k2");
+  }
+  // A torn temporary and a damaged entry from a crash are not alarms.
+  BOOST_REQUIRE(write_file_atomic(dir / "k4.json", "{broken").has_value());
+  std::ofstream(dir / "k5.json.tmp") << "partial";
+  auto alarms = outbox_alarms(dir.path());
+  BOOST_REQUIRE_EQUAL(alarms.size(), 1u);
+  BOOST_TEST(alarms[0].id == "a3");
+}
+
+// A file line read again after a crash gets the same alarm id (so a
+// de-duplicating receiver drops it); alarms without a file origin get
+// distinct ids.
+BOOST_AUTO_TEST_CASE(file_line_alarms_keep_their_id) {
+  test::temp_dir dir;
+  mqtt_session::options o;
+  o.server_uri = "tcp://127.0.0.1:1";  // never started
+  auto sender =
+      alarm_sender::create({"n1", 1795570000, dir.path(), 100}, protocol::topic_scheme(), o);
+  BOOST_REQUIRE(sender.has_value());
+  rule_hit from_file{"r", protocol::severity::error, "app", "boom", 42, 0, false, "2049:77:1700"};
+  (*sender)->raise(from_file);
+  (*sender)->raise(from_file);
+  rule_hit from_exec{"r", protocol::severity::error, "probe", "boom", 0, 0, false, ""};
+  (*sender)->raise(from_exec);
+  (*sender)->raise(from_exec);
+  auto other_line = from_file;
+  other_line.offset = 43;
+  (*sender)->raise(other_line);
+  sender->reset();
+  auto alarms = outbox_alarms(dir.path());
+  BOOST_REQUIRE_EQUAL(alarms.size(), 5u);  // in the order they were raised
+  BOOST_TEST(alarms[0].id == alarms[1].id);
+  BOOST_TEST(alarms[2].id != alarms[3].id);
+  BOOST_TEST(alarms[4].id != alarms[0].id);
+  BOOST_TEST(alarms[2].source == "probe");
+  BOOST_TEST(alarms[4].offset == 43u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/sources/file_follower.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "core/fs/durable_file.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace peranda;
+using namespace peranda::agent;
+
+namespace {
+
+// A spool, rules and sink around one follower, rebuilt to simulate restarts.
+struct follower_rig {
+  explicit follower_rig(const test::temp_dir& dir, bool from_beginning = false)
+      : log(dir / "app.log"), positions(dir / "positions"), dir_(dir) {
+    settings.type = source_type::file;
+    settings.name = "app";
+    settings.path = log;
+    settings.from_beginning = from_beginning;
+    spooled = std::move(*spool::open({dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
+    rules = std::move(*rule_engine::create({}, {"app"}));
+    sink = std::make_unique<line_sink>(
+        *spooled, *rules, [](const rule_hit&) {}, 64);
+    restart();
+  }
+  void restart() {
+    follower.reset();
+    follower = std::make_unique<file_follower>(settings, *sink, positions);
+    BOOST_REQUIRE(follower->start());
+  }
+  void append(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::app | std::ios::binary);
+    out << text;
+  }
+  // The spooled lines' texts (without time stamp and source name).
+  std::vector<std::string> lines() {
+    BOOST_REQUIRE(spooled->rotate());
+    std::vector<std::string> out;
+    for (const auto& f : spooled->closed_files()) {
+      auto text = *read_file(spooled->path_of(f.name));
+      std::size_t pos = 0;
+      while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        auto line = text.substr(pos, nl - pos);
+        out.push_back(line.substr(line.find(" app ") + 5));
+        pos = nl + 1;
+      }
+    }
+    return out;
+  }
+
+  source_settings settings;
+  std::filesystem::path log;
+  position_store positions;
+  std::unique_ptr<spool> spooled;
+  std::unique_ptr<rule_engine> rules;
+  std::unique_ptr<line_sink> sink;
+  std::unique_ptr<file_follower> follower;
+  const test::temp_dir& dir_;
+};
+
+using lines_t = std::vector<std::string>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_file_follower)
+
+BOOST_AUTO_TEST_CASE(first_start_reads_from_the_end_and_waits_for_newlines) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "old 1\nold 2\n";
+  follower_rig rig(dir);
+  rig.append(rig.log, "new 1\npart");
+  rig.follower->poll();
+  rig.append(rig.log, "ial\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"new 1", "partial"}));
+}
+
+BOOST_AUTO_TEST_CASE(from_beginning_and_long_lines_split) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "a\n" << std::string(100, 'z') << "\n";
+  follower_rig rig(dir, true);
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"a", std::string(64, 'z'), std::string(36, 'z')}));
+}
+
+BOOST_AUTO_TEST_CASE(restart_neither_loses_nor_repeats) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "";
+  follower_rig rig(dir);
+  rig.append(rig.log, "1\n2\n");
+  rig.follower->poll();
+  rig.follower.reset();  // agent down
+  rig.append(rig.log, "3\n4\n");
+  rig.restart();
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"1", "2", "3", "4"}));
+}
+
+BOOST_AUTO_TEST_CASE(rename_rotation_reads_the_old_file_to_its_end_first) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "";
+  follower_rig rig(dir);
+  rig.append(rig.log, "1\n");
+  rig.follower->poll();
+  std::filesystem::rename(rig.log, dir / "app.log.1");
+  rig.append(dir / "app.log.1", "2\n");  // the writer has not reopened yet
+  rig.append(rig.log, "3\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"1", "2", "3"}));
+}
+
+BOOST_AUTO_TEST_CASE(rotation_while_down_reads_the_rest_of_the_rotated_file) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "";
+  follower_rig rig(dir);
+  rig.append(rig.log, "1\n");
+  rig.follower->poll();
+  rig.follower.reset();
+  rig.append(rig.log, "2\n");
+  std::filesystem::rename(rig.log, dir / "app.log.1");
+  rig.append(rig.log, "3\n");
+  rig.restart();
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"1", "2", "3"}));
+}
+
+BOOST_AUTO_TEST_CASE(copytruncate_and_truncation) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "";
+  follower_rig rig(dir);
+  rig.append(rig.log, "first line\n");
+  rig.follower->poll();
+  rig.append(rig.log, "second line\n");
+  // copytruncate before the follower saw the second line; then a longer write.
+  std::filesystem::copy_file(rig.log, dir / "app.log.1");
+  std::filesystem::resize_file(rig.log, 0);
+  rig.append(rig.log, "after copytruncate, longer than before\n");
+  rig.follower->poll();
+  // Plain truncation.
+  std::filesystem::resize_file(rig.log, 0);
+  rig.append(rig.log, "x\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() ==
+              lines_t{"first line", "second line", "after copytruncate, longer than before", "x"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_appears_later_is_read_from_its_start) {
+  test::temp_dir dir;
+  follower_rig rig(dir);
+  rig.follower->poll();
+  rig.append(rig.log, "hello\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.lines() == lines_t{"hello"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

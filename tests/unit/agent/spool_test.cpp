@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "node-agent/spool/spool.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "core/fs/durable_file.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace peranda;
+using namespace peranda::agent;
+
+namespace {
+
+std::unique_ptr<spool> open_spool(const test::temp_dir& dir, std::uint64_t rotate = 1024,
+                                  std::uint64_t max = 1 << 20) {
+  auto s = spool::open({dir.path(), rotate, std::chrono::hours(1), max});
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  return std::move(*s);
+}
+
+std::string content(const spool& s, const spool_file& f) { return *read_file(s.path_of(f.name)); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_spool)
+
+BOOST_AUTO_TEST_CASE(rotates_by_size_and_keeps_whole_records) {
+  test::temp_dir dir;
+  auto s = open_spool(dir, 100);
+  std::string record(39, 'x');
+  record += '\n';
+  for (int i = 0; i < 5; ++i) BOOST_REQUIRE(s->append(record));
+  // 40-byte records, 100-byte limit: two per file.
+  auto closed = s->closed_files();
+  BOOST_REQUIRE_EQUAL(closed.size(), 2u);
+  BOOST_TEST(content(*s, closed[0]) == record + record);
+  BOOST_TEST(closed[0].name < closed[1].name);
+  BOOST_TEST(s->stats().active_bytes == 40u);
+}
+
+BOOST_AUTO_TEST_CASE(rotates_by_age_and_on_demand) {
+  test::temp_dir dir;
+  auto s = open_spool(dir);
+  auto t0 = std::chrono::system_clock::now();
+  BOOST_REQUIRE(s->append("a\n", t0));
+  BOOST_REQUIRE(s->rotate_if_old(t0 + std::chrono::minutes(59)));
+  BOOST_TEST(s->closed_files().empty());
+  BOOST_REQUIRE(s->rotate_if_old(t0 + std::chrono::minutes(61)));
+  BOOST_TEST(s->closed_files().size() == 1u);
+  BOOST_REQUIRE(s->append("b\n"));
+  BOOST_REQUIRE(s->rotate());
+  BOOST_REQUIRE(s->rotate());  // nothing new: no empty file
+  BOOST_TEST(s->closed_files().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(cap_drops_oldest_unpinned_files_and_counts) {
+  test::temp_dir dir;
+  auto s = open_spool(dir, 100, 250);
+  std::vector<std::string> dropped;
+  s->on_drop([&](const spool_file& f) { dropped.push_back(f.name); });
+  std::string record(99, 'r');
+  record += '\n';
+  BOOST_REQUIRE(s->append(record));
+  BOOST_REQUIRE(s->rotate());
+  auto first = s->closed_files().front().name;
+  s->pin(first);
+  BOOST_REQUIRE(s->append(record));
+  BOOST_REQUIRE(s->rotate());
+  auto second = s->closed_files().back().name;
+  BOOST_REQUIRE(s->append(record));  // 300 bytes > 250: drop the oldest unpinned
+  BOOST_REQUIRE_EQUAL(dropped.size(), 1u);
+  BOOST_TEST(dropped[0] == second);
+  BOOST_TEST(s->stats().dropped_files == 1u);
+  BOOST_TEST(!std::filesystem::exists(s->path_of(second)));
+  BOOST_TEST(std::filesystem::exists(s->path_of(first)));
+}
+
+BOOST_AUTO_TEST_CASE(recovers_from_a_torn_write) {
+  test::temp_dir dir;
+  {
+    auto s = open_spool(dir);
+    BOOST_REQUIRE(s->append("whole 1\nwhole 2\n"));
+  }
+  // A crash in the middle of a write leaves half a record behind.
+  {
+    std::ofstream active(dir / "active.log", std::ios::app);
+    active << "torn rec";
+  }
+  auto s = open_spool(dir);
+  auto closed = s->closed_files();
+  BOOST_REQUIRE_EQUAL(closed.size(), 1u);
+  BOOST_TEST(content(*s, closed[0]) == "whole 1\nwhole 2\n");
+  BOOST_TEST(!std::filesystem::exists(dir / "active.log"));
+  BOOST_REQUIRE(s->append("next\n"));
+  BOOST_REQUIRE(s->rotate());
+  BOOST_TEST(content(*s, s->closed_files().back()) == "next\n");
+}
+
+BOOST_AUTO_TEST_CASE(remove_deletes_only_closed_files) {
+  test::temp_dir dir;
+  auto s = open_spool(dir);
+  BOOST_REQUIRE(s->append("x\n"));
+  BOOST_REQUIRE(s->rotate());
+  auto name = s->closed_files().front().name;
+  BOOST_TEST(!s->remove("active.log"));
+  BOOST_REQUIRE(s->remove(name));
+  BOOST_TEST(s->closed_files().empty());
+  BOOST_TEST(!std::filesystem::exists(s->path_of(name)));
+}
+
+BOOST_AUTO_TEST_CASE(names_never_repeat_even_when_the_clock_went_back) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path());
+  std::ofstream(dir / "spool-9999999999999-000005.log") << "future\n";
+  auto s = open_spool(dir);
+  BOOST_REQUIRE(s->append("now\n"));
+  BOOST_REQUIRE(s->rotate());
+  auto closed = s->closed_files();
+  BOOST_REQUIRE_EQUAL(closed.size(), 2u);
+  BOOST_TEST(closed[1].name == "spool-9999999999999-000006.log");
+  BOOST_TEST(content(*s, closed[0]) == "future\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
