@@ -54,6 +54,7 @@ broker::broker(std::filesystem::path dir, std::string extra)
        << "log_dest stderr\n"
        << "log_type error\nlog_type warning\nlog_type notice\n"
        << extra << "\n";
+  conf.close();  // flushed before mosquitto reads it
   start();
 }
 
