@@ -237,7 +237,7 @@ class test_agent {
           m.transfer_id,
           [&](const protocol::logs_ack& a) { return is_final(a) || a.next >= end; },
           std::chrono::seconds(60));
-      if (!ack || is_final(*ack)) return;
+      if (!ack || is_final(*ack)) return settle(name, ack);
     }
     send_end(m);
     if (opts.end_twice) send_end(m);
@@ -248,15 +248,16 @@ class test_agent {
             return is_final(a) || a.status == protocol::ack_status::missing;
           },
           std::chrono::seconds(60));
-      if (!ack || ack->status == protocol::ack_status::rejected) return;
-      if (ack->status == protocol::ack_status::complete) {
-        std::lock_guard lock(mu_);
-        spool_.erase(name);  // only now may the agent delete its file
-        return;
-      }
+      if (!ack || is_final(*ack)) return settle(name, ack);
       for (auto i : ack->missing) send_chunk(m, bytes, i);
       send_end(m);
     }
+  }
+
+  void settle(const std::string& name, const std::optional<protocol::logs_ack>& ack) {
+    if (!ack || ack->status != protocol::ack_status::complete) return;  // keep the file
+    std::lock_guard lock(mu_);
+    spool_.erase(name);  // only now may the agent delete its file
   }
 
   const protocol::topic_scheme topics_;
