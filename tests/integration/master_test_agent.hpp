@@ -22,6 +22,7 @@
 #include "core/protocol/messages/logs_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/logs_request.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/messages/upload_begin.hpp"
 #include "core/protocol/messages/upload_end.hpp"
 #include "core/protocol/topics.hpp"
@@ -44,6 +45,7 @@ class test_agent {
     o.client_id = node_;
     o.clean_session = true;
     o.will = heartbeat_message(protocol::node_state::lost, session_id_);
+    seq_ = 0;  // heartbeats count from 1
     session_ = std::make_unique<mqtt_session::session>(std::move(o));
     session_->subscribe(topics_.logs_request(node_), 1);
     session_->subscribe(topics_.logs_ack(node_), 1);
