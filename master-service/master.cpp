@@ -63,10 +63,6 @@ result<void> master::start() {
   }
   if (auto ok = journal_.open(); !ok) log()->error("{}", ok.error().message);
 
-  api_ = std::make_unique<api_server>(
-      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_});
-  if (auto ok = api_->start(); !ok) return ok;
-
   auto opts = config_.broker.session_options();
   opts.client_id = "master-" + config_.id;
   opts.will = presence(protocol::node_state::lost);
@@ -75,6 +71,12 @@ result<void> master::start() {
     session_->subscribe(topics_.all_nodes(leaf), 1);
   }
   session_->subscribe(topics_.all_uploads(), 1);
+  // The API reads session_ from its threads: it exists before they start
+  // and is reset only after they stopped.
+  api_ = std::make_unique<api_server>(
+      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_,
+                           [this] { return session_->is_connected(); }});
+  if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
     if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
       log()->warn("presence not published: {}", ok.error().message);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +32,7 @@ struct api_sources {
   const receiver& uploads;
   const alarm_journal& alarms;
   const master_metrics& metrics;
+  std::function<bool()> broker_connected;
 };
 
 // The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text

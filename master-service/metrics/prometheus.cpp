@@ -34,6 +34,8 @@ void single(std::string& out, std::string_view name, std::string_view type, doub
 
 std::string render_metrics(const api_sources& src, std::chrono::steady_clock::time_point now) {
   std::string out;
+  single(out, "peranda_broker_connected", "gauge", src.broker_connected() ? 1 : 0,
+         "1 while the master is connected to the broker.");
   std::map<std::string, std::uint64_t> states{
       {"online", 0}, {"offline", 0}, {"lost", 0}, {"stale", 0}};
   for (const auto& r : src.nodes.snapshot()) ++states[std::string(to_string(r.state))];

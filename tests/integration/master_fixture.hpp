@@ -44,6 +44,11 @@ class master_fixture {
         !master_->running()) {
       throw std::runtime_error("peranda-master did not start: " + master_->log());
     }
+    // Subscribed once connected: messages that are not retained (alarms,
+    // uploads) sent from now on reach it.
+    if (!wait_until([&] { return metric("peranda_broker_connected") == 1; })) {
+      throw std::runtime_error("peranda-master did not connect: " + master_->log());
+    }
   }
   void stop() { master_->stop(); }
   void kill9() { master_->kill9(); }
