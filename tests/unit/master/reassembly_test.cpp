@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "master-service/receiver/reassembly.hpp"
+
+using namespace peranda;
+using namespace peranda::master;
+using protocol::ack_status;
+
+namespace {
+
+protocol::upload_begin manifest(std::uint64_t size, std::uint32_t chunk) {
+  protocol::upload_begin m;
+  m.transfer_id = "t1";
+  m.request_id = "r1";
+  m.master_id = "m1";
+  m.node = "n1";
+  m.file = "f.log";
+  m.size = size;
+  m.sha256 = std::string(64, 'a');
+  m.chunk_size = chunk;
+  m.chunk_count = static_cast<std::uint32_t>(protocol::chunk_count_for(size, chunk));
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(master_reassembly)
+
+BOOST_AUTO_TEST_CASE(chunks_are_checked_against_the_manifest) {
+  reassembly r(manifest(2500, 1000), "m1", 8);
+  BOOST_TEST(r.offset_of(0, 1000).value() == 0u);
+  BOOST_TEST(r.offset_of(2, 500).value() == 2000u);
+  BOOST_TEST(!r.offset_of(2, 1000));  // the last chunk is shorter
+  BOOST_TEST(!r.offset_of(1, 1001));  // larger than announced
+  BOOST_TEST(!r.offset_of(3, 1));     // past the count
+}
+
+BOOST_AUTO_TEST_CASE(shuffled_and_duplicated_chunks_complete_once) {
+  const std::uint32_t n = 100;
+  reassembly r(manifest(n * 512, 512), "m1", 8);
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < n; ++i) order.insert(order.end(), {i, i});
+  std::mt19937 rng(1);
+  std::ranges::shuffle(order, rng);
+  int acks = 0;
+  for (auto i : order) {
+    if (r.has(i)) {
+      BOOST_TEST(!r.record(i));  // a duplicate changes nothing
+      continue;
+    }
+    if (r.record(i)) ++acks;
+  }
+  BOOST_TEST(r.all_received());
+  BOOST_TEST(r.chunks_received() == n);
+  BOOST_TEST(r.bytes_received() == n * 512u);
+  BOOST_TEST(!r.on_end());  // ready to verify
+  BOOST_TEST(acks == 25);    // every window/2 = 4 new chunks
+  BOOST_TEST(r.complete().sha256 == std::string(64, 'a'));
+}
+
+BOOST_AUTO_TEST_CASE(progress_reports_next_window_and_holes) {
+  reassembly r(manifest(10 * 512, 512), "m1", 4);
+  r.record(0);
+  auto ack = r.record(1);  // window/2 = 2 new chunks
+  BOOST_REQUIRE(ack);
+  BOOST_TEST((ack->status == ack_status::progress));
+  BOOST_TEST(ack->next == 2u);
+  BOOST_TEST(ack->window == 4u);
+  BOOST_TEST(ack->master_id == "m1");
+  r.record(4);
+  ack = r.record(6);
+  BOOST_REQUIRE(ack);
+  BOOST_TEST(ack->next == 2u);
+  BOOST_TEST(ack->missing == (std::vector<std::uint32_t>{2, 3, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(end_with_holes_answers_missing) {
+  reassembly r(manifest(5 * 512, 512), "m1", 8);
+  for (auto i : {0u, 2u, 4u}) r.record(i);
+  auto ack = r.on_end();
+  BOOST_REQUIRE(ack);
+  BOOST_TEST((ack->status == ack_status::missing));
+  BOOST_TEST(ack->missing == (std::vector<std::uint32_t>{1, 3}));
+  r.record(1);
+  auto last = r.record(3);
+  BOOST_REQUIRE(last);  // the last chunk always gets an ack
+  BOOST_TEST(last->next == 5u);
+  BOOST_TEST(!r.on_end());
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_file_is_complete_at_end) {
+  reassembly r(manifest(0, 512), "m1", 8);
+  BOOST_TEST(r.all_received());
+  BOOST_TEST(!r.on_end());
+  BOOST_TEST(!r.offset_of(0, 0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
