@@ -36,7 +36,7 @@ BOOST_AUTO_TEST_CASE(expanded_parts_are_sanitised_and_stay_inside) {
   auto p = l.final_path("n1", "../../etc", "..passwd", k_ms).value();
   BOOST_TEST(p.string().starts_with("/data/"));
   for (const auto& part : p) BOOST_TEST((part != ".." && part != "."));
-  BOOST_TEST(p.parent_path().parent_path() == "/data");
+  BOOST_TEST(p == "/data/_.._etc/n1/passwd");
   auto v6 = l.final_path("n1", "fe80::1", "a.log", k_ms).value();
   BOOST_TEST(v6 == "/data/fe80__1/n1/a.log");
   BOOST_TEST(l.final_path("n1", "", "a.log", k_ms).value() == "/data/unknown/n1/a.log");
