@@ -107,9 +107,12 @@ void master::route(const mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return metrics_.rejected_messages.reject("bad_topic", topic.error().message);
   switch (topic->kind) {
-    case protocol::topic_kind::heartbeat: return on_heartbeat(*topic, msg);
-    case protocol::topic_kind::alarm: return on_alarm(*topic, msg);
-    case protocol::topic_kind::logs_reply: return on_reply(*topic, msg);
+    case protocol::topic_kind::heartbeat:
+      return on_heartbeat(*topic, msg);
+    case protocol::topic_kind::alarm:
+      return on_alarm(*topic, msg);
+    case protocol::topic_kind::logs_reply:
+      return on_reply(*topic, msg);
     case protocol::topic_kind::upload_begin:
     case protocol::topic_kind::upload_chunk:
     case protocol::topic_kind::upload_end:
@@ -117,7 +120,8 @@ void master::route(const mqtt_session::message& msg) {
         metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
       }
       return;
-    default: return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
+    default:
+      return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
   }
 }
 
@@ -194,14 +198,16 @@ void master::on_reply(const protocol::parsed_topic& topic, const mqtt_session::m
   if (reply->master_id != config_.id) return;  // another master's request
   if (!pulls_.on_reply(topic.owner, *reply)) {
     metrics_.rejected_messages.reject(
-        "unknown_request", fmt::format("reply from '{}' to unknown request '{}'", topic.owner,
-                                       reply->request_id));
+        "unknown_request",
+        fmt::format("reply from '{}' to unknown request '{}'", topic.owner, reply->request_id));
   }
 }
 
 void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
   if (!session_) return;
-  auto ok = session_->publish({topics_.logs_ack(node), protocol::encode(ack), 1, false});
+  // Never blocks the upload thread: Paho buffers the ack while the broker
+  // is away; a lost ack is recovered by the agent's ack timeout.
+  auto ok = session_->publish({topics_.logs_ack(node), protocol::encode(ack), 1, false}, {}, false);
   if (!ok) log()->warn("ack to '{}' not sent: {}", node, ok.error().message);
 }
 
@@ -217,7 +223,7 @@ void master::tick() {
     scheduler_.remove(node);
     log()->info("forgot node '{}'", node);
   }
-  pulls_.expire(now);
+  pulls_.expire(now, config_.transfer_idle_timeout);
   if (++ticks_ % k_summary_ticks == 0) metrics_.rejected_messages.log_summary();
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/master_config.hpp"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <vector>
-
-#include <sys/stat.h>
 
 #include "core/fs/durable_file.hpp"
 #include "core/net/host_info.hpp"
@@ -50,8 +50,7 @@ constexpr key_spec k_master_keys[] = {
      "fsync the alarm journal after every alarm."},
     {"master", "alarm_hook", key_type::string_list, "",
      "Command (argv, no shell) run for every new alarm with its JSON on stdin."},
-    {"master", "alarm_hook_timeout", key_type::duration, "10s",
-     "A hook running longer is killed."},
+    {"master", "alarm_hook_timeout", key_type::duration, "10s", "A hook running longer is killed."},
     {"master", "alarm_hook_concurrency", key_type::integer, "2",
      "Hooks running at once; alarms beyond a small backlog skip the hook (counted)."},
 };
@@ -84,8 +83,8 @@ result<void> load_transfer_keys(const config_section& m, master_config& c) {
   auto transfers = m.integer_or("max_transfers", c.max_transfers);
   if (transfers < 1 || static_cast<std::uint64_t>(transfers) * c.window > k_max_invited_chunks) {
     return std::unexpected(m.error_at(
-        "max_transfers", fmt::format("must be >= 1 with max_transfers x window <= {}",
-                                     k_max_invited_chunks)));
+        "max_transfers",
+        fmt::format("must be >= 1 with max_transfers x window <= {}", k_max_invited_chunks)));
   }
   c.max_transfers = static_cast<unsigned>(transfers);
   c.max_file_size = m.bytes_or("max_file_size", c.max_file_size);
@@ -94,8 +93,7 @@ result<void> load_transfer_keys(const config_section& m, master_config& c) {
   c.request_timeout = m.duration_or("request_timeout", c.request_timeout);
   if (c.transfer_idle_timeout < std::chrono::seconds(1) ||
       c.request_timeout < std::chrono::seconds(1)) {
-    return std::unexpected(
-        m.error_at("transfer_idle_timeout", "timeouts must be at least 1s"));
+    return std::unexpected(m.error_at("transfer_idle_timeout", "timeouts must be at least 1s"));
   }
   return {};
 }
@@ -161,7 +159,7 @@ result<master_config> build_master_config(const config_document& doc) {
   if (!listen) return std::unexpected(m.error_at("http_listen", listen.error().message));
   c.http_listen = *listen;
   if (auto file = m.string_or("http_token_file", ""); !file.empty()) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH)) {
       return std::unexpected(m.error_at(
           "http_token_file", fmt::format("'{}' must exist and not be readable by others", file)));
@@ -171,9 +169,10 @@ result<master_config> build_master_config(const config_document& doc) {
     c.http_token = token->substr(0, token->find_first_of("\r\n"));
   }
   if (!c.http_listen.is_loopback() && c.http_token.size() < 16) {
-    return std::unexpected(m.error_at(
-        "http_listen", "listening off loopback requires http_token_file with a token of "
-                       "at least 16 characters"));
+    return std::unexpected(
+        m.error_at("http_listen",
+                   "listening off loopback requires http_token_file with a token of "
+                   "at least 16 characters"));
   }
   c.stale_after = m.duration_or("stale_after", c.stale_after);
   c.forget_after = m.duration_or("forget_after", c.forget_after);

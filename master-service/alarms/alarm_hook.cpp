@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/alarms/alarm_hook.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include "core/log/log.hpp"
 

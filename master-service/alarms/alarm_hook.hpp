@@ -20,8 +20,8 @@ class alarm_hook {
  public:
   static constexpr std::size_t k_backlog = 64;
 
-  alarm_hook(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-             unsigned concurrency, master_metrics& metrics);
+  alarm_hook(std::vector<std::string> argv, std::chrono::milliseconds timeout, unsigned concurrency,
+             master_metrics& metrics);
   ~alarm_hook();
 
   void start();

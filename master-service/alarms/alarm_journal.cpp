@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/alarms/alarm_journal.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "core/fs/durable_file.hpp"
 #include "core/protocol/json_fields.hpp"
@@ -31,7 +31,8 @@ result<void> alarm_journal::open() {
   if (auto ok = ensure_directory(path_.parent_path()); !ok) return ok;
   std::lock_guard lock(mu_);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) return failf("cannot open alarm journal '{}': {}", path_.string(), std::strerror(errno));
+  if (fd_ < 0)
+    return failf("cannot open alarm journal '{}': {}", path_.string(), std::strerror(errno));
   std::ifstream in(path_, std::ios::binary);
   in.seekg(0, std::ios::end);
   auto size = static_cast<std::uint64_t>(in.tellg());

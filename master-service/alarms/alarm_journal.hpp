@@ -21,7 +21,7 @@ namespace peranda::master {
 struct journal_entry {
   std::uint64_t seq = 0;  // position since this process started; for follow
   std::uint64_t received_ms = 0;
-  std::string json;       // one line, no newline
+  std::string json;  // one line, no newline
 };
 
 // The alarm journal: JSON lines appended once per alarm id (QoS-1

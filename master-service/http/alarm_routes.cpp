@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // GET /api/v1/alarms: the journal's recent alarms, or a stream of new ones.
-#include <charconv>
-
 #include <httplib.h>
+
+#include <charconv>
 
 #include "master-service/alarms/alarm_journal.hpp"
 #include "master-service/http/api_json.hpp"

@@ -11,16 +11,23 @@ nlohmann::json to_json(const pull_record& p) {
   auto files = nlohmann::json::object();
   std::uint64_t stored_bytes = 0;
   for (const auto& [name, f] : p.files) {
-    files[name] = {{"transfer_id", f.transfer_id}, {"finished", f.finished},
-                   {"stored", f.stored},           {"reason", f.reason},
+    files[name] = {{"transfer_id", f.transfer_id},
+                   {"finished", f.finished},
+                   {"stored", f.stored},
+                   {"reason", f.reason},
                    {"size", f.size}};
     if (f.stored) stored_bytes += f.size;
   }
-  return {{"request_id", p.request_id}, {"node", p.node},
-          {"status", to_string(p.status)}, {"finished", p.finished()},
-          {"on_demand", p.on_demand},     {"created", p.created_ms},
-          {"sent", p.sent_ms},            {"expected", p.expected},
-          {"files", files},               {"stored_bytes", stored_bytes},
+  return {{"request_id", p.request_id},
+          {"node", p.node},
+          {"status", to_string(p.status)},
+          {"finished", p.finished()},
+          {"on_demand", p.on_demand},
+          {"created", p.created_ms},
+          {"sent", p.sent_ms},
+          {"expected", p.expected},
+          {"files", files},
+          {"stored_bytes", stored_bytes},
           {"reason", p.reason}};
 }
 

@@ -35,7 +35,8 @@ api_server::~api_server() { stop(); }
 
 void api_server::add_auth_and_errors() {
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (token_.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
+    if (token_.empty() || req.path == "/healthz")
+      return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + token_) {
       return httplib::Server::HandlerResponse::Unhandled;
     }

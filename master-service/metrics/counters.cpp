@@ -42,8 +42,8 @@ void rejection_log::log_summary() {
     batch.swap(unlogged_);
   }
   for (const auto& [reason, p] : batch) {
-    log_->warn("rejected {} more message(s) ({}) since the last report; last: {}", p.count,
-               reason, p.last_detail);
+    log_->warn("rejected {} more message(s) ({}) since the last report; last: {}", p.count, reason,
+               p.last_detail);
   }
 }
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
-
-#include <spdlog/logger.h>
 
 namespace peranda::master {
 
@@ -58,17 +58,18 @@ class rejection_log {
 
 // Every number /metrics shows that is not derived from another part's state.
 struct master_metrics {
-  explicit master_metrics(std::shared_ptr<spdlog::logger> log) : rejected_messages(std::move(log)) {}
+  explicit master_metrics(std::shared_ptr<spdlog::logger> log)
+      : rejected_messages(std::move(log)) {}
 
-  rejection_log rejected_messages;       // invalid MQTT messages, by reason
-  labelled_counter transfers;            // finished transfers, by outcome
-  labelled_counter transfers_rejected;   // rejected transfers, by reason
-  labelled_counter pulls;                // pull requests, by final status
+  rejection_log rejected_messages;      // invalid MQTT messages, by reason
+  labelled_counter transfers;           // finished transfers, by outcome
+  labelled_counter transfers_rejected;  // rejected transfers, by reason
+  labelled_counter pulls;               // pull requests, by final status
   std::atomic<std::uint64_t> bytes_stored{0};
   std::atomic<std::uint64_t> files_stored{0};
   std::atomic<std::uint64_t> alarms{0};
   std::atomic<std::uint64_t> alarm_duplicates{0};
-  labelled_counter alarm_hooks;          // hook runs, by outcome
+  labelled_counter alarm_hooks;  // hook runs, by outcome
 };
 
 }  // namespace peranda::master

@@ -11,8 +11,7 @@
 namespace peranda::master {
 namespace {
 
-void header(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
@@ -74,8 +73,8 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
          "Alarms dropped as already journaled.");
   labelled(out, "peranda_alarm_hooks_total", "outcome", src.metrics.alarm_hooks.snapshot(),
            "Alarm hook runs by outcome.");
-  labelled(out, "peranda_rejected_messages_total", "reason",
-           src.metrics.rejected_messages.counts(), "Invalid messages dropped, by reason.");
+  labelled(out, "peranda_rejected_messages_total", "reason", src.metrics.rejected_messages.counts(),
+           "Invalid messages dropped, by reason.");
   return out;
 }
 

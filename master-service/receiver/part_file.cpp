@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/receiver/part_file.hpp"
 
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace peranda::master {
 

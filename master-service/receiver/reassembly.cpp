@@ -5,8 +5,7 @@
 
 namespace peranda::master {
 
-reassembly::reassembly(protocol::upload_begin manifest, std::string master_id,
-                       std::uint32_t window)
+reassembly::reassembly(protocol::upload_begin manifest, std::string master_id, std::uint32_t window)
     : manifest_(std::move(manifest)),
       master_id_(std::move(master_id)),
       window_(std::max<std::uint32_t>(window, 1)),

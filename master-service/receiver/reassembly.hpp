@@ -61,8 +61,8 @@ class reassembly {
   const std::uint32_t window_;
 
   std::vector<bool> received_;
-  std::uint32_t next_ = 0;       // lowest chunk not received
-  std::uint32_t highest_ = 0;    // one past the highest chunk received
+  std::uint32_t next_ = 0;     // lowest chunk not received
+  std::uint32_t highest_ = 0;  // one past the highest chunk received
   std::uint32_t count_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint32_t since_ack_ = 0;  // chunks recorded since the last progress ack

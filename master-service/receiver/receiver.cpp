@@ -56,11 +56,11 @@ void receiver::on_begin(const std::string& node, const std::string& transfer_id,
     return;
   }
   if (manifest->node != node || manifest->transfer_id != transfer_id) {
-    metrics_.rejected_messages.reject("upload_id_mismatch",
-                                      fmt::format("begin on node '{}' transfer '{}' names node "
-                                                  "'{}' transfer '{}'",
-                                                  node, transfer_id, manifest->node,
-                                                  manifest->transfer_id));
+    metrics_.rejected_messages.reject(
+        "upload_id_mismatch",
+        fmt::format("begin on node '{}' transfer '{}' names node "
+                    "'{}' transfer '{}'",
+                    node, transfer_id, manifest->node, manifest->transfer_id));
     return reject_unknown(node, transfer_id, "", "id_mismatch",
                           "manifest node/transfer differ from the topic", now);
   }
@@ -72,7 +72,8 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
   key k = node + '/' + transfer_id;
   if (auto it = transfers_.find(k); it != transfers_.end()) {
     it->second.last_activity = now;
-    if (it->second.state.manifest() == manifest) return send_ack_(node, it->second.state.progress());
+    if (it->second.state.manifest() == manifest)
+      return send_ack_(node, it->second.state.progress());
     return reject(it, "manifest_changed", "a repeated begin announced a different file");
   }
   if (repeat_finished(node, k)) return;
@@ -90,7 +91,9 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
   }
   auto started_ms = wall_clock_ms();
   auto final = layout_.final_path(node, ip_of_(node), manifest.file, started_ms);
-  if (!final) return reject_unknown(node, transfer_id, manifest.request_id, "bad_path", final.error().message, now);
+  if (!final)
+    return reject_unknown(node, transfer_id, manifest.request_id, "bad_path", final.error().message,
+                          now);
   if (auto copy = stored_copy(*final, manifest)) {
     log()->info("'{}' from '{}' is already stored as '{}'", manifest.file, node, copy->string());
     metrics_.transfers.add("duplicate");
@@ -121,9 +124,9 @@ void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
   auto it = transfers_.find(k);
   if (it == transfers_.end()) {
     if (foreign_.contains(k) || repeat_finished(node, k)) return;
-    metrics_.rejected_messages.reject("unknown_transfer",
-                                      fmt::format("chunk {} of unknown transfer '{}' from '{}'",
-                                                  index, transfer_id, node));
+    metrics_.rejected_messages.reject(
+        "unknown_transfer",
+        fmt::format("chunk {} of unknown transfer '{}' from '{}'", index, transfer_id, node));
     return reject_unknown(node, transfer_id, "", "unknown_transfer",
                           "unknown transfer (no begin seen; master restarted?)", now);
   }
@@ -156,9 +159,9 @@ void receiver::on_end(const std::string& node, const std::string& transfer_id,
   auto it = transfers_.find(k);
   if (it == transfers_.end()) {
     if (foreign_.contains(k) || repeat_finished(node, k)) return;
-    metrics_.rejected_messages.reject("unknown_transfer",
-                                      fmt::format("end of unknown transfer '{}' from '{}'",
-                                                  transfer_id, node));
+    metrics_.rejected_messages.reject(
+        "unknown_transfer",
+        fmt::format("end of unknown transfer '{}' from '{}'", transfer_id, node));
     return reject_unknown(node, transfer_id, "", "unknown_transfer",
                           "unknown transfer (no begin seen; master restarted?)", now);
   }
@@ -268,10 +271,10 @@ std::vector<transfer_view> receiver::snapshot(clock::time_point now) const {
   std::vector<transfer_view> out;
   for (const auto& [k, t] : transfers_) {
     const auto& m = t.state.manifest();
-    out.push_back({m.node, m.transfer_id, m.request_id, m.file, m.size, t.state.bytes_received(),
-                   t.state.chunks_received(), m.chunk_count, t.started_ms,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_activity)
-                       .count()});
+    out.push_back(
+        {m.node, m.transfer_id, m.request_id, m.file, m.size, t.state.bytes_received(),
+         t.state.chunks_received(), m.chunk_count, t.started_ms,
+         std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_activity).count()});
   }
   return out;
 }

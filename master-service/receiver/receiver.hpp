@@ -26,8 +26,8 @@ struct transfer_outcome {
   std::string request_id;
   std::string transfer_id;
   std::string file;
-  bool stored = false;      // complete (newly stored or already there)
-  std::string reason;       // why it was rejected
+  bool stored = false;  // complete (newly stored or already there)
+  std::string reason;   // why it was rejected
   std::uint64_t size = 0;
 };
 

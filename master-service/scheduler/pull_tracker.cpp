@@ -14,16 +14,26 @@ constexpr std::size_t k_keep_finished = 1000;
 
 std::string_view to_string(pull_status s) {
   switch (s) {
-    case pull_status::queued: return "queued";
-    case pull_status::sent: return "sent";
-    case pull_status::accepted: return "accepted";
-    case pull_status::done: return "done";
-    case pull_status::empty: return "empty";
-    case pull_status::busy: return "busy";
-    case pull_status::not_found: return "not_found";
-    case pull_status::expired: return "expired";
-    case pull_status::failed: return "failed";
-    case pull_status::timed_out: return "timed_out";
+    case pull_status::queued:
+      return "queued";
+    case pull_status::sent:
+      return "sent";
+    case pull_status::accepted:
+      return "accepted";
+    case pull_status::done:
+      return "done";
+    case pull_status::empty:
+      return "empty";
+    case pull_status::busy:
+      return "busy";
+    case pull_status::not_found:
+      return "not_found";
+    case pull_status::expired:
+      return "expired";
+    case pull_status::failed:
+      return "failed";
+    case pull_status::timed_out:
+      return "timed_out";
   }
   return "?";
 }
@@ -54,6 +64,7 @@ void pull_tracker::mark_sent(const std::string& request_id, clock::time_point de
   if (it == pulls_.end() || it->second.status != pull_status::queued) return;
   it->second.status = pull_status::sent;
   it->second.sent_ms = wall_clock_ms();
+  it->second.sent_at = clock::now();
   it->second.deadline = deadline;
 }
 
@@ -78,11 +89,21 @@ bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply&
       r.expected = reply.files;
       check_done(r);
       break;
-    case protocol::reply_status::empty: settle(r, pull_status::empty); break;
-    case protocol::reply_status::busy: settle(r, pull_status::busy); break;
-    case protocol::reply_status::not_found: settle(r, pull_status::not_found); break;
-    case protocol::reply_status::expired: settle(r, pull_status::expired); break;
-    case protocol::reply_status::failed: settle(r, pull_status::failed); break;
+    case protocol::reply_status::empty:
+      settle(r, pull_status::empty);
+      break;
+    case protocol::reply_status::busy:
+      settle(r, pull_status::busy);
+      break;
+    case protocol::reply_status::not_found:
+      settle(r, pull_status::not_found);
+      break;
+    case protocol::reply_status::expired:
+      settle(r, pull_status::expired);
+      break;
+    case protocol::reply_status::failed:
+      settle(r, pull_status::failed);
+      break;
   }
   return true;
 }
@@ -125,12 +146,15 @@ void pull_tracker::prune() {
   }
 }
 
-void pull_tracker::expire(clock::time_point now) {
+void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) {
   std::lock_guard lock(mu_);
   for (auto& [id, r] : pulls_) {
-    if ((r.status == pull_status::sent || r.status == pull_status::accepted) &&
-        now >= r.deadline) {
-      r.reason = "no answer before the request's deadline";
+    bool open = r.status == pull_status::sent || r.status == pull_status::accepted;
+    if (open && now >= r.deadline) {
+      r.reason = "not finished before the request's deadline";
+      settle(r, pull_status::timed_out);
+    } else if (r.status == pull_status::sent && now - r.sent_at >= reply_timeout) {
+      r.reason = "the agent did not reply";
       settle(r, pull_status::timed_out);
     }
   }

@@ -20,8 +20,18 @@ namespace peranda::master {
 // queued: waiting for its worker (node not pullable yet, or capacity);
 // sent: published, no answer yet; accepted: the agent is uploading `files`;
 // the rest are final.
-enum class pull_status { queued, sent, accepted, done, empty, busy, not_found, expired, failed,
-                         timed_out };
+enum class pull_status {
+  queued,
+  sent,
+  accepted,
+  done,
+  empty,
+  busy,
+  not_found,
+  expired,
+  failed,
+  timed_out
+};
 std::string_view to_string(pull_status s);
 
 struct pull_file {
@@ -39,8 +49,9 @@ struct pull_record {
   bool on_demand = false;
   std::uint64_t created_ms = 0;
   std::uint64_t sent_ms = 0;
+  std::chrono::steady_clock::time_point sent_at{};
   std::chrono::steady_clock::time_point deadline{};
-  std::vector<std::string> expected;     // files the agent accepted to send
+  std::vector<std::string> expected;       // files the agent accepted to send
   std::map<std::string, pull_file> files;  // by file name, as transfers report
   std::string reason;
 
@@ -66,8 +77,10 @@ class pull_tracker {
   // requests or from another node are ignored; returns false then.
   bool on_reply(const std::string& node, const protocol::logs_reply& reply);
   void on_transfer(const transfer_outcome& outcome);
-  // Open pulls past their deadline become timed_out; old finished ones go.
-  void expire(clock::time_point now);
+  // Open pulls past their deadline, and sent ones without a reply for
+  // `reply_timeout`, become timed_out (so a silent agent holds no capacity
+  // for long); old finished ones are forgotten.
+  void expire(clock::time_point now, clock::duration reply_timeout);
 
   std::optional<pull_record> find(std::string_view request_id) const;
   // An open (not final) pull of `node`, if any.

@@ -58,15 +58,12 @@ void scheduler::remove(const std::string& node) {
 }
 
 result<std::string> scheduler::pull_now(const std::string& node) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = slots_.find(node);
-    if (it == slots_.end()) return failf("no such node '{}'", node);
-    if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
-    auto id = *it->second.pending_id;
-    wake_.notify_all();
-    return id;
-  }
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(node);
+  if (it == slots_.end()) return failf("no such node '{}'", node);
+  if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
+  wake_.notify_all();
+  return *it->second.pending_id;
 }
 
 std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::time_point now) {

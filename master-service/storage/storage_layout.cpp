@@ -31,10 +31,14 @@ std::filesystem::path expand(std::string_view tmpl, std::string_view node, std::
       auto close = level.find('}', i);
       if (level[i] == '{' && close != std::string_view::npos) {
         auto name = level.substr(i + 1, close - i - 1);
-        if (name == "ip") text += ip;
-        else if (name == "node") text += node;
-        else if (name == "date") text += date;
-        else text += name;
+        if (name == "ip")
+          text += ip;
+        else if (name == "node")
+          text += node;
+        else if (name == "date")
+          text += date;
+        else
+          text += name;
         i = close + 1;
       } else {
         text += level[i++];
@@ -54,8 +58,7 @@ storage_layout::storage_layout(std::filesystem::path data_dir, std::string dir_t
       template_(std::move(dir_template)),
       has_node_(template_.find("{node}") != std::string::npos) {}
 
-result<std::filesystem::path> storage_layout::final_path(std::string_view node,
-                                                         std::string_view ip,
+result<std::filesystem::path> storage_layout::final_path(std::string_view node, std::string_view ip,
                                                          std::string_view file,
                                                          std::uint64_t ms) const {
   auto dir = expand(template_, node, ip.empty() ? "unknown" : ip, utc_date(ms));

@@ -25,8 +25,7 @@ class storage_layout {
 
   // The final path of `file` from `node` (reporting `ip`), stored at `ms`
   // (Unix milliseconds, picks {date}).
-  [[nodiscard]] result<std::filesystem::path> final_path(std::string_view node,
-                                                         std::string_view ip,
+  [[nodiscard]] result<std::filesystem::path> final_path(std::string_view node, std::string_view ip,
                                                          std::string_view file,
                                                          std::uint64_t ms) const;
 

@@ -17,8 +17,7 @@ struct ctl_run {
 };
 
 // Runs peranda-ctl to completion; output is stdout and stderr together.
-ctl_run ctl(const master_fixture& m, std::vector<std::string> args,
-            const std::string& url = "") {
+ctl_run ctl(const master_fixture& m, std::vector<std::string> args, const std::string& url = "") {
   static int runs = 0;
   auto log = m.dir() / fmt::format("ctl-{}.log", ++runs);
   std::vector<std::string> argv{program("peranda-ctl"), "-m", url.empty() ? m.api_url() : url};

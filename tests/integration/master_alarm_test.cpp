@@ -35,8 +35,8 @@ std::vector<std::string> lines_of(const std::filesystem::path& p) {
 BOOST_AUTO_TEST_CASE(alarms_are_journaled_once_also_across_a_restart_and_passed_to_the_hook) {
   temp_dir hook_dir;
   auto hook_out = hook_dir / "hook.out";
-  master_fixture m(fmt::format("alarm_hook = [\"/usr/bin/tee\", \"-a\", \"{}\"]",
-                               hook_out.string()));
+  master_fixture m(
+      fmt::format("alarm_hook = [\"/usr/bin/tee\", \"-a\", \"{}\"]", hook_out.string()));
   auto journal = m.data_dir() / "alarms.jsonl";
   test_agent agent(m.mqtt().url(), "node-al", "10.4.4.4");
   send_alarm(agent, "a1");

@@ -3,13 +3,13 @@
 // API on a free loopback port), and small HTTP helpers for the tests.
 #pragma once
 
+#include <httplib.h>
+
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
@@ -37,8 +37,8 @@ class master_fixture {
 
   void start() {
     master_ = std::make_unique<child_process>(
-        std::vector<std::string>{program("peranda-master"), "-c", config().string(),
-                                 "--log-level", "debug"},
+        std::vector<std::string>{program("peranda-master"), "-c", config().string(), "--log-level",
+                                 "debug"},
         dir_ / "master.log");
     if (!wait_until([&] { return port_open(http_port_) || !master_->running(); }) ||
         !master_->running()) {

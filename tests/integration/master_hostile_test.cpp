@@ -37,9 +37,9 @@ BOOST_AUTO_TEST_CASE(hostile_input_is_rejected_counted_and_the_master_keeps_serv
   // A node id that climbs out of its directory, in the topic (one level,
   // so `nodes/+/heartbeat` matches it) and in the body.
   agent.publish({root + "/nodes/../heartbeat", "{}", 1, false});
-  auto hb = protocol::decode_heartbeat(agent.heartbeat_message(protocol::node_state::online, 1)
-                                           .payload)
-                .value();
+  auto hb =
+      protocol::decode_heartbeat(agent.heartbeat_message(protocol::node_state::online, 1).payload)
+          .value();
   auto doc = nlohmann::json::parse(protocol::encode(hb));
   doc["node"] = "../x";
   agent.publish({t.heartbeat("node-h"), doc.dump(), 1, false});

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE master_registry_test
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"

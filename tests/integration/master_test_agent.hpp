@@ -63,8 +63,7 @@ class test_agent {
   const std::string& node() const { return node_; }
   const protocol::topic_scheme& topics() const { return topics_; }
 
-  mqtt_session::message heartbeat_message(protocol::node_state state,
-                                          std::uint64_t session) const {
+  mqtt_session::message heartbeat_message(protocol::node_state state, std::uint64_t session) const {
     protocol::heartbeat hb;
     hb.node = node_;
     hb.machine_id = "machine-" + node_;
@@ -161,11 +160,11 @@ class test_agent {
   }
   std::optional<protocol::logs_ack> wait_final(const std::string& transfer,
                                                std::chrono::milliseconds timeout) {
-    return wait_ack(transfer, [](const protocol::logs_ack& a) { return is_final(a); }, timeout);
+    return wait_ack(
+        transfer, [](const protocol::logs_ack& a) { return is_final(a); }, timeout);
   }
   static bool is_final(const protocol::logs_ack& a) {
-    return a.status == protocol::ack_status::complete ||
-           a.status == protocol::ack_status::rejected;
+    return a.status == protocol::ack_status::complete || a.status == protocol::ack_status::rejected;
   }
 
  private:
@@ -217,10 +216,10 @@ class test_agent {
     for (const auto& [name, bytes] : files) upload(req, name, bytes, opts);
   }
 
-  void upload(const protocol::logs_request& req, const std::string& name,
-              const std::string& bytes, const upload_options& opts) {
-    auto m = manifest(name, bytes, fmt::format("t{}", ++transfers_), req.request_id,
-                      req.master_id, req.chunk_size);
+  void upload(const protocol::logs_request& req, const std::string& name, const std::string& bytes,
+              const upload_options& opts) {
+    auto m = manifest(name, bytes, fmt::format("t{}", ++transfers_), req.request_id, req.master_id,
+                      req.chunk_size);
     if (opts.wrong_sha256) m.sha256 = sha256_hex(bytes + "x");
     send_begin(m);
     std::uint32_t window = req.window;
@@ -236,8 +235,7 @@ class test_agent {
       for (auto i : order) send_chunk(m, bytes, i);
       // Never more than `window` outstanding: wait until the block is acked.
       auto ack = wait_ack(
-          m.transfer_id,
-          [&](const protocol::logs_ack& a) { return is_final(a) || a.next >= end; },
+          m.transfer_id, [&](const protocol::logs_ack& a) { return is_final(a) || a.next >= end; },
           std::chrono::seconds(60));
       if (!ack || is_final(*ack)) return settle(name, ack);
     }

@@ -21,7 +21,8 @@ void print_alarm(const nlohmann::json& a, bool json) {
 }  // namespace
 
 result<void> print_alarms(const api_client& client, std::uint64_t since, bool follow, bool json) {
-  if (!json) std::printf("%-13s %-20s %-9s %-16s %s\n", "RECEIVED", "NODE", "SEVERITY", "RULE", "LINE");
+  if (!json)
+    std::printf("%-13s %-20s %-9s %-16s %s\n", "RECEIVED", "NODE", "SEVERITY", "RULE", "LINE");
   if (!follow) {
     auto body = client.get(fmt::format("/api/v1/alarms?since={}", since));
     if (!body) return std::unexpected(body.error());
@@ -30,17 +31,16 @@ result<void> print_alarms(const api_client& client, std::uint64_t since, bool fo
   }
   // The stream is JSON lines; a piece may end in the middle of one.
   std::string pending;
-  return client.stream(fmt::format("/api/v1/alarms?follow=1&since={}", since),
-                       [&](std::string_view data) {
-                         pending.append(data);
-                         for (auto nl = pending.find('\n'); nl != std::string::npos;
-                              nl = pending.find('\n')) {
-                           auto a = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
-                           pending.erase(0, nl + 1);
-                           if (a.is_object()) print_alarm(a, json);
-                         }
-                         return true;
-                       });
+  return client.stream(
+      fmt::format("/api/v1/alarms?follow=1&since={}", since), [&](std::string_view data) {
+        pending.append(data);
+        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+          auto a = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
+          pending.erase(0, nl + 1);
+          if (a.is_object()) print_alarm(a, json);
+        }
+        return true;
+      });
 }
 
 }  // namespace peranda::ctl

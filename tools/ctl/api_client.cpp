@@ -33,7 +33,6 @@ httplib::Headers auth_headers(const std::string& token) {
 api_client::api_client(std::string base_url, std::string token)
     : base_url_(std::move(base_url)), token_(std::move(token)) {}
 
-
 result<nlohmann::json> api_client::get(const std::string& path) const {
   httplib::Client client(base_url_);
   client.set_connection_timeout(5);
@@ -43,7 +42,8 @@ result<nlohmann::json> api_client::get(const std::string& path) const {
 result<nlohmann::json> api_client::post(const std::string& path) const {
   httplib::Client client(base_url_);
   client.set_connection_timeout(5);
-  return interpret(client.Post(path, auth_headers(token_), "", "application/json"), base_url_, path);
+  return interpret(client.Post(path, auth_headers(token_), "", "application/json"), base_url_,
+                   path);
 }
 
 result<void> api_client::stream(const std::string& path,

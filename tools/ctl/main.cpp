@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-ctl: the operator's view of a running master, through its HTTP API.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "master-service/master_config.hpp"
 #include "tools/ctl/api_client.hpp"
@@ -15,7 +14,8 @@ int main(int argc, char** argv) {
   std::string master_url;
   bool json = false;
   app.add_option("-c,--config", config_path, "The master's configuration file (finds its API)");
-  app.add_option("-m,--master", master_url, "Base URL of the master's API, e.g. http://127.0.0.1:8641");
+  app.add_option("-m,--master", master_url,
+                 "Base URL of the master's API, e.g. http://127.0.0.1:8641");
   app.add_flag("--json", json, "Print the API's JSON instead of a table");
   app.require_subcommand(1);
   app.fallthrough();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cstdio>
-
 #include <unistd.h>
+
+#include <cstdio>
 
 #include "core/util/clock.hpp"
 #include "tools/ctl/commands.hpp"
@@ -46,8 +46,10 @@ result<void> pull_node(const api_client& client, const std::string& node, bool w
   if (!started) return std::unexpected(started.error());
   auto id = started->value("request_id", "");
   if (!wait) {
-    if (json) std::printf("%s\n", started->dump(2).c_str());
-    else std::printf("pull of %s requested: %s\n", node.c_str(), id.c_str());
+    if (json)
+      std::printf("%s\n", started->dump(2).c_str());
+    else
+      std::printf("pull of %s requested: %s\n", node.c_str(), id.c_str());
     return {};
   }
   bool tty = ::isatty(2) != 0;
@@ -85,7 +87,8 @@ result<void> pull_node(const api_client& client, const std::string& node, bool w
     return failf("pull {} of {} ended '{}': {}", id, node, status, pull.value("reason", ""));
   }
   for (const auto& [name, f] : pull["files"].items()) {
-    if (!f.value("stored", false)) return failf("'{}' was not stored: {}", name, f.value("reason", ""));
+    if (!f.value("stored", false))
+      return failf("'{}' was not stored: {}", name, f.value("reason", ""));
   }
   return {};
 }

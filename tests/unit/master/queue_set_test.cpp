@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
-#include <algorithm>
+#include "master-service/scheduler/queue_set.hpp"
 
 #include <fmt/format.h>
 
-#include "master-service/scheduler/queue_set.hpp"
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
 
 using peranda::master::queue_set;
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
+#include "master-service/receiver/reassembly.hpp"
 
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <random>
-
-#include "master-service/receiver/reassembly.hpp"
 
 using namespace peranda;
 using namespace peranda::master;
@@ -58,7 +57,7 @@ BOOST_AUTO_TEST_CASE(shuffled_and_duplicated_chunks_complete_once) {
   BOOST_TEST(r.chunks_received() == n);
   BOOST_TEST(r.bytes_received() == n * 512u);
   BOOST_TEST(!r.on_end());  // ready to verify
-  BOOST_TEST(acks == 25);    // every window/2 = 4 new chunks
+  BOOST_TEST(acks == 25);   // every window/2 = 4 new chunks
   BOOST_TEST(r.complete().sha256 == std::string(64, 'a'));
 }
 

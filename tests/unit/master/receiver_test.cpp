@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The receiver with its real file I/O in a temp dir, but no broker: acks and
 // outcomes are collected by the test.
-#include <boost/test/unit_test.hpp>
+#include "master-service/receiver/receiver.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/upload_end.hpp"
-#include "master-service/receiver/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -56,8 +56,7 @@ struct fixture {
     for (std::uint32_t i = 0; i < m.chunk_count; ++i) {
       rx().on_chunk("n1", m.transfer_id, i, bytes.substr(i * m.chunk_size, m.chunk_size), now);
     }
-    rx().on_end("n1", m.transfer_id, protocol::encode(protocol::upload_end{m.transfer_id, 0}),
-                now);
+    rx().on_end("n1", m.transfer_id, protocol::encode(protocol::upload_end{m.transfer_id, 0}), now);
   }
 
   ack_status last() const { return acks.back().status; }

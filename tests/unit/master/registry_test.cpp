@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
-
 #include "master-service/registry/registry.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace peranda;
 using namespace peranda::master;
@@ -42,8 +42,8 @@ BOOST_AUTO_TEST_CASE(a_known_node_is_updated_never_added_twice) {
 BOOST_AUTO_TEST_CASE(a_late_will_of_an_older_session_is_ignored) {
   registry r;
   r.apply(beat("a", 5), t0);
-  BOOST_TEST((r.apply(beat("a", 4, protocol::node_state::lost), t0) ==
-              apply_outcome::stale_ignored));
+  BOOST_TEST(
+      (r.apply(beat("a", 4, protocol::node_state::lost), t0) == apply_outcome::stale_ignored));
   BOOST_TEST((r.find("a")->state == presence_state::online));
   BOOST_TEST((r.apply(beat("a", 5, protocol::node_state::lost), t0) == apply_outcome::updated));
   BOOST_TEST((r.find("a")->state == presence_state::lost));

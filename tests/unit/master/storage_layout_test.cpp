@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/test/unit_test.hpp>
+#include "master-service/storage/storage_layout.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 
-#include "master-service/storage/storage_layout.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda::master;
