@@ -39,11 +39,17 @@ result<void> alarm_journal::open() {
   in.seekg(static_cast<std::streamoff>(size > k_tail_bytes ? size - k_tail_bytes : 0));
   std::string line;
   if (size > k_tail_bytes) std::getline(in, line);  // a partial first line
+  bool torn = false;
   while (std::getline(in, line)) {
+    torn = in.eof();  // the last line had no newline: a write cut by a crash
     auto doc = nlohmann::json::parse(line, nullptr, false);
     if (!doc.is_object() || !doc.contains("id") || !doc["id"].is_string()) continue;
     journal_entry e{++seq_, doc.value("received", std::uint64_t{0}), line};
     remember(std::move(e), doc["id"].get<std::string>());
+  }
+  // End a torn line so the next alarm starts on a line of its own.
+  if (torn && ::write(fd_, "\n", 1) != 1) {
+    return failf("cannot repair alarm journal '{}': {}", path_.string(), std::strerror(errno));
   }
   return {};
 }
