@@ -23,6 +23,18 @@ bool same_bytes(const std::filesystem::path& path, const protocol::upload_begin&
   return hash && *hash == m.sha256;
 }
 
+// Finished and foreign transfers remembered at most (per kind).
+constexpr std::size_t k_max_remembered = 10'000;
+
+template <class Map, class Value>
+void remember_bounded(Map& map, std::deque<std::string>& order, const std::string& k, Value v) {
+  if (map.insert_or_assign(k, std::move(v)).second) order.push_back(k);
+  while (order.size() > k_max_remembered) {
+    map.erase(order.front());
+    order.pop_front();
+  }
+}
+
 }  // namespace
 
 receiver::receiver(const master_config& config, const storage_layout& layout,
@@ -52,7 +64,8 @@ void receiver::on_begin(const std::string& node, const std::string& transfer_id,
     return reject_unknown(node, transfer_id, "", "bad_manifest", manifest.error().message, now);
   }
   if (manifest->master_id != config_.id) {
-    foreign_[node + '/' + transfer_id] = now;  // another master's transfer: not ours to judge
+    // Another master's transfer: not ours to judge, nor to count as invalid.
+    remember_bounded(foreign_, foreign_order_, node + '/' + transfer_id, now);
     return;
   }
   if (manifest->node != node || manifest->transfer_id != transfer_id) {
@@ -240,7 +253,7 @@ void receiver::reject_unknown(const std::string& node, const std::string& transf
 
 void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
                       transfer_outcome outcome, clock::time_point now) {
-  finished_[node + '/' + ack.transfer_id] = finished{ack, now};
+  remember_bounded(finished_, finished_order_, node + '/' + ack.transfer_id, finished{ack, now});
   send_ack_(node, ack);
   if (!outcome.request_id.empty()) finished_sink_(outcome);
 }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -121,8 +122,12 @@ class receiver {
   // Guarded by mu_
   mutable std::mutex mu_;
   transfer_map transfers_;
+  // Both bounded (oldest first out), so a flood of made-up transfer ids
+  // cannot grow them without limit.
   std::map<key, finished> finished_;
+  std::deque<key> finished_order_;
   std::map<key, clock::time_point> foreign_;  // transfers for another master
+  std::deque<key> foreign_order_;
 };
 
 }  // namespace peranda::master
