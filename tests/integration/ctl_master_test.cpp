@@ -94,3 +94,23 @@ BOOST_AUTO_TEST_CASE(ctl_says_clearly_when_the_master_is_unreachable) {
   BOOST_TEST(missing.status == 1);
   BOOST_TEST(missing.output.find("no such node") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(with_a_token_the_api_refuses_strangers_and_ctl_uses_the_config) {
+  master_fixture m("", "1h", "0123456789abcdef-secret");
+  httplib::Client stranger(m.api_url());
+  auto res = stranger.Get("/api/v1/nodes");
+  BOOST_REQUIRE(res);
+  BOOST_TEST(res->status == 401);
+  auto health = stranger.Get("/healthz");
+  BOOST_REQUIRE(health);
+  BOOST_TEST(health->status == 200);
+  BOOST_TEST(m.get("/api/v1/nodes").is_object());  // the fixture sends the token
+
+  child_process ok({program("peranda-ctl"), "-c", m.config().string(), "nodes"},
+                   m.dir() / "ctl-config.log");
+  BOOST_TEST(ok.wait_exit(std::chrono::seconds(60)) == 0);
+  BOOST_TEST(ok.log().find("NODE") != std::string::npos);
+  auto refused = ctl(m, {"nodes"});  // -m without a token
+  BOOST_TEST(refused.status == 1);
+  BOOST_TEST(refused.output.find("401") != std::string::npos);
+}

@@ -23,8 +23,16 @@ class master_fixture {
   static constexpr const char* k_id = "m1";
 
   // `extra` lines go into the [master] section.
-  explicit master_fixture(std::string extra = "", std::string pull_interval = "1h")
-      : broker_(dir_ / "broker"), http_port_(free_port()) {
+  // With a `token`, the API requires it and every helper below sends it.
+  explicit master_fixture(std::string extra = "", std::string pull_interval = "1h",
+                          std::string token = "")
+      : broker_(dir_ / "broker"), http_port_(free_port()), token_(std::move(token)) {
+    if (!token_.empty()) {
+      std::ofstream(dir_ / "token") << token_ << "\n";
+      std::filesystem::permissions(
+          dir_ / "token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      extra += "\nhttp_token_file = \"" + (dir_ / "token").string() + "\"";
+    }
     std::ofstream conf(dir_ / "master.toml");
     conf << "[broker]\nurl = \"" << broker_.url() << "\"\nkeepalive = \"5s\"\n"
          << "[master]\nid = \"" << k_id << "\"\ndata_dir = \"" << data_dir().string() << "\"\n"
@@ -62,21 +70,26 @@ class master_fixture {
   std::string api_url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   std::uint16_t http_port() const { return http_port_; }
 
+  httplib::Client client() const {
+    httplib::Client c(api_url());
+    if (!token_.empty()) c.set_bearer_token_auth(token_.c_str());
+    return c;
+  }
   // GET returning parsed JSON (null on any failure).
   nlohmann::json get(const std::string& path) const {
-    httplib::Client c(api_url());
+    auto c = client();
     auto res = c.Get(path);
     if (!res || res->status != 200) return nullptr;
     return nlohmann::json::parse(res->body, nullptr, false);
   }
   std::string get_text(const std::string& path) const {
-    httplib::Client c(api_url());
+    auto c = client();
     auto res = c.Get(path);
     return res ? res->body : std::string();
   }
   // POST /api/v1/nodes/{node}/pull; returns the request id ("" on failure).
   std::string pull(const std::string& node) const {
-    httplib::Client c(api_url());
+    auto c = client();
     auto res = c.Post("/api/v1/nodes/" + node + "/pull");
     if (!res || res->status != 202) return "";
     return nlohmann::json::parse(res->body).value("request_id", "");
@@ -109,6 +122,7 @@ class master_fixture {
   temp_dir dir_;
   broker broker_;
   std::uint16_t http_port_;
+  std::string token_;
   std::unique_ptr<child_process> master_;
 };
 
