@@ -37,7 +37,8 @@ class master_fixture {
     conf << "[broker]\nurl = \"" << broker_.url() << "\"\nkeepalive = \"5s\"\n"
          << "[master]\nid = \"" << k_id << "\"\ndata_dir = \"" << data_dir().string() << "\"\n"
          << "http_listen = \"127.0.0.1:" << http_port_ << "\"\n"
-         << "workers = 4\npull_interval = \"" << pull_interval << "\"\n"
+         << (extra.find("workers =") == std::string::npos ? "workers = 4\n" : "")
+         << "pull_interval = \"" << pull_interval << "\"\n"
          << extra << "\n";
     conf.close();
     start();

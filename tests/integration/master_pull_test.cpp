@@ -94,3 +94,33 @@ BOOST_AUTO_TEST_CASE(pull_of_an_unknown_node_is_refused) {
   BOOST_TEST(m.pull("nobody").empty());
   BOOST_TEST(m.get_text("/healthz") == "ok\n");
 }
+
+BOOST_AUTO_TEST_CASE(a_stalled_upload_does_not_hold_up_the_rest_of_its_queue) {
+  master_fixture m("workers = 1\nchunk_size = \"1KiB\"\ntransfer_idle_timeout = \"10s\"");
+  test_agent stuck(m.mqtt().url(), "node-stuck", "10.2.0.1");
+  test_agent fine(m.mqtt().url(), "node-fine", "10.2.0.2");
+  stuck.add_file("s.log", random_bytes(8000, 21));
+  fine.add_file("f.log", "fine\n");
+  stuck.serve(master_fixture::k_id, {.stall = true});
+  fine.serve(master_fixture::k_id);
+  for (auto* a : {&stuck, &fine}) {
+    a->heartbeat();
+    wait_online(m, a->node());
+  }
+  auto stuck_id = m.pull("node-stuck");
+  BOOST_REQUIRE(wait_until([&] {
+    auto t = m.get("/api/v1/transfers");
+    return t.is_object() && t["transfers"].size() == 1;
+  }));
+  auto fine_id = m.pull("node-fine");
+  BOOST_REQUIRE(wait_until([&] { return m.pull_finished(fine_id); }));
+  BOOST_TEST(read_all(m.data_dir() / "10.2.0.2" / "node-fine" / "f.log") == "fine\n");
+  // The stalled transfer is dropped by its idle timeout; the file stays
+  // with the agent for a later pull.
+  BOOST_REQUIRE(wait_until([&] { return m.pull_finished(stuck_id); }));
+  auto p = m.pull_status(stuck_id);
+  BOOST_TEST(p["files"]["s.log"]["stored"] == false);
+  BOOST_TEST(p["files"]["s.log"]["reason"].get<std::string>().find("idle") != std::string::npos);
+  BOOST_TEST(stuck.has_file("s.log"));
+  BOOST_TEST(m.metric("peranda_transfers_rejected_total{reason=\"idle_timeout\"}") == 1);
+}

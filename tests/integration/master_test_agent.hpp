@@ -34,6 +34,7 @@ struct upload_options {
   bool shuffle_and_duplicate = false;
   bool end_twice = false;
   bool wrong_sha256 = false;
+  bool stall = false;  // begin and one chunk, then silence
 };
 
 class test_agent {
@@ -222,6 +223,7 @@ class test_agent {
                       req.chunk_size);
     if (opts.wrong_sha256) m.sha256 = sha256_hex(bytes + "x");
     send_begin(m);
+    if (opts.stall) return send_chunk(m, bytes, 0);
     std::uint32_t window = req.window;
     std::mt19937 rng(42);
     for (std::uint32_t block = 0; block < m.chunk_count; block += window) {
