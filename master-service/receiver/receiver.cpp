@@ -114,7 +114,7 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                   {node, manifest.request_id, transfer_id, manifest.file, true, "", manifest.size},
                   now);
   }
-  auto dir = ensure_directory(final->parent_path());
+  auto dir = layout_.ensure_durable_directory(final->parent_path());
   auto part = dir ? part_file::create(storage_layout::part_path(*final, transfer_id))
                   : result<part_file>(std::unexpected(dir.error()));
   if (!part) {

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "core/fs/durable_file.hpp"
 #include "core/fs/safe_path.hpp"
 
 namespace peranda::master {
@@ -80,6 +81,21 @@ std::filesystem::path storage_layout::part_path(const std::filesystem::path& fin
   auto out = final;
   out += fmt::format(".{}{}", transfer, k_part_suffix);
   return out;
+}
+
+result<void> storage_layout::ensure_durable_directory(const std::filesystem::path& dir) const {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return {};
+  auto missing = dir;
+  while (missing.has_parent_path() && missing.parent_path() != data_dir_ &&
+         !std::filesystem::exists(missing.parent_path(), ec)) {
+    missing = missing.parent_path();
+  }
+  if (auto ok = ensure_directory(dir); !ok) return ok;
+  for (auto p = dir;; p = p.parent_path()) {
+    if (auto ok = fsync_directory(p.parent_path()); !ok) return ok;
+    if (p == missing) return {};
+  }
 }
 
 std::size_t storage_layout::remove_leftover_parts() const {

@@ -39,6 +39,11 @@ class storage_layout {
   static std::filesystem::path part_path(const std::filesystem::path& final,
                                          std::string_view transfer);
 
+  // Creates `dir` (inside data_dir) if needed; new directories are fsynced
+  // into their parents up to data_dir, so a stored file's path survives a
+  // crash, not only its bytes.
+  [[nodiscard]] result<void> ensure_durable_directory(const std::filesystem::path& dir) const;
+
   // Deletes `*.part` files left under data_dir by a crash (no transfer
   // survives a restart). Returns how many were removed.
   std::size_t remove_leftover_parts() const;

@@ -31,16 +31,18 @@ result<void> print_alarms(const api_client& client, std::uint64_t since, bool fo
   }
   // The stream is JSON lines; a piece may end in the middle of one.
   std::string pending;
-  return client.stream(
-      fmt::format("/api/v1/alarms?follow=1&since={}", since), [&](std::string_view data) {
-        pending.append(data);
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-          auto a = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
-          pending.erase(0, nl + 1);
-          if (a.is_object()) print_alarm(a, json);
-        }
-        return true;
-      });
+  // Without --since only new alarms are streamed (like tail -f).
+  auto path = since == 0 ? std::string("/api/v1/alarms?follow=1")
+                         : fmt::format("/api/v1/alarms?follow=1&since={}", since);
+  return client.stream(path, [&](std::string_view data) {
+    pending.append(data);
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      auto a = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
+      pending.erase(0, nl + 1);
+      if (a.is_object()) print_alarm(a, json);
+    }
+    return true;
+  });
 }
 
 }  // namespace peranda::ctl

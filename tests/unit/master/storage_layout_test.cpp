@@ -61,3 +61,18 @@ BOOST_AUTO_TEST_CASE(leftover_parts_are_removed_and_nothing_else) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(master_storage_layout_dirs)
+
+BOOST_AUTO_TEST_CASE(new_directories_are_created_inside_data_dir) {
+  peranda::test::temp_dir dir;
+  storage_layout l(dir.path(), "{ip}/{node}");
+  auto target = dir / "10.0.0.1" / "n1";
+  BOOST_REQUIRE(l.ensure_durable_directory(target));
+  BOOST_TEST(std::filesystem::is_directory(target));
+  BOOST_TEST(l.ensure_durable_directory(target).has_value());  // idempotent
+  std::ofstream(dir / "blocker") << "x";
+  BOOST_TEST(!l.ensure_durable_directory(dir / "blocker" / "n2"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
