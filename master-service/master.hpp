@@ -36,8 +36,6 @@ class master {
   // Housekeeping from the main loop (about once a second).
   void tick();
 
-  const registry& nodes() const { return registry_; }
-
  private:
   void dispatch(std::stop_token stop);
   void route(const mqtt_session::message& msg);

@@ -41,7 +41,6 @@ class reassembly {
   protocol::logs_ack progress() const;
 
   bool all_received() const { return next_ == manifest_.chunk_count; }
-  std::uint32_t next() const { return next_; }
   std::uint32_t chunks_received() const { return count_; }
   std::uint64_t bytes_received() const { return bytes_; }
 

@@ -21,7 +21,6 @@ class storage_layout {
 
   storage_layout(std::filesystem::path data_dir, std::string dir_template);
 
-  const std::filesystem::path& data_dir() const { return data_dir_; }
 
   // The final path of `file` from `node` (reporting `ip`), stored at `ms`
   // (Unix milliseconds, picks {date}).
