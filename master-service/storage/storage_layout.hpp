@@ -21,7 +21,6 @@ class storage_layout {
 
   storage_layout(std::filesystem::path data_dir, std::string dir_template);
 
-
   // The final path of `file` from `node` (reporting `ip`), stored at `ms`
   // (Unix milliseconds, picks {date}).
   [[nodiscard]] result<std::filesystem::path> final_path(std::string_view node, std::string_view ip,
