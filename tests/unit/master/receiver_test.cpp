@@ -94,6 +94,13 @@ BOOST_AUTO_TEST_CASE(a_whole_transfer_is_stored_then_acked_complete) {
   BOOST_TEST((last() == ack_status::complete));
 }
 
+BOOST_AUTO_TEST_CASE(an_empty_file_is_stored_at_end) {
+  send_all(begin("t1", ""), "");
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(std::filesystem::exists(final_path()));
+  BOOST_TEST(std::filesystem::file_size(final_path()) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_repeated_file_is_complete_at_begin_without_a_copy) {
   std::string bytes(700, 'y');
   send_all(begin("t1", bytes), bytes);
