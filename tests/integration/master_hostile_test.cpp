@@ -94,6 +94,19 @@ BOOST_AUTO_TEST_CASE(hostile_input_is_rejected_counted_and_the_master_keeps_serv
   BOOST_TEST(!std::filesystem::exists(m.dir() / "x"));
   BOOST_TEST(m.node_state("node-h") == "online");
 
+  // A reply to another master's request is not ours and not invalid; a
+  // reply to a request this master never sent is counted. (Same sender,
+  // so once the second is counted the first was handled too.)
+  protocol::logs_reply reply;
+  reply.request_id = "someone-elses";
+  reply.master_id = "m2";
+  reply.status = protocol::reply_status::empty;
+  agent.publish({t.logs_reply("node-h"), protocol::encode(reply), 1, false});
+  reply.master_id = master_fixture::k_id;
+  agent.publish({t.logs_reply("node-h"), protocol::encode(reply), 1, false});
+  BOOST_REQUIRE(wait_until([&] { return rejected(m, "unknown_request") >= 1; }));
+  BOOST_TEST(rejected(m, "unknown_request") == 1);
+
   // The master still serves: a real pull works.
   agent.add_file("fine.log", "still fine\n");
   agent.serve(master_fixture::k_id);
