@@ -32,10 +32,12 @@ std::optional<protocol::logs_ack> reassembly::record(std::uint32_t index) {
   received_[index] = true;
   ++count_;
   bytes_ += chunk_length(index);
+  // A chunk beyond the highest one seen, with a gap before it: a new hole.
+  bool new_hole = index > highest_;
   highest_ = std::max(highest_, index + 1);
   while (next_ < received_.size() && received_[next_]) ++next_;
   ++since_ack_;
-  if (!all_received() && since_ack_ < std::max<std::uint32_t>(window_ / 2, 1)) {
+  if (!all_received() && !new_hole && since_ack_ < std::max<std::uint32_t>(window_ / 2, 1)) {
     return std::nullopt;
   }
   since_ack_ = 0;

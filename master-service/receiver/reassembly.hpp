@@ -30,7 +30,8 @@ class reassembly {
   bool has(std::uint32_t index) const { return received_[index]; }
 
   // Records a chunk the caller has written. Returns a `progress` ack when
-  // one is due: every window/2 new chunks, and when the last one arrived.
+  // one is due: every window/2 new chunks, when a chunk opens a new hole
+  // (it lists the holes), and when the last chunk arrived.
   std::optional<protocol::logs_ack> record(std::uint32_t index);
 
   // The answer to `end`: `missing` while chunks are absent, nullopt when all

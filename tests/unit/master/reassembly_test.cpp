@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(shuffled_and_duplicated_chunks_complete_once) {
   BOOST_TEST(r.chunks_received() == n);
   BOOST_TEST(r.bytes_received() == n * 512u);
   BOOST_TEST(!r.on_end());  // ready to verify
-  BOOST_TEST(acks == 25);   // every window/2 = 4 new chunks
+  BOOST_TEST(acks >= 25);  // every window/2 = 4 new chunks, and on new holes
   BOOST_TEST(r.complete().sha256 == std::string(64, 'a'));
 }
 
@@ -70,11 +70,14 @@ BOOST_AUTO_TEST_CASE(progress_reports_next_window_and_holes) {
   BOOST_TEST(ack->next == 2u);
   BOOST_TEST(ack->window == 4u);
   BOOST_TEST(ack->master_id == "m1");
-  r.record(4);
-  ack = r.record(6);
+  ack = r.record(4);  // opens the hole 2..3
   BOOST_REQUIRE(ack);
   BOOST_TEST(ack->next == 2u);
-  BOOST_TEST(ack->missing == (std::vector<std::uint32_t>{2, 3, 5}));
+  BOOST_TEST(ack->missing == (std::vector<std::uint32_t>{2, 3}));
+  BOOST_TEST(!r.record(3));  // fills a hole: no new one, only 1 new chunk
+  ack = r.record(6);
+  BOOST_REQUIRE(ack);
+  BOOST_TEST(ack->missing == (std::vector<std::uint32_t>{2, 5}));
 }
 
 BOOST_AUTO_TEST_CASE(end_with_holes_answers_missing) {
