@@ -36,11 +36,11 @@ std::optional<protocol::logs_ack> reassembly::record(std::uint32_t index) {
   bool new_hole = index > highest_;
   highest_ = std::max(highest_, index + 1);
   while (next_ < received_.size() && received_[next_]) ++next_;
-  ++since_ack_;
-  if (!all_received() && !new_hole && since_ack_ < std::max<std::uint32_t>(window_ / 2, 1)) {
-    return std::nullopt;
-  }
-  since_ack_ = 0;
+  // Ack when `next` moved window/2 past the last ack (so an agent with a
+  // full window is never left waiting), on a new hole, and at the end.
+  bool advanced = next_ - acked_next_ >= std::max<std::uint32_t>(window_ / 2, 1);
+  if (!all_received() && !new_hole && !advanced) return std::nullopt;
+  acked_next_ = next_;
   return progress();
 }
 

@@ -30,8 +30,9 @@ class reassembly {
   bool has(std::uint32_t index) const { return received_[index]; }
 
   // Records a chunk the caller has written. Returns a `progress` ack when
-  // one is due: every window/2 new chunks, when a chunk opens a new hole
-  // (it lists the holes), and when the last chunk arrived.
+  // one is due: when `next` advanced by window/2 since the last one, when a
+  // chunk opens a new hole (it lists the holes), and when the last chunk
+  // arrived.
   std::optional<protocol::logs_ack> record(std::uint32_t index);
 
   // The answer to `end`: `missing` while chunks are absent, nullopt when all
@@ -65,7 +66,7 @@ class reassembly {
   std::uint32_t highest_ = 0;  // one past the highest chunk received
   std::uint32_t count_ = 0;
   std::uint64_t bytes_ = 0;
-  std::uint32_t since_ack_ = 0;  // chunks recorded since the last progress ack
+  std::uint32_t acked_next_ = 0;  // `next` of the last progress ack from record()
 };
 
 }  // namespace peranda::master

@@ -224,22 +224,23 @@ class test_agent {
     if (opts.wrong_sha256) m.sha256 = sha256_hex(bytes + "x");
     send_begin(m);
     if (opts.stall) return send_chunk(m, bytes, 0);
-    std::uint32_t window = req.window;
+    // Sliding window: never more than `window` chunks beyond the last ack.
     std::mt19937 rng(42);
-    for (std::uint32_t block = 0; block < m.chunk_count; block += window) {
-      auto end = std::min(m.chunk_count, block + window);
+    std::uint32_t acked = 0;
+    std::uint32_t sent = 0;
+    while (acked < m.chunk_count) {
       std::vector<std::uint32_t> order;
-      for (auto i = block; i < end; ++i) order.push_back(i);
+      for (; sent < std::min(m.chunk_count, acked + req.window); ++sent) order.push_back(sent);
       if (opts.shuffle_and_duplicate) {
         order.insert(order.end(), order.begin(), order.end());
         std::shuffle(order.begin(), order.end(), rng);
       }
       for (auto i : order) send_chunk(m, bytes, i);
-      // Never more than `window` outstanding: wait until the block is acked.
       auto ack = wait_ack(
-          m.transfer_id, [&](const protocol::logs_ack& a) { return is_final(a) || a.next >= end; },
+          m.transfer_id, [&](const protocol::logs_ack& a) { return is_final(a) || a.next > acked; },
           std::chrono::seconds(60));
       if (!ack || is_final(*ack)) return settle(name, ack);
+      acked = ack->next;
     }
     send_end(m);
     if (opts.end_twice) send_end(m);
