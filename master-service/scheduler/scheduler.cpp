@@ -62,6 +62,7 @@ result<std::string> scheduler::pull_now(const std::string& node) {
   auto it = slots_.find(node);
   if (it == slots_.end()) return failf("no such node '{}'", node);
   if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
+  ++wakeups_;
   wake_.notify_all();
   return *it->second.pending_id;
 }
@@ -108,7 +109,8 @@ void scheduler::run(unsigned queue, std::stop_token stop) {
       std::unique_lock lock(mu_);
       due = due_nodes(queue, clock::now());
       if (due.empty()) {
-        wake_.wait_for(lock, stop, k_idle_wait, [] { return false; });
+        auto seen = wakeups_;
+        wake_.wait_for(lock, stop, k_idle_wait, [&] { return wakeups_ != seen; });
         continue;
       }
     }

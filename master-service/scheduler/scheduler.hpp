@@ -86,6 +86,7 @@ class scheduler {
   std::condition_variable_any wake_;
   queue_set queues_;
   std::map<std::string, node_slot, std::less<>> slots_;
+  std::uint64_t wakeups_ = 0;  // bumped by pull_now to wake idle workers
 
   std::vector<std::jthread> workers_;
 };
