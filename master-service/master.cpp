@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/master.hpp"
 
+#include "core/fs/durable_file.hpp"
 #include "core/log/log.hpp"
+#include "core/protocol/messages/logs_reply.hpp"
+#include "core/protocol/messages/master_status.hpp"
+#include "core/util/clock.hpp"
 
 namespace peranda::master {
 namespace {
@@ -11,23 +15,79 @@ auto log() {
   return l;
 }
 
+// Upload messages waiting for the receiver: with max_transfers x window
+// chunks invited at most, this never fills unless agents misbehave.
+constexpr std::size_t k_upload_backlog = 4096;
+// Rejected-message summaries go to the log at most this often (ticks).
+constexpr unsigned k_summary_ticks = 30;
+
 }  // namespace
 
 master::master(master_config config)
-    : config_(std::move(config)), topics_(config_.broker.topic_root) {}
+    : config_(std::move(config)),
+      topics_(config_.broker.topic_root),
+      session_id_(wall_clock_ms() / 1000),
+      layout_(config_.data_dir, config_.storage_template),
+      metrics_(get_logger("master.input")),
+      journal_(config_.alarm_journal, config_.alarm_fsync),
+      hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
+            metrics_),
+      pulls_(metrics_),
+      scheduler_(config_, registry_, pulls_,
+                 [this](const std::string& node, const protocol::logs_request& req) {
+                   return send_request(node, req);
+                 }),
+      receiver_(
+          config_, layout_, metrics_,
+          [this](const std::string& node, const protocol::logs_ack& ack) { send_ack(node, ack); },
+          [this](const transfer_outcome& outcome) { pulls_.on_transfer(outcome); },
+          [this](std::string_view node) {
+            auto r = registry_.find(node);
+            return r ? r->ip : std::string();
+          }),
+      uploads_(k_upload_backlog) {}
 
 master::~master() { stop(); }
 
+mqtt_session::message master::presence(protocol::node_state state) const {
+  protocol::master_status s{config_.id, state, session_id_, PERANDA_VERSION, wall_clock_ms()};
+  return {topics_.master_status(config_.id), protocol::encode(s), 1, true};
+}
+
 result<void> master::start() {
-  api_ = std::make_unique<api_server>(config_, registry_);
-  if (auto ok = api_->start(); !ok) return ok;
+  // A data_dir that cannot be written is an error per transfer (rejected,
+  // counted), not a reason to stop collecting alarms and presence.
+  if (auto ok = ensure_directory(config_.data_dir); !ok) log()->error("{}", ok.error().message);
+  if (auto n = layout_.remove_leftover_parts(); n > 0) {
+    log()->info("removed {} partial file(s) left by an earlier run", n);
+  }
+  if (auto ok = journal_.open(); !ok) log()->error("{}", ok.error().message);
 
   auto opts = config_.broker.session_options();
   opts.client_id = "master-" + config_.id;
+  opts.will = presence(protocol::node_state::lost);
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));
-  session_->subscribe(topics_.all_nodes("heartbeat"), 1);
+  for (auto leaf : {"heartbeat", "alarm", "logs/reply"}) {
+    session_->subscribe(topics_.all_nodes(leaf), 1);
+  }
+  session_->subscribe(topics_.all_uploads(), 1);
+  // The API reads session_ from its threads: it exists before they start
+  // and is reset only after they stopped.
+  api_ = std::make_unique<api_server>(
+      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_,
+                           [this] { return session_->is_connected(); }});
+  if (auto ok = api_->start(); !ok) return ok;
+  session_->on_connected([this] {
+    if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
+      log()->warn("presence not published: {}", ok.error().message);
+    }
+  });
+  hook_.start();
+  scheduler_.start();
+  upload_thread_ = std::jthread([this](std::stop_token stop) { receive_uploads(stop); });
   dispatcher_ = std::jthread([this](std::stop_token stop) { dispatch(stop); });
-  log()->info("master '{}' starting; broker {}", config_.id, config_.broker.url);
+  log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url,
+              config_.data_dir.string());
   return session_->start();
 }
 
@@ -35,21 +95,69 @@ void master::dispatch(std::stop_token stop) {
   while (!stop.stop_requested()) {
     auto msg = session_->inbox().pop_for(std::chrono::milliseconds(200));
     if (!msg) continue;
-    auto topic = topics_.parse(msg->topic);
-    if (!topic) {
-      log()->warn("rejected message: {}", topic.error().message);
-      continue;
+    try {
+      route(*msg);
+    } catch (const std::exception& e) {
+      metrics_.rejected_messages.reject("internal_error", e.what());
     }
-    if (topic->kind == protocol::topic_kind::heartbeat) on_heartbeat(*msg);
   }
 }
 
-void master::on_heartbeat(const mqtt_session::message& msg) {
+void master::route(const mqtt_session::message& msg) {
+  auto topic = topics_.parse(msg.topic);
+  if (!topic) return metrics_.rejected_messages.reject("bad_topic", topic.error().message);
+  switch (topic->kind) {
+    case protocol::topic_kind::heartbeat:
+      return on_heartbeat(*topic, msg);
+    case protocol::topic_kind::alarm:
+      return on_alarm(*topic, msg);
+    case protocol::topic_kind::logs_reply:
+      return on_reply(*topic, msg);
+    case protocol::topic_kind::upload_begin:
+    case protocol::topic_kind::upload_chunk:
+    case protocol::topic_kind::upload_end:
+      if (!uploads_.try_push({std::move(*topic), msg.payload})) {
+        metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
+      }
+      return;
+    default:
+      return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
+  }
+}
+
+void master::receive_uploads(std::stop_token stop) {
+  auto last_sweep = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    auto msg = uploads_.pop_for(std::chrono::milliseconds(200));
+    auto now = std::chrono::steady_clock::now();
+    if (msg) {
+      const auto& t = msg->topic;
+      try {
+        if (t.kind == protocol::topic_kind::upload_begin) {
+          receiver_.on_begin(t.owner, t.transfer, msg->payload, now);
+        } else if (t.kind == protocol::topic_kind::upload_chunk) {
+          receiver_.on_chunk(t.owner, t.transfer, t.index, msg->payload, now);
+        } else {
+          receiver_.on_end(t.owner, t.transfer, msg->payload, now);
+        }
+      } catch (const std::exception& e) {
+        metrics_.rejected_messages.reject("internal_error", e.what());
+      }
+    }
+    if (now - last_sweep >= std::chrono::seconds(1)) {
+      receiver_.expire(now);
+      last_sweep = now;
+    }
+  }
+}
+
+void master::on_heartbeat(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {
   if (msg.payload.empty()) return;  // a cleared retained message
   auto hb = protocol::decode_heartbeat(msg.payload);
-  if (!hb) {
-    log()->warn("rejected heartbeat on '{}': {}", msg.topic, hb.error().message);
-    return;
+  if (!hb) return metrics_.rejected_messages.reject("bad_heartbeat", hb.error().message);
+  if (hb->node != topic.owner) {
+    return metrics_.rejected_messages.reject(
+        "node_mismatch", fmt::format("heartbeat on '{}' names node '{}'", msg.topic, hb->node));
   }
   auto outcome = registry_.apply(*hb, std::chrono::steady_clock::now());
   if (outcome == apply_outcome::added) {
@@ -57,22 +165,80 @@ void master::on_heartbeat(const mqtt_session::message& msg) {
   } else if (outcome == apply_outcome::conflict) {
     log()->error("node id '{}' claimed by two machines ({} is new); not merged", hb->node,
                  hb->machine_id);
+    return;
+  }
+  if (outcome == apply_outcome::added || outcome == apply_outcome::updated) {
+    registry_.set_queue(hb->node, static_cast<int>(scheduler_.add(hb->node)));
   }
 }
 
+void master::on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {
+  auto a = protocol::decode_alarm(msg.payload);
+  if (!a) return metrics_.rejected_messages.reject("bad_alarm", a.error().message);
+  if (a->node != topic.owner) {
+    return metrics_.rejected_messages.reject(
+        "node_mismatch", fmt::format("alarm on '{}' names node '{}'", msg.topic, a->node));
+  }
+  auto entry = journal_.append(*a, wall_clock_ms());
+  if (!entry) {
+    log()->error("alarm '{}' from '{}' not journaled: {}", a->id, a->node, entry.error().message);
+    return metrics_.rejected_messages.reject("journal_error", entry.error().message);
+  }
+  if (!*entry) {
+    ++metrics_.alarm_duplicates;
+    return;
+  }
+  ++metrics_.alarms;
+  hook_.submit((*entry)->json);
+}
+
+void master::on_reply(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {
+  auto reply = protocol::decode_logs_reply(msg.payload);
+  if (!reply) return metrics_.rejected_messages.reject("bad_reply", reply.error().message);
+  if (reply->master_id != config_.id) return;  // another master's request
+  if (!pulls_.on_reply(topic.owner, *reply)) {
+    metrics_.rejected_messages.reject(
+        "unknown_request",
+        fmt::format("reply from '{}' to unknown request '{}'", topic.owner, reply->request_id));
+  }
+}
+
+void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
+  if (!session_) return;
+  // Never blocks the upload thread: Paho buffers the ack while the broker
+  // is away; a lost ack is recovered by the agent's ack timeout.
+  auto ok = session_->publish({topics_.logs_ack(node), protocol::encode(ack), 1, false}, {}, false);
+  if (!ok) log()->warn("ack to '{}' not sent: {}", node, ok.error().message);
+}
+
+result<void> master::send_request(const std::string& node, const protocol::logs_request& req) {
+  if (!session_ || !session_->is_connected()) return fail("not connected to the broker");
+  return session_->publish({topics_.logs_request(node), protocol::encode(req), 1, false});
+}
+
 void master::tick() {
-  auto removed = registry_.expire(std::chrono::steady_clock::now(), config_.stale_after,
-                                  config_.forget_after);
-  for (const auto& node : removed) log()->info("forgot node '{}'", node);
+  auto now = std::chrono::steady_clock::now();
+  auto removed = registry_.expire(now, config_.stale_after, config_.forget_after);
+  for (const auto& node : removed) {
+    scheduler_.remove(node);
+    log()->info("forgot node '{}'", node);
+  }
+  pulls_.expire(now, config_.transfer_idle_timeout);
+  if (++ticks_ % k_summary_ticks == 0) metrics_.rejected_messages.log_summary();
 }
 
 void master::stop() {
   if (!session_) return;
+  scheduler_.stop();
   dispatcher_.request_stop();
   if (dispatcher_.joinable()) dispatcher_.join();
-  session_->stop();
-  session_.reset();
+  upload_thread_.request_stop();
+  if (upload_thread_.joinable()) upload_thread_.join();
+  hook_.stop();
+  journal_.close();
   if (api_) api_->stop();
+  session_->stop(presence(protocol::node_state::offline));
+  session_.reset();
   log()->info("stopped");
 }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/master_config.hpp"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <vector>
-
-#include <sys/stat.h>
 
 #include "core/fs/durable_file.hpp"
 #include "core/net/host_info.hpp"
 #include "core/protocol/identifiers.hpp"
+#include "core/protocol/messages/logs_request.hpp"
 
 namespace peranda::master {
 namespace {
@@ -17,7 +18,7 @@ constexpr key_spec k_master_keys[] = {
     {"master", "id", key_type::string, "host name",
      "This master's id; requests carry it so answers reach the master that asked."},
     {"master", "data_dir", key_type::string, "/var/lib/peranda/data",
-     "Root of stored log files: `<data_dir>/<ip>/...`."},
+     "Root of stored log files: `<data_dir>/<ip>/<node>/<file>` by default."},
     {"master", "workers", key_type::integer, "4",
      "Number of worker queues (threads); a new node joins the shortest."},
     {"master", "pull_interval", key_type::duration, "5m",
@@ -32,6 +33,26 @@ constexpr key_spec k_master_keys[] = {
      "A node without a heartbeat for this long is `stale` and not pulled."},
     {"master", "forget_after", key_type::duration, "7d",
      "A node not heard from for this long is removed from the registry."},
+    {"master", "storage_template", key_type::string, "{ip}/{node}",
+     "Directory of a node's files below data_dir; `{ip}`, `{node}`, `{date}` (UTC). Without "
+     "`{node}` file names are prefixed with `<node>_` so nodes sharing an IP never collide."},
+    {"master", "chunk_size", key_type::bytes, "64KiB",
+     "Chunk size asked of agents (512 B - 1 MiB; 64-256 KiB recommended)."},
+    {"master", "window", key_type::integer, "8", "Chunks an agent may have unacknowledged (1-64)."},
+    {"master", "max_transfers", key_type::integer, "8",
+     "Concurrent transfers (= open pulls); max_transfers x window must stay <= 256."},
+    {"master", "max_file_size", key_type::bytes, "1GiB", "Larger uploads are rejected."},
+    {"master", "transfer_idle_timeout", key_type::duration, "2m",
+     "A transfer without traffic for this long is dropped (partial file removed)."},
+    {"master", "request_timeout", key_type::duration, "10m",
+     "Deadline of a logs request; agents ignore it afterwards."},
+    {"master", "alarm_fsync", key_type::boolean, "true",
+     "fsync the alarm journal after every alarm."},
+    {"master", "alarm_hook", key_type::string_list, "",
+     "Command (argv, no shell) run for every new alarm with its JSON on stdin."},
+    {"master", "alarm_hook_timeout", key_type::duration, "10s", "A hook running longer is killed."},
+    {"master", "alarm_hook_concurrency", key_type::integer, "2",
+     "Hooks running at once; alarms beyond a small backlog skip the hook (counted)."},
 };
 
 const std::vector<key_spec>& all_keys() {
@@ -41,6 +62,40 @@ const std::vector<key_spec>& all_keys() {
     return out;
   }();
   return keys;
+}
+
+result<void> load_transfer_keys(const config_section& m, master_config& c) {
+  c.storage_template = m.string_or("storage_template", c.storage_template);
+  if (c.storage_template.empty() || c.storage_template.front() == '/' ||
+      c.storage_template.find("..") != std::string::npos) {
+    return std::unexpected(m.error_at("storage_template", "must be a relative path without '..'"));
+  }
+  auto chunk = m.bytes_or("chunk_size", c.chunk_size);
+  if (chunk < protocol::k_min_chunk_size || chunk > protocol::k_max_chunk_size) {
+    return std::unexpected(m.error_at("chunk_size", "must be between 512 B and 1 MiB"));
+  }
+  c.chunk_size = static_cast<std::uint32_t>(chunk);
+  auto window = m.integer_or("window", c.window);
+  if (window < 1 || window > protocol::k_max_window) {
+    return std::unexpected(m.error_at("window", "must be between 1 and 64"));
+  }
+  c.window = static_cast<std::uint32_t>(window);
+  auto transfers = m.integer_or("max_transfers", c.max_transfers);
+  if (transfers < 1 || static_cast<std::uint64_t>(transfers) * c.window > k_max_invited_chunks) {
+    return std::unexpected(m.error_at(
+        "max_transfers",
+        fmt::format("must be >= 1 with max_transfers x window <= {}", k_max_invited_chunks)));
+  }
+  c.max_transfers = static_cast<unsigned>(transfers);
+  c.max_file_size = m.bytes_or("max_file_size", c.max_file_size);
+  if (c.max_file_size == 0) return std::unexpected(m.error_at("max_file_size", "must be > 0"));
+  c.transfer_idle_timeout = m.duration_or("transfer_idle_timeout", c.transfer_idle_timeout);
+  c.request_timeout = m.duration_or("request_timeout", c.request_timeout);
+  if (c.transfer_idle_timeout < std::chrono::seconds(1) ||
+      c.request_timeout < std::chrono::seconds(1)) {
+    return std::unexpected(m.error_at("transfer_idle_timeout", "timeouts must be at least 1s"));
+  }
+  return {};
 }
 
 }  // namespace
@@ -104,7 +159,7 @@ result<master_config> build_master_config(const config_document& doc) {
   if (!listen) return std::unexpected(m.error_at("http_listen", listen.error().message));
   c.http_listen = *listen;
   if (auto file = m.string_or("http_token_file", ""); !file.empty()) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH)) {
       return std::unexpected(m.error_at(
           "http_token_file", fmt::format("'{}' must exist and not be readable by others", file)));
@@ -114,15 +169,25 @@ result<master_config> build_master_config(const config_document& doc) {
     c.http_token = token->substr(0, token->find_first_of("\r\n"));
   }
   if (!c.http_listen.is_loopback() && c.http_token.size() < 16) {
-    return std::unexpected(m.error_at(
-        "http_listen", "listening off loopback requires http_token_file with a token of "
-                       "at least 16 characters"));
+    return std::unexpected(
+        m.error_at("http_listen",
+                   "listening off loopback requires http_token_file with a token of "
+                   "at least 16 characters"));
   }
   c.stale_after = m.duration_or("stale_after", c.stale_after);
   c.forget_after = m.duration_or("forget_after", c.forget_after);
   if (c.forget_after <= c.stale_after) {
     return std::unexpected(m.error_at("forget_after", "must be longer than stale_after"));
   }
+  if (auto ok = load_transfer_keys(m, c); !ok) return std::unexpected(ok.error());
+  c.alarm_fsync = m.boolean_or("alarm_fsync", c.alarm_fsync);
+  c.alarm_hook = m.list_or("alarm_hook", {});
+  c.alarm_hook_timeout = m.duration_or("alarm_hook_timeout", c.alarm_hook_timeout);
+  auto hooks = m.integer_or("alarm_hook_concurrency", 2);
+  if (hooks < 1 || hooks > 64) {
+    return std::unexpected(m.error_at("alarm_hook_concurrency", "must be between 1 and 64"));
+  }
+  c.alarm_hook_concurrency = static_cast<unsigned>(hooks);
   return c;
 }
 

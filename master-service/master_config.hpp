@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/config/broker_settings.hpp"
 #include "core/config/config_document.hpp"
@@ -34,7 +35,25 @@ struct master_config {
   std::string http_token;  // read from http_token_file; required off loopback
   std::chrono::milliseconds stale_after{std::chrono::seconds(60)};
   std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
+  // Storage: directory template below data_dir ({ip}, {node}, {date}).
+  std::string storage_template = "{ip}/{node}";
+  // Transfers: what a request invites and what the receiver accepts.
+  std::uint32_t chunk_size = 64 * 1024;
+  std::uint32_t window = 8;
+  unsigned max_transfers = 8;  // concurrent; x window stays far below broker queues
+  std::uint64_t max_file_size = 1ull << 30;
+  std::chrono::milliseconds transfer_idle_timeout{std::chrono::minutes(2)};
+  std::chrono::milliseconds request_timeout{std::chrono::minutes(10)};
+  // Alarms.
+  bool alarm_fsync = true;
+  std::vector<std::string> alarm_hook;  // argv; empty: no hook
+  std::chrono::milliseconds alarm_hook_timeout{std::chrono::seconds(10)};
+  unsigned alarm_hook_concurrency = 2;
 };
+
+// Upper bound of max_transfers x window: far below mosquitto's default
+// max_queued_messages (1000), so the broker never has to drop a chunk.
+inline constexpr std::uint64_t k_max_invited_chunks = 256;
 
 std::span<const key_spec> master_keys();
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,14 +17,35 @@ class Server;
 namespace peranda::master {
 
 class registry;
+class scheduler;
+class pull_tracker;
+class receiver;
+class alarm_journal;
+struct master_metrics;
 
-// The master's HTTP API (cpp-httplib): JSON under /api/v1, /healthz.
-// Requests other than /healthz need `Authorization: Bearer <token>` when a
-// token is configured. Runs its own listener thread; start()/stop() from
-// one thread.
+// What the API reads (and, for pulls, drives). Owned by the master, which
+// outlives the server.
+struct api_sources {
+  const registry& nodes;
+  scheduler& pulls_scheduler;
+  const pull_tracker& pulls;
+  const receiver& uploads;
+  const alarm_journal& alarms;
+  const master_metrics& metrics;
+  std::function<bool()> broker_connected;
+};
+
+// The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text
+// at /metrics, /healthz. Requests other than /healthz need
+// `Authorization: Bearer <token>` when a token is configured. Runs its own
+// listener thread; start()/stop() from one thread.
 class api_server {
  public:
-  api_server(const master_config& config, const registry& nodes);
+  // At most this many `GET /api/v1/alarms?follow=1` streams at once: each
+  // holds one of the server's worker threads.
+  static constexpr int k_max_followers = 4;
+
+  api_server(const master_config& config, api_sources sources);
   ~api_server();
 
   // Binds (fails with a clear error if the address is taken) and serves in
@@ -30,18 +53,20 @@ class api_server {
   [[nodiscard]] result<void> start();
   void stop();
 
-  httplib::Server& routes() { return *server_; }
-
  private:
-  void add_routes();
+  void add_auth_and_errors();
+  void add_node_routes();
+  void add_alarm_routes();
 
   // Constant after construction
   const listen_address address_;
   const std::string token_;
-  const registry& nodes_;
+  const api_sources src_;
 
   std::unique_ptr<httplib::Server> server_;
   std::jthread listener_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> followers_{0};
 };
 
 }  // namespace peranda::master

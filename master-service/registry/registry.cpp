@@ -6,9 +6,12 @@ namespace {
 
 presence_state from_wire(protocol::node_state s) {
   switch (s) {
-    case protocol::node_state::online: return presence_state::online;
-    case protocol::node_state::offline: return presence_state::offline;
-    case protocol::node_state::lost: return presence_state::lost;
+    case protocol::node_state::online:
+      return presence_state::online;
+    case protocol::node_state::offline:
+      return presence_state::offline;
+    case protocol::node_state::lost:
+      return presence_state::lost;
   }
   return presence_state::lost;
 }
@@ -37,10 +40,14 @@ void copy_facts(node_record& r, const protocol::heartbeat& hb,
 
 std::string_view to_string(presence_state s) {
   switch (s) {
-    case presence_state::online: return "online";
-    case presence_state::offline: return "offline";
-    case presence_state::lost: return "lost";
-    case presence_state::stale: return "stale";
+    case presence_state::online:
+      return "online";
+    case presence_state::offline:
+      return "offline";
+    case presence_state::lost:
+      return "lost";
+    case presence_state::stale:
+      return "stale";
   }
   return "?";
 }

@@ -41,10 +41,10 @@ struct node_record {
 
 // What a heartbeat did to the registry.
 enum class apply_outcome {
-  added,        // a node never seen (or forgotten) before
-  updated,      // a known node; state and facts refreshed
+  added,          // a node never seen (or forgotten) before
+  updated,        // a known node; state and facts refreshed
   stale_ignored,  // from an older session than the one known: dropped
-  conflict,     // a second live machine claims the id: recorded, not merged
+  conflict,       // a second live machine claims the id: recorded, not merged
 };
 
 // node id -> record. A hash index for lookup plus an ordered list for

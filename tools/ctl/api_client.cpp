@@ -22,6 +22,12 @@ result<nlohmann::json> interpret(const httplib::Result& res, const std::string& 
   return body;
 }
 
+httplib::Headers auth_headers(const std::string& token) {
+  httplib::Headers h;
+  if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+  return h;
+}
+
 }  // namespace
 
 api_client::api_client(std::string base_url, std::string token)
@@ -30,17 +36,44 @@ api_client::api_client(std::string base_url, std::string token)
 result<nlohmann::json> api_client::get(const std::string& path) const {
   httplib::Client client(base_url_);
   client.set_connection_timeout(5);
-  httplib::Headers headers;
-  if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
-  return interpret(client.Get(path, headers), base_url_, path);
+  return interpret(client.Get(path, auth_headers(token_)), base_url_, path);
 }
 
 result<nlohmann::json> api_client::post(const std::string& path) const {
   httplib::Client client(base_url_);
   client.set_connection_timeout(5);
-  httplib::Headers headers;
-  if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
-  return interpret(client.Post(path, headers, "", "application/json"), base_url_, path);
+  return interpret(client.Post(path, auth_headers(token_), "", "application/json"), base_url_,
+                   path);
+}
+
+result<void> api_client::stream(const std::string& path,
+                                const std::function<bool(std::string_view)>& on_data) const {
+  httplib::Client client(base_url_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(24 * 3600);  // a follower may wait long between alarms
+  int status = 0;
+  std::string error_body;
+  auto res = client.Get(
+      path, auth_headers(token_),
+      [&](const httplib::Response& r) {
+        status = r.status;
+        return true;
+      },
+      [&](const char* data, std::size_t n) {
+        if (status != 200) {
+          error_body.append(data, n);
+          return true;
+        }
+        return on_data(std::string_view(data, n));
+      });
+  if (!res && res.error() == httplib::Error::Canceled) return {};
+  if (!res) {
+    return failf("cannot reach the master at {} ({}); is peranda-master running?", base_url_,
+                 httplib::to_string(res.error()));
+  }
+  if (res->status == 401) return failf("the master refused the token (HTTP 401)");
+  if (res->status != 200) return failf("{} failed: HTTP {} {}", path, res->status, error_body);
+  return {};
 }
 
 }  // namespace peranda::ctl

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <string>
-
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 
@@ -17,6 +18,10 @@ class api_client {
 
   [[nodiscard]] result<nlohmann::json> get(const std::string& path) const;
   [[nodiscard]] result<nlohmann::json> post(const std::string& path) const;
+  // GET of a streamed response; `on_data` gets each piece and returns false
+  // to stop. Returns when the stream ends.
+  [[nodiscard]] result<void> stream(const std::string& path,
+                                    const std::function<bool(std::string_view)>& on_data) const;
 
  private:
   std::string base_url_;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <string>
+
 #include "core/error.hpp"
 #include "tools/ctl/api_client.hpp"
 
@@ -8,5 +10,18 @@ namespace peranda::ctl {
 
 // `peranda-ctl nodes`: a table of nodes (or the API's JSON).
 [[nodiscard]] result<void> print_nodes(const api_client& client, bool json);
+
+// `peranda-ctl pull NODE [--wait]`: asks for a pull now; with `wait`, shows
+// a progress bar until every file is stored (or the pull ends otherwise,
+// which is an error).
+[[nodiscard]] result<void> pull_node(const api_client& client, const std::string& node, bool wait,
+                                     bool json);
+
+// `peranda-ctl alarms [--since MS] [--follow]`: recent alarms, or a stream.
+[[nodiscard]] result<void> print_alarms(const api_client& client, std::uint64_t since, bool follow,
+                                        bool json);
+
+// `peranda-ctl transfers`: transfers in progress and the worker queues.
+[[nodiscard]] result<void> print_transfers(const api_client& client, bool json);
 
 }  // namespace peranda::ctl

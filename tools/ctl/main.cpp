@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // peranda-ctl: the operator's view of a running master, through its HTTP API.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "master-service/master_config.hpp"
 #include "tools/ctl/api_client.hpp"
@@ -15,11 +14,23 @@ int main(int argc, char** argv) {
   std::string master_url;
   bool json = false;
   app.add_option("-c,--config", config_path, "The master's configuration file (finds its API)");
-  app.add_option("-m,--master", master_url, "Base URL of the master's API, e.g. http://127.0.0.1:8641");
+  app.add_option("-m,--master", master_url,
+                 "Base URL of the master's API, e.g. http://127.0.0.1:8641");
   app.add_flag("--json", json, "Print the API's JSON instead of a table");
   app.require_subcommand(1);
   app.fallthrough();
   auto* nodes = app.add_subcommand("nodes", "List known nodes and their state");
+  auto* pull = app.add_subcommand("pull", "Pull a node's closed log files now");
+  std::string pull_node;
+  bool wait = false;
+  pull->add_option("node", pull_node, "Node id")->required();
+  pull->add_flag("--wait", wait, "Show progress until the files are stored");
+  auto* alarms = app.add_subcommand("alarms", "Show recent alarms");
+  std::uint64_t since = 0;
+  bool follow = false;
+  alarms->add_option("--since", since, "Only alarms received since (Unix ms)");
+  alarms->add_flag("-f,--follow", follow, "Keep printing new alarms as they arrive");
+  auto* transfers = app.add_subcommand("transfers", "Show transfers in progress and queues");
   CLI11_PARSE(app, argc, argv);
 
   std::string token;
@@ -36,6 +47,9 @@ int main(int argc, char** argv) {
   ctl::api_client client(master_url, token);
   result<void> outcome;
   if (*nodes) outcome = ctl::print_nodes(client, json);
+  if (*pull) outcome = ctl::pull_node(client, pull_node, wait, json);
+  if (*alarms) outcome = ctl::print_alarms(client, since, follow, json);
+  if (*transfers) outcome = ctl::print_transfers(client, json);
   if (!outcome) {
     std::fprintf(stderr, "peranda-ctl: %s\n", outcome.error().message.c_str());
     return 1;

@@ -16,8 +16,8 @@ result<void> print_nodes(const api_client& client, bool json) {
               "BACKLOG", "SEEN");
   for (const auto& n : (*body)["nodes"]) {
     auto seen_s = n.value("last_seen_ms_ago", 0) / 1000;
-    std::string backlog = fmt::format("{}f/{}B", n["backlog"].value("files", 0),
-                                      n["backlog"].value("bytes", 0));
+    std::string backlog =
+        fmt::format("{}f/{}B", n["backlog"].value("files", 0), n["backlog"].value("bytes", 0));
     std::printf("%-24s %-16s %-20s %-8s %6d %10s %7llds%s\n", n.value("node", "").c_str(),
                 n.value("ip", "").c_str(), n.value("hostname", "").c_str(),
                 n.value("state", "").c_str(), n.value("queue", -1), backlog.c_str(),

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/util/bounded_queue.hpp"
+#include "master-service/metrics/counters.hpp"
+
+namespace peranda::master {
+
+// Runs the configured alarm hook (argv, no shell) once per new alarm with
+// the alarm's JSON on stdin. At most `concurrency` run at once, each killed
+// after `timeout`; alarms beyond a small backlog skip the hook, counted
+// (metrics alarm_hooks{outcome}). Thread-safe; start()/stop() from one
+// thread.
+class alarm_hook {
+ public:
+  static constexpr std::size_t k_backlog = 64;
+
+  alarm_hook(std::vector<std::string> argv, std::chrono::milliseconds timeout, unsigned concurrency,
+             master_metrics& metrics);
+  ~alarm_hook();
+
+  void start();
+  void stop();
+  // Never blocks; counts "skipped" when the backlog is full.
+  void submit(std::string alarm_json);
+
+ private:
+  void run(std::stop_token stop);
+  // Runs the command once; returns the outcome label.
+  std::string_view execute(const std::string& input) const;
+
+  // Constant after construction
+  const std::vector<std::string> argv_;
+  const std::chrono::milliseconds timeout_;
+  const unsigned concurrency_;
+  master_metrics& metrics_;
+
+  bounded_queue<std::string> pending_;
+  std::vector<std::jthread> workers_;
+};
+
+}  // namespace peranda::master

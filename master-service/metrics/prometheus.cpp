@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/metrics/prometheus.hpp"
+
+#include <fmt/format.h>
+
+#include "master-service/metrics/counters.hpp"
+#include "master-service/receiver/receiver.hpp"
+#include "master-service/registry/registry.hpp"
+#include "master-service/scheduler/scheduler.hpp"
+
+namespace peranda::master {
+namespace {
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void labelled(std::string& out, std::string_view name, std::string_view label,
+              const std::map<std::string, std::uint64_t>& values, std::string_view help) {
+  header(out, name, "counter", help);
+  for (const auto& [value, count] : values) {
+    out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, value, count);
+  }
+}
+
+void single(std::string& out, std::string_view name, std::string_view type, double value,
+            std::string_view help) {
+  header(out, name, type, help);
+  out += fmt::format("{} {}\n", name, value);
+}
+
+}  // namespace
+
+std::string render_metrics(const api_sources& src, std::chrono::steady_clock::time_point now) {
+  std::string out;
+  single(out, "peranda_broker_connected", "gauge", src.broker_connected() ? 1 : 0,
+         "1 while the master is connected to the broker.");
+  std::map<std::string, std::uint64_t> states{
+      {"online", 0}, {"offline", 0}, {"lost", 0}, {"stale", 0}};
+  for (const auto& r : src.nodes.snapshot()) ++states[std::string(to_string(r.state))];
+  header(out, "peranda_nodes", "gauge", "Known nodes by state.");
+  for (const auto& [state, n] : states) {
+    out += fmt::format("peranda_nodes{{state=\"{}\"}} {}\n", state, n);
+  }
+  auto queues = src.pulls_scheduler.queues(now);
+  header(out, "peranda_queue_length", "gauge", "Nodes per worker queue.");
+  for (const auto& q : queues) {
+    out += fmt::format("peranda_queue_length{{queue=\"{}\"}} {}\n", q.index, q.nodes.size());
+  }
+  header(out, "peranda_pull_lag_seconds", "gauge",
+         "How far the most overdue node of a queue is behind pull_interval.");
+  for (const auto& q : queues) {
+    out += fmt::format("peranda_pull_lag_seconds{{queue=\"{}\"}} {:.3f}\n", q.index, q.lag_s);
+  }
+  single(out, "peranda_pulls_open", "gauge", static_cast<double>(src.pulls.open_sent()),
+         "Pull requests sent and not finished.");
+  labelled(out, "peranda_pulls_total", "status", src.metrics.pulls.snapshot(),
+           "Finished pull requests by final status.");
+  single(out, "peranda_transfers_active", "gauge", static_cast<double>(src.uploads.active()),
+         "Transfers being received.");
+  labelled(out, "peranda_transfers_total", "outcome", src.metrics.transfers.snapshot(),
+           "Finished transfers by outcome.");
+  labelled(out, "peranda_transfers_rejected_total", "reason",
+           src.metrics.transfers_rejected.snapshot(), "Rejected transfers by reason.");
+  single(out, "peranda_bytes_stored_total", "counter",
+         static_cast<double>(src.metrics.bytes_stored.load()), "Bytes of files stored.");
+  single(out, "peranda_files_stored_total", "counter",
+         static_cast<double>(src.metrics.files_stored.load()), "Files stored.");
+  single(out, "peranda_alarms_total", "counter", static_cast<double>(src.metrics.alarms.load()),
+         "Alarms journaled (after de-duplication).");
+  single(out, "peranda_alarm_duplicates_total", "counter",
+         static_cast<double>(src.metrics.alarm_duplicates.load()),
+         "Alarms dropped as already journaled.");
+  labelled(out, "peranda_alarm_hooks_total", "outcome", src.metrics.alarm_hooks.snapshot(),
+           "Alarm hook runs by outcome.");
+  labelled(out, "peranda_rejected_messages_total", "reason", src.metrics.rejected_messages.counts(),
+           "Invalid messages dropped, by reason.");
+  return out;
+}
+
+}  // namespace peranda::master

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/receiver/receiver.hpp"
+
+#include "core/fs/durable_file.hpp"
+#include "core/fs/sha256.hpp"
+#include "core/log/log.hpp"
+#include "core/protocol/messages/upload_end.hpp"
+#include "core/util/clock.hpp"
+
+namespace peranda::master {
+namespace {
+
+auto log() {
+  static auto l = get_logger("master.receiver");
+  return l;
+}
+
+bool same_bytes(const std::filesystem::path& path, const protocol::upload_begin& m) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  if (std::filesystem::file_size(path, ec) != m.size || ec) return false;
+  auto hash = sha256_file_hex(path);
+  return hash && *hash == m.sha256;
+}
+
+// Finished and foreign transfers remembered at most (per kind).
+constexpr std::size_t k_max_remembered = 10'000;
+
+template <class Map, class Value>
+void remember_bounded(Map& map, std::deque<std::string>& order, const std::string& k, Value v) {
+  if (map.insert_or_assign(k, std::move(v)).second) order.push_back(k);
+  while (order.size() > k_max_remembered) {
+    map.erase(order.front());
+    order.pop_front();
+  }
+}
+
+}  // namespace
+
+receiver::receiver(const master_config& config, const storage_layout& layout,
+                   master_metrics& metrics, ack_sink send_ack, outcome_sink finished,
+                   ip_lookup ip_of)
+    : config_(config),
+      layout_(layout),
+      metrics_(metrics),
+      send_ack_(std::move(send_ack)),
+      finished_sink_(std::move(finished)),
+      ip_of_(std::move(ip_of)) {}
+
+std::optional<std::filesystem::path> receiver::stored_copy(const std::filesystem::path& final,
+                                                           const protocol::upload_begin& m) const {
+  for (const auto& path : {final, storage_layout::alternate_path(final, m.sha256)}) {
+    if (same_bytes(path, m)) return path;
+  }
+  return std::nullopt;
+}
+
+void receiver::on_begin(const std::string& node, const std::string& transfer_id,
+                        std::string_view payload, clock::time_point now) {
+  auto manifest = protocol::decode_upload_begin(payload);
+  std::lock_guard lock(mu_);
+  if (!manifest) {
+    metrics_.rejected_messages.reject("bad_upload_begin", manifest.error().message);
+    return reject_unknown(node, transfer_id, "", "bad_manifest", manifest.error().message, now);
+  }
+  if (manifest->master_id != config_.id) {
+    // Another master's transfer: not ours to judge, nor to count as invalid.
+    remember_bounded(foreign_, foreign_order_, node + '/' + transfer_id, now);
+    return;
+  }
+  if (manifest->node != node || manifest->transfer_id != transfer_id) {
+    metrics_.rejected_messages.reject(
+        "upload_id_mismatch",
+        fmt::format("begin on node '{}' transfer '{}' names node "
+                    "'{}' transfer '{}'",
+                    node, transfer_id, manifest->node, manifest->transfer_id));
+    return reject_unknown(node, transfer_id, "", "id_mismatch",
+                          "manifest node/transfer differ from the topic", now);
+  }
+  begin_locked(node, transfer_id, std::move(*manifest), now);
+}
+
+void receiver::begin_locked(const std::string& node, const std::string& transfer_id,
+                            protocol::upload_begin manifest, clock::time_point now) {
+  key k = node + '/' + transfer_id;
+  if (auto it = transfers_.find(k); it != transfers_.end()) {
+    it->second.last_activity = now;
+    if (it->second.state.manifest() == manifest)
+      return send_ack_(node, it->second.state.progress());
+    return reject(it, "manifest_changed", "a repeated begin announced a different file");
+  }
+  if (repeat_finished(node, k)) return;
+  reassembly state(manifest, config_.id, config_.window);
+  if (manifest.size > config_.max_file_size) {
+    return reject_unknown(node, transfer_id, manifest.request_id, "too_large",
+                          fmt::format("file of {} bytes exceeds max_file_size {}", manifest.size,
+                                      config_.max_file_size),
+                          now);
+  }
+  if (transfers_.size() >= config_.max_transfers) {
+    return reject_unknown(node, transfer_id, manifest.request_id, "too_many_transfers",
+                          fmt::format("busy: {} transfers already running", transfers_.size()),
+                          now);
+  }
+  auto started_ms = wall_clock_ms();
+  auto final = layout_.final_path(node, ip_of_(node), manifest.file, started_ms);
+  if (!final)
+    return reject_unknown(node, transfer_id, manifest.request_id, "bad_path", final.error().message,
+                          now);
+  if (auto copy = stored_copy(*final, manifest)) {
+    log()->info("'{}' from '{}' is already stored as '{}'", manifest.file, node, copy->string());
+    metrics_.transfers.add("duplicate");
+    return finish(node, state.complete(),
+                  {node, manifest.request_id, transfer_id, manifest.file, true, "", manifest.size},
+                  now);
+  }
+  auto dir = layout_.ensure_durable_directory(final->parent_path());
+  auto part = dir ? part_file::create(storage_layout::part_path(*final, transfer_id))
+                  : result<part_file>(std::unexpected(dir.error()));
+  if (!part) {
+    log()->error("cannot store '{}' from '{}': {}", manifest.file, node, part.error().message);
+    return reject_unknown(node, transfer_id, manifest.request_id, "storage_error",
+                          "master cannot write: " + part.error().message, now);
+  }
+  auto [it, _] = transfers_.emplace(
+      k, transfer{std::move(state), std::move(*part), *final, now, started_ms, false});
+  log()->debug("transfer '{}' of '{}' from '{}' began ({} bytes)", transfer_id,
+               it->second.state.manifest().file, node, it->second.state.manifest().size);
+  if (it->second.state.manifest().chunk_count == 0) return;  // empty file: wait for end
+  send_ack_(node, it->second.state.progress());
+}
+
+void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
+                        std::uint32_t index, std::string_view bytes, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  key k = node + '/' + transfer_id;
+  auto it = transfers_.find(k);
+  if (it == transfers_.end()) {
+    if (foreign_.contains(k) || repeat_finished(node, k)) return;
+    metrics_.rejected_messages.reject(
+        "unknown_transfer",
+        fmt::format("chunk {} of unknown transfer '{}' from '{}'", index, transfer_id, node));
+    return reject_unknown(node, transfer_id, "", "unknown_transfer",
+                          "unknown transfer (no begin seen; master restarted?)", now);
+  }
+  auto& t = it->second;
+  t.last_activity = now;
+  auto offset = t.state.offset_of(index, bytes.size());
+  if (!offset) {
+    metrics_.rejected_messages.reject("bad_chunk", offset.error().message);
+    return reject(it, "bad_chunk", offset.error().message);
+  }
+  if (t.state.has(index)) return;  // a duplicate: already written
+  if (auto ok = t.file.write_at(*offset, bytes); !ok) {
+    log()->error("{}", ok.error().message);
+    return reject(it, "storage_error", "master cannot write: " + ok.error().message);
+  }
+  auto ack = t.state.record(index);
+  if (t.state.all_received() && t.end_seen) return finalize(it);
+  if (ack) send_ack_(node, *ack);
+}
+
+void receiver::on_end(const std::string& node, const std::string& transfer_id,
+                      std::string_view payload, clock::time_point now) {
+  auto end = protocol::decode_upload_end(payload);
+  std::lock_guard lock(mu_);
+  key k = node + '/' + transfer_id;
+  if (!end) {
+    metrics_.rejected_messages.reject("bad_upload_end", end.error().message);
+    return;
+  }
+  auto it = transfers_.find(k);
+  if (it == transfers_.end()) {
+    if (foreign_.contains(k) || repeat_finished(node, k)) return;
+    metrics_.rejected_messages.reject(
+        "unknown_transfer",
+        fmt::format("end of unknown transfer '{}' from '{}'", transfer_id, node));
+    return reject_unknown(node, transfer_id, "", "unknown_transfer",
+                          "unknown transfer (no begin seen; master restarted?)", now);
+  }
+  it->second.last_activity = now;
+  it->second.end_seen = true;
+  if (auto missing = it->second.state.on_end()) return send_ack_(node, *missing);
+  finalize(it);
+}
+
+void receiver::finalize(transfer_map::iterator it) {
+  auto& t = it->second;
+  const auto& m = t.state.manifest();
+  if (auto ok = t.file.sync_and_close(); !ok) {
+    return reject(it, "storage_error", "master cannot write: " + ok.error().message);
+  }
+  const auto& part = t.file.path();
+  if (!same_bytes(part, m)) {
+    auto hash = sha256_file_hex(part);
+    log()->warn("transfer '{}' of '{}' from '{}': sha256 {} does not match the manifest's {}",
+                m.transfer_id, m.file, m.node, hash ? *hash : hash.error().message, m.sha256);
+    return reject(it, "bad_sha256", "sha256 or size of the received bytes does not match");
+  }
+  auto target = t.final_path;
+  if (auto copy = stored_copy(target, m)) {
+    t.file.discard();
+    metrics_.transfers.add("duplicate");
+  } else {
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec)) {
+      target = storage_layout::alternate_path(target, m.sha256);  // same name, other bytes
+    }
+    if (auto ok = rename_durable(part, target); !ok) {
+      return reject(it, "storage_error", "master cannot store: " + ok.error().message);
+    }
+    metrics_.transfers.add("complete");
+    metrics_.bytes_stored += m.size;
+    ++metrics_.files_stored;
+    log()->info("stored '{}' from '{}' ({} bytes) as '{}'", m.file, m.node, m.size,
+                target.string());
+  }
+  auto node = m.node;
+  transfer_outcome outcome{node, m.request_id, m.transfer_id, m.file, true, "", m.size};
+  auto ack = t.state.complete();
+  auto now = t.last_activity;
+  transfers_.erase(it);
+  finish(node, ack, std::move(outcome), now);
+}
+
+void receiver::reject(transfer_map::iterator it, std::string_view label, std::string reason) {
+  auto& t = it->second;
+  const auto& m = t.state.manifest();
+  t.file.discard();
+  metrics_.transfers_rejected.add(label);
+  metrics_.transfers.add("rejected");
+  log()->warn("rejected transfer '{}' of '{}' from '{}': {}", m.transfer_id, m.file, m.node,
+              reason);
+  auto node = m.node;
+  transfer_outcome outcome{node, m.request_id, m.transfer_id, m.file, false, reason, m.size};
+  auto ack = t.state.rejected(std::move(reason));
+  auto now = t.last_activity;
+  transfers_.erase(it);
+  finish(node, ack, std::move(outcome), now);
+}
+
+void receiver::reject_unknown(const std::string& node, const std::string& transfer_id,
+                              const std::string& request_id, std::string_view label,
+                              std::string reason, clock::time_point now) {
+  metrics_.transfers_rejected.add(label);
+  protocol::logs_ack ack;
+  ack.transfer_id = transfer_id;
+  ack.master_id = config_.id;
+  ack.status = protocol::ack_status::rejected;
+  ack.reason = reason;
+  finish(node, ack, {node, request_id, transfer_id, "", false, std::move(reason), 0}, now);
+}
+
+void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
+                      transfer_outcome outcome, clock::time_point now) {
+  remember_bounded(finished_, finished_order_, node + '/' + ack.transfer_id, finished{ack, now});
+  send_ack_(node, ack);
+  if (!outcome.request_id.empty()) finished_sink_(outcome);
+}
+
+bool receiver::repeat_finished(const std::string& node, const key& k) {
+  auto it = finished_.find(k);
+  if (it == finished_.end()) return false;
+  send_ack_(node, it->second.ack);
+  return true;
+}
+
+void receiver::expire(clock::time_point now) {
+  std::lock_guard lock(mu_);
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    auto next = std::next(it);
+    if (now - it->second.last_activity >= config_.transfer_idle_timeout) {
+      reject(it, "idle_timeout", "no traffic for transfer_idle_timeout; partial file dropped");
+    }
+    it = next;
+  }
+  auto keep = std::max<clock::duration>(config_.transfer_idle_timeout, std::chrono::minutes(10));
+  std::erase_if(finished_, [&](const auto& e) { return now - e.second.at >= keep; });
+  std::erase_if(foreign_, [&](const auto& e) { return now - e.second >= keep; });
+}
+
+std::vector<transfer_view> receiver::snapshot(clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  std::vector<transfer_view> out;
+  for (const auto& [k, t] : transfers_) {
+    const auto& m = t.state.manifest();
+    out.push_back(
+        {m.node, m.transfer_id, m.request_id, m.file, m.size, t.state.bytes_received(),
+         t.state.chunks_received(), m.chunk_count, t.started_ms,
+         std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_activity).count()});
+  }
+  return out;
+}
+
+std::size_t receiver::active() const {
+  std::lock_guard lock(mu_);
+  return transfers_.size();
+}
+
+}  // namespace peranda::master

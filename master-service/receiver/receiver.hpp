@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/protocol/messages/logs_ack.hpp"
+#include "master-service/master_config.hpp"
+#include "master-service/metrics/counters.hpp"
+#include "master-service/receiver/part_file.hpp"
+#include "master-service/receiver/reassembly.hpp"
+#include "master-service/storage/storage_layout.hpp"
+
+namespace peranda::master {
+
+// How a transfer ended, for the pull tracker.
+struct transfer_outcome {
+  std::string node;
+  std::string request_id;
+  std::string transfer_id;
+  std::string file;
+  bool stored = false;  // complete (newly stored or already there)
+  std::string reason;   // why it was rejected
+  std::uint64_t size = 0;
+};
+
+// One transfer as the API shows it.
+struct transfer_view {
+  std::string node;
+  std::string transfer_id;
+  std::string request_id;
+  std::string file;
+  std::uint64_t size = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint32_t chunks_received = 0;
+  std::uint32_t chunk_count = 0;
+  std::uint64_t started_ms = 0;
+  std::int64_t idle_ms = 0;
+};
+
+// Receives uploads (begin, chunks, end) for many transfers at once and
+// stores each file durably: chunks go to a per-transfer `.part` file at
+// their offset; when all are there and `end` was seen, size and sha256 are
+// checked, the file fsynced, renamed into place and the directory fsynced,
+// and only then `complete` is acked. Everything invalid is counted and
+// answered with `rejected`; the receiver never throws on input.
+// Thread-safety: the on_* and expire() calls come from one thread (the
+// master's upload thread); snapshot() and active() from any thread.
+class receiver {
+ public:
+  using clock = std::chrono::steady_clock;
+  using ack_sink = std::function<void(const std::string& node, const protocol::logs_ack&)>;
+  using outcome_sink = std::function<void(const transfer_outcome&)>;
+  using ip_lookup = std::function<std::string(std::string_view node)>;
+
+  receiver(const master_config& config, const storage_layout& layout, master_metrics& metrics,
+           ack_sink send_ack, outcome_sink finished, ip_lookup ip_of);
+
+  void on_begin(const std::string& node, const std::string& transfer, std::string_view payload,
+                clock::time_point now);
+  void on_chunk(const std::string& node, const std::string& transfer, std::uint32_t index,
+                std::string_view bytes, clock::time_point now);
+  void on_end(const std::string& node, const std::string& transfer, std::string_view payload,
+              clock::time_point now);
+  // Drops transfers idle for transfer_idle_timeout (partial file removed,
+  // `rejected` sent) and forgets old finished ones.
+  void expire(clock::time_point now);
+
+  std::vector<transfer_view> snapshot(clock::time_point now) const;
+  std::size_t active() const;
+
+ private:
+  struct transfer {
+    reassembly state;
+    part_file file;
+    std::filesystem::path final_path;
+    clock::time_point last_activity;
+    std::uint64_t started_ms = 0;
+    bool end_seen = false;
+  };
+  // The last ack of a finished transfer, repeated to duplicates.
+  struct finished {
+    protocol::logs_ack ack;
+    clock::time_point at;
+  };
+  using key = std::string;  // node + '/' + transfer id
+  using transfer_map = std::map<key, transfer>;
+
+  // REQUIRES: mu_ is held (for all of these).
+  void begin_locked(const std::string& node, const std::string& transfer_id,
+                    protocol::upload_begin manifest, clock::time_point now);
+  void finalize(transfer_map::iterator it);
+  void reject(transfer_map::iterator it, std::string_view label, std::string reason);
+  void finish(const std::string& node, const protocol::logs_ack& ack, transfer_outcome outcome,
+              clock::time_point now);
+  bool repeat_finished(const std::string& node, const key& k);
+  // Rejects a transfer that has no state here (never began or refused at
+  // begin); `request_id` may be empty.
+  void reject_unknown(const std::string& node, const std::string& transfer_id,
+                      const std::string& request_id, std::string_view label, std::string reason,
+                      clock::time_point now);
+  // An already stored copy of the manifest's file, if any (same size+sha256).
+  std::optional<std::filesystem::path> stored_copy(const std::filesystem::path& final,
+                                                   const protocol::upload_begin& m) const;
+
+  // Constant after construction
+  const master_config& config_;
+  const storage_layout& layout_;
+  master_metrics& metrics_;
+  const ack_sink send_ack_;
+  const outcome_sink finished_sink_;
+  const ip_lookup ip_of_;
+
+  // Guarded by mu_
+  mutable std::mutex mu_;
+  transfer_map transfers_;
+  // Both bounded (oldest first out), so a flood of made-up transfer ids
+  // cannot grow them without limit.
+  std::map<key, finished> finished_;
+  std::deque<key> finished_order_;
+  std::map<key, clock::time_point> foreign_;  // transfers for another master
+  std::deque<key> foreign_order_;
+};
+
+}  // namespace peranda::master

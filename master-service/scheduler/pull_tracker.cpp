@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/scheduler/pull_tracker.hpp"
+
+#include <algorithm>
+
+#include "core/util/clock.hpp"
+
+namespace peranda::master {
+namespace {
+
+constexpr std::size_t k_keep_finished = 1000;
+
+}  // namespace
+
+std::string_view to_string(pull_status s) {
+  switch (s) {
+    case pull_status::queued:
+      return "queued";
+    case pull_status::sent:
+      return "sent";
+    case pull_status::accepted:
+      return "accepted";
+    case pull_status::done:
+      return "done";
+    case pull_status::empty:
+      return "empty";
+    case pull_status::busy:
+      return "busy";
+    case pull_status::not_found:
+      return "not_found";
+    case pull_status::expired:
+      return "expired";
+    case pull_status::failed:
+      return "failed";
+    case pull_status::timed_out:
+      return "timed_out";
+  }
+  return "?";
+}
+
+bool pull_record::finished() const {
+  return status != pull_status::queued && status != pull_status::sent &&
+         status != pull_status::accepted;
+}
+
+pull_tracker::pull_tracker(master_metrics& metrics) : epoch_(wall_clock_ms()), metrics_(metrics) {}
+
+std::string pull_tracker::create(const std::string& node, bool on_demand) {
+  std::lock_guard lock(mu_);
+  // Unique across restarts of this master: its start time, then a counter.
+  auto id = fmt::format("p{:x}-{:x}", epoch_, ++counter_);
+  pull_record r;
+  r.request_id = id;
+  r.node = node;
+  r.on_demand = on_demand;
+  r.created_ms = wall_clock_ms();
+  pulls_.emplace(id, std::move(r));
+  return id;
+}
+
+void pull_tracker::mark_sent(const std::string& request_id, clock::time_point deadline) {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(request_id);
+  if (it == pulls_.end() || it->second.status != pull_status::queued) return;
+  it->second.status = pull_status::sent;
+  it->second.sent_ms = wall_clock_ms();
+  it->second.sent_at = clock::now();
+  it->second.deadline = deadline;
+}
+
+void pull_tracker::mark_failed(const std::string& request_id, std::string reason) {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(request_id);
+  if (it == pulls_.end() || it->second.finished()) return;
+  it->second.reason = std::move(reason);
+  settle(it->second, pull_status::failed);
+}
+
+bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply& reply) {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(reply.request_id);
+  if (it == pulls_.end() || it->second.node != node) return false;
+  auto& r = it->second;
+  if (r.finished()) return true;  // a duplicate reply
+  r.reason = reply.reason;
+  switch (reply.status) {
+    case protocol::reply_status::accepted:
+      r.status = pull_status::accepted;
+      r.expected = reply.files;
+      check_done(r);
+      break;
+    case protocol::reply_status::empty:
+      settle(r, pull_status::empty);
+      break;
+    case protocol::reply_status::busy:
+      settle(r, pull_status::busy);
+      break;
+    case protocol::reply_status::not_found:
+      settle(r, pull_status::not_found);
+      break;
+    case protocol::reply_status::expired:
+      settle(r, pull_status::expired);
+      break;
+    case protocol::reply_status::failed:
+      settle(r, pull_status::failed);
+      break;
+  }
+  return true;
+}
+
+void pull_tracker::on_transfer(const transfer_outcome& outcome) {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(outcome.request_id);
+  if (it == pulls_.end() || it->second.node != outcome.node) return;
+  auto& r = it->second;
+  auto& f = r.files[outcome.file.empty() ? outcome.transfer_id : outcome.file];
+  f.transfer_id = outcome.transfer_id;
+  f.finished = true;
+  f.stored = outcome.stored;
+  f.reason = outcome.reason;
+  f.size = outcome.size;
+  if (r.status == pull_status::accepted) check_done(r);
+}
+
+void pull_tracker::check_done(pull_record& r) {
+  bool all = std::ranges::all_of(r.expected, [&](const std::string& file) {
+    auto it = r.files.find(file);
+    return it != r.files.end() && it->second.finished;
+  });
+  if (all) settle(r, pull_status::done);
+}
+
+void pull_tracker::settle(pull_record& r, pull_status status) {
+  r.status = status;
+  metrics_.pulls.add(to_string(status));
+  if (status == pull_status::done || status == pull_status::empty) {
+    last_success_[r.node] = clock::now();
+  }
+  finished_order_.push_back(r.request_id);
+}
+
+void pull_tracker::prune() {
+  while (finished_order_.size() > k_keep_finished) {
+    pulls_.erase(finished_order_.front());
+    finished_order_.pop_front();
+  }
+}
+
+void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) {
+  std::lock_guard lock(mu_);
+  for (auto& [id, r] : pulls_) {
+    bool open = r.status == pull_status::sent || r.status == pull_status::accepted;
+    if (open && now >= r.deadline) {
+      r.reason = "not finished before the request's deadline";
+      settle(r, pull_status::timed_out);
+    } else if (r.status == pull_status::sent && now - r.sent_at >= reply_timeout) {
+      r.reason = "the agent did not reply";
+      settle(r, pull_status::timed_out);
+    }
+  }
+  prune();
+}
+
+std::optional<pull_record> pull_tracker::find(std::string_view request_id) const {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(request_id);
+  if (it == pulls_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> pull_tracker::open_for(std::string_view node) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, r] : pulls_) {
+    if (r.node == node && !r.finished() && r.status != pull_status::queued) return id;
+  }
+  return std::nullopt;
+}
+
+std::size_t pull_tracker::open_sent() const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::size_t>(std::ranges::count_if(pulls_, [](const auto& e) {
+    return e.second.status == pull_status::sent || e.second.status == pull_status::accepted;
+  }));
+}
+
+std::optional<pull_tracker::clock::time_point> pull_tracker::last_success(
+    std::string_view node) const {
+  std::lock_guard lock(mu_);
+  auto it = last_success_.find(node);
+  if (it == last_success_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<pull_record> pull_tracker::recent() const {
+  std::lock_guard lock(mu_);
+  std::vector<pull_record> out;
+  for (const auto& [id, r] : pulls_) out.push_back(r);
+  std::ranges::sort(out, {}, &pull_record::created_ms);
+  return out;
+}
+
+}  // namespace peranda::master

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/protocol/messages/logs_reply.hpp"
+#include "master-service/metrics/counters.hpp"
+#include "master-service/receiver/receiver.hpp"
+
+namespace peranda::master {
+
+// queued: waiting for its worker (node not pullable yet, or capacity);
+// sent: published, no answer yet; accepted: the agent is uploading `files`;
+// the rest are final.
+enum class pull_status {
+  queued,
+  sent,
+  accepted,
+  done,
+  empty,
+  busy,
+  not_found,
+  expired,
+  failed,
+  timed_out
+};
+std::string_view to_string(pull_status s);
+
+struct pull_file {
+  std::string transfer_id;
+  bool finished = false;
+  bool stored = false;
+  std::string reason;
+  std::uint64_t size = 0;
+};
+
+struct pull_record {
+  std::string request_id;
+  std::string node;
+  pull_status status = pull_status::queued;
+  bool on_demand = false;
+  std::uint64_t created_ms = 0;
+  std::uint64_t sent_ms = 0;
+  std::chrono::steady_clock::time_point sent_at{};
+  std::chrono::steady_clock::time_point deadline{};
+  std::vector<std::string> expected;       // files the agent accepted to send
+  std::map<std::string, pull_file> files;  // by file name, as transfers report
+  std::string reason;
+
+  bool finished() const;
+};
+
+// Every pull this master asked for, from creation to its final status: the
+// agent's reply, the transfers it led to, or its deadline. Open pulls bound
+// what the master invites (one transfer at a time per pull). Keeps the last
+// 1000 finished ones for the API. Thread-safe.
+class pull_tracker {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit pull_tracker(master_metrics& metrics);
+
+  // A new pull of `node` in state queued; returns its request id.
+  std::string create(const std::string& node, bool on_demand);
+  void mark_sent(const std::string& request_id, clock::time_point deadline);
+  // Final without an answer (e.g. the publish failed).
+  void mark_failed(const std::string& request_id, std::string reason);
+  // REQUIRES: reply.master_id is this master's. Replies to unknown
+  // requests or from another node are ignored; returns false then.
+  bool on_reply(const std::string& node, const protocol::logs_reply& reply);
+  void on_transfer(const transfer_outcome& outcome);
+  // Open pulls past their deadline, and sent ones without a reply for
+  // `reply_timeout`, become timed_out (so a silent agent holds no capacity
+  // for long); old finished ones are forgotten.
+  void expire(clock::time_point now, clock::duration reply_timeout);
+
+  std::optional<pull_record> find(std::string_view request_id) const;
+  // An open (not final) pull of `node`, if any.
+  std::optional<std::string> open_for(std::string_view node) const;
+  std::size_t open_sent() const;  // sent or accepted
+  // When a pull of `node` last ended well (done or empty).
+  std::optional<clock::time_point> last_success(std::string_view node) const;
+  std::vector<pull_record> recent() const;
+
+ private:
+  // REQUIRES: mu_ is held.
+  void settle(pull_record& r, pull_status status);
+  void check_done(pull_record& r);
+  void prune();
+
+  // Constant after construction
+  const std::uint64_t epoch_;
+  master_metrics& metrics_;
+
+  // Guarded by mu_
+  mutable std::mutex mu_;
+  std::uint64_t counter_ = 0;
+  std::map<std::string, pull_record, std::less<>> pulls_;
+  std::deque<std::string> finished_order_;
+  std::map<std::string, clock::time_point, std::less<>> last_success_;
+};
+
+}  // namespace peranda::master

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/scheduler/scheduler.hpp"
+
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+
+namespace peranda::master {
+namespace {
+
+auto log() {
+  static auto l = get_logger("master.scheduler");
+  return l;
+}
+
+// How often an idle worker looks at its queue again (pulls are due in
+// seconds at the earliest; pull_now wakes workers at once).
+constexpr std::chrono::milliseconds k_idle_wait{500};
+
+}  // namespace
+
+scheduler::scheduler(const master_config& config, const registry& nodes, pull_tracker& pulls,
+                     request_sender send)
+    : config_(config),
+      nodes_(nodes),
+      pulls_(pulls),
+      send_(std::move(send)),
+      queues_(config.workers) {}
+
+scheduler::~scheduler() { stop(); }
+
+void scheduler::start() {
+  for (unsigned q = 0; q < queues_.count(); ++q) {
+    workers_.emplace_back([this, q](std::stop_token stop) { run(q, stop); });
+  }
+}
+
+void scheduler::stop() {
+  for (auto& w : workers_) w.request_stop();
+  wake_.notify_all();
+  workers_.clear();  // joins
+}
+
+unsigned scheduler::add(const std::string& node) {
+  std::lock_guard lock(mu_);
+  auto q = queues_.assign(node);
+  auto [it, added] = slots_.try_emplace(node);
+  if (added) it->second.joined = clock::now();
+  return q;
+}
+
+void scheduler::remove(const std::string& node) {
+  std::lock_guard lock(mu_);
+  queues_.remove(node);
+  if (auto it = slots_.find(node); it != slots_.end()) {
+    if (it->second.pending_id) pulls_.mark_failed(*it->second.pending_id, "node forgotten");
+    slots_.erase(it);
+  }
+}
+
+result<std::string> scheduler::pull_now(const std::string& node) {
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(node);
+  if (it == slots_.end()) return failf("no such node '{}'", node);
+  if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
+  ++wakeups_;
+  wake_.notify_all();
+  return *it->second.pending_id;
+}
+
+std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::time_point now) {
+  std::vector<due_pull> out;
+  for (const auto& node : queues_.members(queue)) {
+    auto& slot = slots_[node];
+    bool periodic = !slot.requested_once || now - slot.last_request >= config_.pull_interval;
+    if (!slot.pending_id && !periodic) continue;
+    auto record = nodes_.find(node);
+    if (!record || record->state != presence_state::online) continue;  // wait until back
+    if (pulls_.open_for(node)) continue;  // one pull at a time per node
+    if (pulls_.open_sent() + out.size() >= config_.max_transfers) break;
+    slot.requested_once = true;
+    slot.last_request = now;
+    out.push_back({node, std::exchange(slot.pending_id, std::nullopt)});
+  }
+  return out;
+}
+
+void scheduler::send_pull(const due_pull& due) {
+  auto id = due.request_id ? *due.request_id : pulls_.create(due.node, false);
+  protocol::logs_request req;
+  req.request_id = id;
+  req.master_id = config_.id;
+  req.chunk_size = config_.chunk_size;
+  req.window = config_.window;
+  req.ts_ms = wall_clock_ms();
+  req.deadline_ms = req.ts_ms + static_cast<std::uint64_t>(config_.request_timeout.count());
+  pulls_.mark_sent(id, clock::now() + config_.request_timeout);
+  if (auto ok = send_(due.node, req); !ok) {
+    log()->warn("pull of '{}' not sent: {}", due.node, ok.error().message);
+    pulls_.mark_failed(id, ok.error().message);
+    return;
+  }
+  log()->debug("asked '{}' for its logs (request {})", due.node, id);
+}
+
+void scheduler::run(unsigned queue, std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::vector<due_pull> due;
+    {
+      std::unique_lock lock(mu_);
+      due = due_nodes(queue, clock::now());
+      if (due.empty()) {
+        auto seen = wakeups_;
+        wake_.wait_for(lock, stop, k_idle_wait, [&] { return wakeups_ != seen; });
+        continue;
+      }
+    }
+    for (const auto& d : due) send_pull(d);
+  }
+}
+
+std::vector<queue_view> scheduler::queues(clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  std::vector<queue_view> out;
+  for (unsigned q = 0; q < queues_.count(); ++q) {
+    queue_view v{q, queues_.members(q), 0};
+    for (const auto& node : v.nodes) {
+      auto slot = slots_.find(node);
+      auto since = pulls_.last_success(node).value_or(slot->second.joined);
+      auto late = std::chrono::duration<double>(now - since - config_.pull_interval).count();
+      v.lag_s = std::max(v.lag_s, late);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace peranda::master

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/protocol/messages/logs_request.hpp"
+#include "master-service/master_config.hpp"
+#include "master-service/registry/registry.hpp"
+#include "master-service/scheduler/pull_tracker.hpp"
+#include "master-service/scheduler/queue_set.hpp"
+
+namespace peranda::master {
+
+// One worker queue as the API and /metrics show it.
+struct queue_view {
+  unsigned index = 0;
+  std::vector<std::string> nodes;
+  // Seconds since the most overdue node of the queue was last pulled well
+  // (or joined, if never), beyond pull_interval; 0 when nobody is late.
+  double lag_s = 0;
+};
+
+// `workers` queues, each served by its own std::jthread. A node joins the
+// shortest queue once (registry order decides ties); its worker sends it a
+// logs request every pull_interval, and at once after pull_now(). Nodes
+// that are not online (offline, lost, stale) are skipped until they are
+// back. At most max_transfers pulls are open at once, so what the master
+// invites (open pulls x window) stays far below the broker's queue limits.
+// Workers never wait on an agent: a stalled upload only holds its own pull
+// open until its deadline. Thread-safe; start()/stop() from one thread.
+class scheduler {
+ public:
+  using clock = std::chrono::steady_clock;
+  using request_sender =
+      std::function<result<void>(const std::string& node, const protocol::logs_request&)>;
+
+  scheduler(const master_config& config, const registry& nodes, pull_tracker& pulls,
+            request_sender send);
+  ~scheduler();
+
+  void start();
+  void stop();
+
+  // Puts a node into a queue (no-op if it has one); returns the queue.
+  unsigned add(const std::string& node);
+  void remove(const std::string& node);
+  // Asks for a pull of `node` as soon as it is pullable; returns the request
+  // id (the already queued one if a pull-now is pending).
+  [[nodiscard]] result<std::string> pull_now(const std::string& node);
+
+  std::vector<queue_view> queues(clock::time_point now) const;
+
+ private:
+  struct node_slot {
+    clock::time_point joined{};
+    clock::time_point last_request{};
+    bool requested_once = false;
+    std::optional<std::string> pending_id;  // an on-demand pull waiting
+  };
+  struct due_pull {
+    std::string node;
+    std::optional<std::string> request_id;
+  };
+  void run(unsigned queue, std::stop_token stop);
+  // REQUIRES: mu_ is held.
+  std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now);
+  void send_pull(const due_pull& due);
+
+  // Constant after construction
+  const master_config& config_;
+  const registry& nodes_;
+  pull_tracker& pulls_;
+  const request_sender send_;
+
+  // Guarded by mu_
+  mutable std::mutex mu_;
+  std::condition_variable_any wake_;
+  queue_set queues_;
+  std::map<std::string, node_slot, std::less<>> slots_;
+  std::uint64_t wakeups_ = 0;  // bumped by pull_now to wake idle workers
+
+  std::vector<std::jthread> workers_;
+};
+
+}  // namespace peranda::master

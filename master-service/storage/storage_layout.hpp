@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace peranda::master {
+
+// Where a received file lives: `<data_dir>/<template>/<file>`, the template
+// expanding `{ip}`, `{node}` and `{date}` (UTC, YYYY-MM-DD). Every expanded
+// part is sanitised and the result proven to stay inside data_dir. When the
+// template has no `{node}`, file names get a `<node>_` prefix: two nodes
+// behind one NAT address never write the same path. Thread-safe (immutable).
+class storage_layout {
+ public:
+  static constexpr std::string_view k_part_suffix = ".part";
+
+  storage_layout(std::filesystem::path data_dir, std::string dir_template);
+
+  // The final path of `file` from `node` (reporting `ip`), stored at `ms`
+  // (Unix milliseconds, picks {date}).
+  [[nodiscard]] result<std::filesystem::path> final_path(std::string_view node, std::string_view ip,
+                                                         std::string_view file,
+                                                         std::uint64_t ms) const;
+
+  // The name used instead of `final` when `final` already holds other
+  // bytes: `<final>.<first 12 hex digits of sha256>`.
+  static std::filesystem::path alternate_path(const std::filesystem::path& final,
+                                              std::string_view sha256);
+
+  // The temporary file a transfer writes to: `<final>.<transfer>.part`
+  // (per transfer, so a retry never shares a half-written file).
+  static std::filesystem::path part_path(const std::filesystem::path& final,
+                                         std::string_view transfer);
+
+  // Creates `dir` (inside data_dir) if needed; new directories are fsynced
+  // into their parents up to data_dir, so a stored file's path survives a
+  // crash, not only its bytes.
+  [[nodiscard]] result<void> ensure_durable_directory(const std::filesystem::path& dir) const;
+
+  // Deletes `*.part` files left under data_dir by a crash (no transfer
+  // survives a restart). Returns how many were removed.
+  std::size_t remove_leftover_parts() const;
+
+ private:
+  // Constant after construction
+  const std::filesystem::path data_dir_;
+  const std::string template_;
+  const bool has_node_;
+};
+
+}  // namespace peranda::master

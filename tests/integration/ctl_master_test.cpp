@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#define BOOST_TEST_MODULE ctl_master_test
+#include <boost/test/unit_test.hpp>
+
+#include "core/protocol/messages/alarm.hpp"
+#include "tests/integration/master_fixture.hpp"
+#include "tests/integration/master_test_agent.hpp"
+
+using namespace peranda;
+using namespace peranda::test;
+
+namespace {
+
+struct ctl_run {
+  int status = -1;
+  std::string output;
+};
+
+// Runs peranda-ctl to completion; output is stdout and stderr together.
+ctl_run ctl(const master_fixture& m, std::vector<std::string> args, const std::string& url = "") {
+  static int runs = 0;
+  auto log = m.dir() / fmt::format("ctl-{}.log", ++runs);
+  std::vector<std::string> argv{program("peranda-ctl"), "-m", url.empty() ? m.api_url() : url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  child_process p(argv, log);
+  ctl_run r;
+  r.status = p.wait_exit(std::chrono::seconds(60));
+  r.output = p.log();
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
+  master_fixture m;
+  test_agent agent(m.mqtt().url(), "node-c", "10.5.5.5");
+  agent.add_file("c.log", random_bytes(200 * 1024, 11));
+  agent.heartbeat();
+  agent.serve(master_fixture::k_id);
+  BOOST_REQUIRE(wait_until([&] { return m.node_state("node-c") == "online"; }));
+
+  auto nodes = ctl(m, {"nodes"});
+  BOOST_TEST(nodes.status == 0);
+  BOOST_TEST(nodes.output.find("node-c") != std::string::npos);
+  BOOST_TEST(nodes.output.find("10.5.5.5") != std::string::npos);
+  auto json = ctl(m, {"--json", "nodes"});
+  BOOST_TEST(json.status == 0);
+  BOOST_TEST(nlohmann::json::parse(json.output)["nodes"][0]["node"] == "node-c");
+
+  auto pull = ctl(m, {"pull", "node-c", "--wait"});
+  BOOST_TEST(pull.status == 0);
+  BOOST_TEST(pull.output.find("stored") != std::string::npos);
+  BOOST_TEST(std::filesystem::exists(m.data_dir() / "10.5.5.5" / "node-c" / "c.log"));
+
+  auto transfers = ctl(m, {"transfers"});
+  BOOST_TEST(transfers.status == 0);
+  BOOST_TEST(transfers.output.find("QUEUE") != std::string::npos);
+
+  protocol::alarm a;
+  a.id = "c1";
+  a.node = "node-c";
+  a.rule = "disk";
+  a.source = "syslog";
+  a.line = "disk almost full";
+  a.ts_ms = wall_clock_ms();
+  agent.publish({agent.topics().alarm("node-c"), protocol::encode(a), 1, false});
+  BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarms_total") == 1; }));
+  auto alarms = ctl(m, {"alarms"});
+  BOOST_TEST(alarms.status == 0);
+  BOOST_TEST(alarms.output.find("disk almost full") != std::string::npos);
+
+  // --follow keeps printing until stopped.
+  auto follow_log = m.dir() / "follow.log";
+  child_process follower({program("peranda-ctl"), "-m", m.api_url(), "alarms", "--follow"},
+                         follow_log);
+  // New alarms until one shows (the follower may connect after the first).
+  a.line = "disk full now";
+  int n = 0;
+  BOOST_TEST(wait_until([&] {
+    a.id = fmt::format("c2-{}", ++n);
+    agent.publish({agent.topics().alarm("node-c"), protocol::encode(a), 1, false});
+    return follower.log().find("disk full now") != std::string::npos;
+  }));
+  follower.stop();
+}
+
+BOOST_AUTO_TEST_CASE(ctl_says_clearly_when_the_master_is_unreachable) {
+  master_fixture m;
+  auto dead = "http://127.0.0.1:" + std::to_string(free_port());
+  auto r = ctl(m, {"nodes"}, dead);
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(r.output.find("cannot reach the master") != std::string::npos);
+  auto missing = ctl(m, {"pull", "no-such-node"});
+  BOOST_TEST(missing.status == 1);
+  BOOST_TEST(missing.output.find("no such node") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(with_a_token_the_api_refuses_strangers_and_ctl_uses_the_config) {
+  master_fixture m("", "1h", "0123456789abcdef-secret");
+  httplib::Client stranger(m.api_url());
+  auto res = stranger.Get("/api/v1/nodes");
+  BOOST_REQUIRE(res);
+  BOOST_TEST(res->status == 401);
+  auto health = stranger.Get("/healthz");
+  BOOST_REQUIRE(health);
+  BOOST_TEST(health->status == 200);
+  BOOST_TEST(m.get("/api/v1/nodes").is_object());  // the fixture sends the token
+
+  child_process ok({program("peranda-ctl"), "-c", m.config().string(), "nodes"},
+                   m.dir() / "ctl-config.log");
+  BOOST_TEST(ok.wait_exit(std::chrono::seconds(60)) == 0);
+  BOOST_TEST(ok.log().find("NODE") != std::string::npos);
+  auto refused = ctl(m, {"nodes"});  // -m without a token
+  BOOST_TEST(refused.status == 1);
+  BOOST_TEST(refused.output.find("401") != std::string::npos);
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#define BOOST_TEST_MODULE master_alarm_test
+#include <boost/test/unit_test.hpp>
+
+#include "core/protocol/messages/alarm.hpp"
+#include "tests/integration/master_fixture.hpp"
+#include "tests/integration/master_test_agent.hpp"
+
+using namespace peranda;
+using namespace peranda::test;
+
+namespace {
+
+void send_alarm(test_agent& agent, const std::string& id) {
+  protocol::alarm a;
+  a.id = id;
+  a.node = agent.node();
+  a.rule = "oom";
+  a.level = protocol::severity::critical;
+  a.source = "kern";
+  a.line = "Out of memory: killed process " + id;
+  a.ts_ms = wall_clock_ms();
+  agent.publish({agent.topics().alarm(agent.node()), protocol::encode(a), 1, false});
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(alarms_are_journaled_once_also_across_a_restart_and_passed_to_the_hook) {
+  temp_dir hook_dir;
+  auto hook_out = hook_dir / "hook.out";
+  master_fixture m(
+      fmt::format("alarm_hook = [\"/usr/bin/tee\", \"-a\", \"{}\"]", hook_out.string()));
+  auto journal = m.data_dir() / "alarms.jsonl";
+  test_agent agent(m.mqtt().url(), "node-al", "10.4.4.4");
+  send_alarm(agent, "a1");
+  send_alarm(agent, "a2");
+  send_alarm(agent, "a1");  // a QoS-1 redelivery
+  BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarm_duplicates_total") == 1; }));
+  BOOST_TEST(lines_of(journal).size() == 2u);
+  BOOST_TEST(m.metric("peranda_alarms_total") == 2);
+  auto listed = m.get("/api/v1/alarms");
+  BOOST_REQUIRE(listed["alarms"].size() == 2u);
+  BOOST_TEST(listed["alarms"][0]["id"] == "a1");
+  BOOST_TEST(listed["alarms"][1]["id"] == "a2");
+  BOOST_REQUIRE(wait_until([&] { return lines_of(hook_out).size() == 2; }));
+  BOOST_TEST(m.metric("peranda_alarm_hooks_total{outcome=\"ok\"}") == 2);
+
+  m.stop();
+  m.start();
+  send_alarm(agent, "a2");  // already journaled before the restart
+  send_alarm(agent, "a3");
+  BOOST_REQUIRE(wait_until([&] { return lines_of(journal).size() == 3; }));
+  BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarm_duplicates_total") == 1; }));
+  BOOST_TEST(lines_of(journal).size() == 3u);
+  auto since = listed["alarms"][1]["received"].get<std::uint64_t>() + 1;
+  auto recent = m.get(fmt::format("/api/v1/alarms?since={}", since));
+  BOOST_REQUIRE(recent["alarms"].size() == 1u);
+  BOOST_TEST(recent["alarms"][0]["id"] == "a3");
+}
+
+BOOST_AUTO_TEST_CASE(follow_streams_new_alarms_as_they_arrive) {
+  master_fixture m;
+  test_agent agent(m.mqtt().url(), "node-f", "10.4.4.5");
+  std::mutex mu;
+  std::string streamed;
+  std::atomic<bool> done{false};
+  std::jthread follower([&] {
+    httplib::Client c(m.api_url());
+    c.set_read_timeout(120);
+    c.Get("/api/v1/alarms?follow=1", [&](const char* data, std::size_t n) {
+      std::lock_guard lock(mu);
+      streamed.append(data, n);
+      return !done.load();
+    });
+  });
+  auto streamed_any = [&] {
+    std::lock_guard lock(mu);
+    return streamed.find("\"id\":\"f") != std::string::npos;
+  };
+  // Alarms keep coming until the stream has carried one (the follower may
+  // connect after the first ones).
+  int n = 0;
+  BOOST_REQUIRE(wait_until([&] {
+    send_alarm(agent, fmt::format("f{}", ++n));
+    return streamed_any();
+  }));
+  {
+    std::lock_guard lock(mu);
+    auto line = streamed.substr(0, streamed.find('\n'));
+    BOOST_TEST(nlohmann::json::parse(line)["node"] == "node-f");  // one JSON object per line
+  }
+  done = true;
+  send_alarm(agent, "last");  // wakes the stream so the client can leave
+}
+
+BOOST_AUTO_TEST_CASE(a_hook_that_hangs_is_killed) {
+  master_fixture m("alarm_hook = [\"/bin/sleep\", \"600\"]\nalarm_hook_timeout = \"1s\"");
+  test_agent agent(m.mqtt().url(), "node-hk", "10.4.4.6");
+  send_alarm(agent, "h1");
+  BOOST_TEST(wait_until(
+      [&] { return m.metric("peranda_alarm_hooks_total{outcome=\"timed_out\"}") == 1; }));
+  BOOST_TEST(m.running());
+}

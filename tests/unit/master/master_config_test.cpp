@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/master_config.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace peranda;
+using namespace peranda::master;
+
+namespace {
+
+result<master_config> build(const std::string& master_section) {
+  auto doc = config_document::parse("[master]\nid = \"m1\"\n" + master_section, "test.toml",
+                                    master_keys());
+  if (!doc) return std::unexpected(doc.error());
+  return build_master_config(*doc);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(master_config_keys)
+
+BOOST_AUTO_TEST_CASE(defaults_are_sane) {
+  auto c = build("");
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->storage_template == "{ip}/{node}");
+  BOOST_TEST(c->max_transfers * c->window <= k_max_invited_chunks);
+  BOOST_TEST(c->alarm_journal == c->data_dir / "alarms.jsonl");
+  BOOST_TEST(c->alarm_hook.empty());
+}
+
+BOOST_AUTO_TEST_CASE(what_the_master_invites_is_bounded) {
+  BOOST_TEST(!build("max_transfers = 64\nwindow = 8"));
+  BOOST_TEST(build("max_transfers = 32\nwindow = 8").has_value());
+  BOOST_TEST(!build("window = 65"));
+  BOOST_TEST(!build("chunk_size = \"2MiB\""));
+}
+
+BOOST_AUTO_TEST_CASE(the_storage_template_stays_relative) {
+  BOOST_TEST(!build("storage_template = \"/etc\""));
+  BOOST_TEST(!build("storage_template = \"{ip}/../x\""));
+  auto c = build("storage_template = \"{ip}/{date}\"\nalarm_hook = [\"/bin/true\"]");
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->alarm_hook == std::vector<std::string>{"/bin/true"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// The receiver with its real file I/O in a temp dir, but no broker: acks and
+// outcomes are collected by the test.
+#include "master-service/receiver/receiver.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+#include "core/fs/sha256.hpp"
+#include "core/log/log.hpp"
+#include "core/protocol/messages/upload_end.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace peranda;
+using namespace peranda::master;
+using protocol::ack_status;
+
+namespace {
+
+struct fixture {
+  fixture() {
+    config.id = "m1";
+    config.data_dir = dir.path();
+    config.max_transfers = 2;
+    config.max_file_size = 1 << 20;
+  }
+
+  receiver& rx() {
+    if (!rx_) {
+      rx_ = std::make_unique<receiver>(
+          config, layout, metrics,
+          [this](const std::string&, const protocol::logs_ack& a) { acks.push_back(a); },
+          [this](const transfer_outcome& o) { outcomes.push_back(o); },
+          [](std::string_view) { return std::string("10.0.0.1"); });
+    }
+    return *rx_;
+  }
+
+  protocol::upload_begin begin(const std::string& transfer, const std::string& bytes,
+                               std::uint32_t chunk = 512) {
+    protocol::upload_begin m;
+    m.transfer_id = transfer;
+    m.request_id = "r1";
+    m.master_id = "m1";
+    m.node = "n1";
+    m.file = "f.log";
+    m.size = bytes.size();
+    m.sha256 = sha256_hex(bytes);
+    m.chunk_size = chunk;
+    m.chunk_count = static_cast<std::uint32_t>(protocol::chunk_count_for(m.size, chunk));
+    return m;
+  }
+
+  void send_all(const protocol::upload_begin& m, const std::string& bytes) {
+    rx().on_begin("n1", m.transfer_id, protocol::encode(m), now);
+    for (std::uint32_t i = 0; i < m.chunk_count; ++i) {
+      rx().on_chunk("n1", m.transfer_id, i, bytes.substr(i * m.chunk_size, m.chunk_size), now);
+    }
+    rx().on_end("n1", m.transfer_id, protocol::encode(protocol::upload_end{m.transfer_id, 0}), now);
+  }
+
+  ack_status last() const { return acks.back().status; }
+  std::filesystem::path final_path() const { return dir / "10.0.0.1" / "n1" / "f.log"; }
+
+  test::temp_dir dir;
+  master_config config;
+  storage_layout layout{dir.path(), "{ip}/{node}"};
+  master_metrics metrics{get_logger("test")};
+  std::unique_ptr<receiver> rx_;
+  std::vector<protocol::logs_ack> acks;
+  std::vector<transfer_outcome> outcomes;
+  receiver::clock::time_point now{};
+};
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(master_receiver, fixture)
+
+BOOST_AUTO_TEST_CASE(a_whole_transfer_is_stored_then_acked_complete) {
+  std::string bytes(1300, 'x');
+  send_all(begin("t1", bytes), bytes);
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(read_all(final_path()) == bytes);
+  BOOST_TEST(outcomes.size() == 1u);
+  BOOST_TEST(outcomes[0].stored);
+  BOOST_TEST(rx().active() == 0u);
+  // A repeated end gets the same answer.
+  rx().on_end("n1", "t1", protocol::encode(protocol::upload_end{"t1", 3}), now);
+  BOOST_TEST((last() == ack_status::complete));
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_file_is_stored_at_end) {
+  send_all(begin("t1", ""), "");
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(std::filesystem::exists(final_path()));
+  BOOST_TEST(std::filesystem::file_size(final_path()) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_repeated_file_is_complete_at_begin_without_a_copy) {
+  std::string bytes(700, 'y');
+  send_all(begin("t1", bytes), bytes);
+  acks.clear();
+  auto again = begin("t2", bytes);
+  rx().on_begin("n1", "t2", protocol::encode(again), now);
+  BOOST_TEST(acks.size() == 1u);
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(metrics.files_stored.load() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(same_name_other_bytes_keeps_both) {
+  std::string one(600, 'a');
+  std::string two(600, 'b');
+  send_all(begin("t1", one), one);
+  send_all(begin("t2", two), two);
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(read_all(final_path()) == one);
+  BOOST_TEST(read_all(storage_layout::alternate_path(final_path(), sha256_hex(two))) == two);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_hash_is_rejected_and_leaves_nothing) {
+  std::string bytes(900, 'z');
+  auto m = begin("t1", bytes);
+  m.sha256 = sha256_hex("other");
+  send_all(m, bytes);
+  BOOST_TEST((last() == ack_status::rejected));
+  BOOST_TEST(!std::filesystem::exists(final_path()));
+  BOOST_TEST(std::filesystem::is_empty(final_path().parent_path()));
+  BOOST_TEST(metrics.transfers_rejected.get("bad_sha256") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(limits_reject_with_a_reason) {
+  std::string bytes(100, 'q');
+  for (auto t : {"t1", "t2", "t3"}) rx().on_begin("n1", t, protocol::encode(begin(t, bytes)), now);
+  BOOST_TEST((last() == ack_status::rejected));
+  BOOST_TEST(acks.back().reason.find("busy") != std::string::npos);
+  BOOST_TEST(rx().active() == 2u);
+  // Idle transfers are dropped, their partial files removed.
+  rx().expire(now + config.transfer_idle_timeout);
+  BOOST_TEST(rx().active() == 0u);
+  BOOST_TEST(std::filesystem::is_empty(final_path().parent_path()));
+  auto big = begin("t4", bytes);
+  big.size = config.max_file_size + 1;
+  big.chunk_count = static_cast<std::uint32_t>(protocol::chunk_count_for(big.size, 512));
+  rx().on_begin("n1", "t4", protocol::encode(big), now);
+  BOOST_TEST(acks.back().reason.find("max_file_size") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(another_masters_transfer_is_ignored) {
+  std::string bytes(100, 'o');
+  auto m = begin("t1", bytes);
+  m.master_id = "m2";
+  rx().on_begin("n1", "t1", protocol::encode(m), now);
+  rx().on_chunk("n1", "t1", 0, bytes, now);
+  BOOST_TEST(acks.empty());
+  BOOST_TEST(metrics.rejected_messages.count("unknown_transfer") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_begin_for_another_node_is_refused) {
+  std::string bytes(100, 'o');
+  rx().on_begin("n2", "t1", protocol::encode(begin("t1", bytes)), now);
+  BOOST_TEST((last() == ack_status::rejected));
+  BOOST_TEST(metrics.rejected_messages.count("upload_id_mismatch") == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
