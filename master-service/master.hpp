@@ -36,6 +36,7 @@ class master {
   // Housekeeping from the main loop (about once a second).
   void tick();
 
+  const registry& nodes() const { return registry_; }
   // Connected, with the subscriptions sent (what systemd's READY=1 promises).
   bool ready() const { return session_ && session_->is_connected(); }
 
