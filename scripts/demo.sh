@@ -33,8 +33,12 @@ cleanup() {
   trap - INT TERM EXIT
   echo
   echo "demo: stopping ${#pids[@]} processes"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Newest first: agents say `offline` and the master finishes while the
+  # broker (started first) is still there to carry it.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
   echo "demo: files kept in $work (logs, spools, stored data)"
 }
 trap cleanup INT TERM EXIT
