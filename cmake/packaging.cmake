@@ -11,10 +11,20 @@ set(peranda_descriptions_master
     "peranda master: collects logs and alarms from peranda agents\n"
     "Includes peranda-ctl, the operator's command line.")
 
+# deploy/agent.toml names its collectors relative to itself (deploy/collectors/,
+# so it checks and runs from the tree); the packaged copy names where the
+# package puts them.
+file(READ ${peranda_deploy}/agent.toml peranda_agent_toml)
+string(REPLACE "\"collectors/" "\"/usr/lib/peranda/collectors/" peranda_agent_toml
+       "${peranda_agent_toml}")
+file(WRITE ${PROJECT_BINARY_DIR}/packaging/agent.toml "${peranda_agent_toml}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${peranda_deploy}/agent.toml)
+set(peranda_config_agent ${PROJECT_BINARY_DIR}/packaging/agent.toml)
+set(peranda_config_master ${peranda_deploy}/master.toml)
+
 foreach(component agent master)
   string(TOUPPER ${component} upper)
-  install(FILES ${peranda_deploy}/${component}.toml DESTINATION /etc/peranda
-          COMPONENT ${component})
+  install(FILES ${peranda_config_${component}} DESTINATION /etc/peranda COMPONENT ${component})
   install(FILES ${peranda_deploy}/systemd/peranda-${component}.service
                 ${peranda_deploy}/systemd/peranda-${component}-forking.service
           DESTINATION /lib/systemd/system COMPONENT ${component})

@@ -36,8 +36,9 @@ class running_master final : public service_instance {
 result<loaded_config> load(const std::filesystem::path& path) {
   auto config = master::load_master_config(path);
   if (!config) return std::unexpected(config.error());
-  return make_loaded_config<running_master>(fmt::format("master '{}'", config->id),
-                                            std::move(*config));
+  // Argument order is unspecified: read the id before the config is moved.
+  auto summary = fmt::format("master '{}'", config->id);
+  return make_loaded_config<running_master>(std::move(summary), std::move(*config));
 }
 
 }  // namespace

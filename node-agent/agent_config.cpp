@@ -116,7 +116,8 @@ result<agent_config> build_agent_config(const config_document& doc) {
   }
   if (auto ok = load_limits(a, c); !ok) return std::unexpected(ok.error());
 
-  auto sources = load_sources(doc.array("source"));
+  auto sources =
+      load_sources(doc.array("source"), std::filesystem::path(doc.file()).parent_path());
   if (!sources) return std::unexpected(sources.error());
   c.sources = std::move(*sources);
   std::vector<std::string> names;

@@ -32,8 +32,9 @@ class running_agent final : public service_instance {
 result<loaded_config> load(const std::filesystem::path& path) {
   auto config = agent::load_agent_config(path);
   if (!config) return std::unexpected(config.error());
-  return make_loaded_config<running_agent>(fmt::format("node '{}'", config->node_id),
-                                           std::move(*config));
+  // Argument order is unspecified: read the id before the config is moved.
+  auto summary = fmt::format("node '{}'", config->node_id);
+  return make_loaded_config<running_agent>(std::move(summary), std::move(*config));
 }
 
 int check(const std::filesystem::path& path) {

@@ -18,7 +18,8 @@ constexpr key_spec k_source_keys[] = {
     {"source[]", "name", key_type::string, "",
      "Unique source name (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`); tags each spooled line."},
     {"source[]", "command", key_type::string_list, "",
-     "exec: argv, e.g. `[\"/usr/bin/uptime\"]`; no shell unless `shell = true`."},
+     "exec: argv, e.g. `[\"/usr/bin/uptime\"]`; no shell unless `shell = true`. A relative "
+     "path with a `/` is relative to the config file's folder; a bare name is looked up in PATH."},
     {"source[]", "shell", key_type::boolean, "false",
      "exec: run the single string in `command` with /bin/sh -c."},
     {"source[]", "interval", key_type::duration, "60s", "exec: time between two runs."},
@@ -37,10 +38,15 @@ constexpr std::string_view k_exec_only[] = {"command", "shell", "interval", "tim
                                             "max_output"};
 constexpr std::string_view k_file_only[] = {"path", "from_beginning"};
 
-// Where `program` would be executed from, or empty if nowhere.
-std::string find_executable(const std::string& program) {
+// Where `program` would be executed from, or empty if nowhere. A relative
+// path with a '/' is taken from the config file's folder (the daemon runs
+// in '/', so it must never depend on the working directory); a bare name
+// is looked up in PATH.
+std::string find_executable(const std::string& program, const std::filesystem::path& config_dir) {
   if (program.find('/') != std::string::npos) {
-    return ::access(program.c_str(), X_OK) == 0 ? program : "";
+    auto path = program.front() == '/' ? std::filesystem::path(program)
+                                       : std::filesystem::absolute(config_dir / program);
+    return ::access(path.c_str(), X_OK) == 0 ? path.lexically_normal().string() : "";
   }
   const char* env = std::getenv("PATH");
   std::istringstream dirs(env ? env : "/usr/local/bin:/usr/bin:/bin");
@@ -52,7 +58,8 @@ std::string find_executable(const std::string& program) {
   return "";
 }
 
-result<void> load_exec(const config_section& t, source_settings& s) {
+result<void> load_exec(const config_section& t, const std::filesystem::path& config_dir,
+                       source_settings& s) {
   s.command = t.list_or("command", {});
   s.shell = t.boolean_or("shell", false);
   if (s.command.empty() || s.command[0].empty()) {
@@ -63,12 +70,13 @@ result<void> load_exec(const config_section& t, source_settings& s) {
         t.error_at("command", "with shell = true, command is one string for /bin/sh -c"));
   }
   if (!s.shell) {
-    auto found = find_executable(s.command[0]);
+    auto found = find_executable(s.command[0], config_dir);
     if (found.empty()) {
       return std::unexpected(t.error_at(
           "command",
           fmt::format("'{}' is not an executable file (nor found in PATH)", s.command[0])));
     }
+    s.command[0] = found;
   }
   s.interval = t.duration_or("interval", s.interval);
   if (s.interval < std::chrono::milliseconds(100)) {
@@ -98,7 +106,8 @@ result<void> load_file(const config_section& t, source_settings& s) {
 
 std::span<const key_spec> source_keys() { return k_source_keys; }
 
-result<std::vector<source_settings>> load_sources(const std::vector<config_section>& tables) {
+result<std::vector<source_settings>> load_sources(const std::vector<config_section>& tables,
+                                                  const std::filesystem::path& config_dir) {
   std::vector<source_settings> out;
   std::set<std::string> names;
   for (const auto& t : tables) {
@@ -126,7 +135,7 @@ result<std::vector<source_settings>> load_sources(const std::vector<config_secti
         return std::unexpected(t.error_at(key, fmt::format("not allowed for a {} source", type)));
       }
     }
-    auto ok = s.type == source_type::exec ? load_exec(t, s) : load_file(t, s);
+    auto ok = s.type == source_type::exec ? load_exec(t, config_dir, s) : load_file(t, s);
     if (!ok) return std::unexpected(ok.error());
     auto rate = t.integer_or("rule_lines_per_second", 1000);
     if (rate < 0 || rate > 10'000'000) {

@@ -35,9 +35,10 @@ struct source_settings {
 std::span<const key_spec> source_keys();
 
 // Validates every [[source]]: names unique and valid, type-specific keys
-// only, commands that exist and are executable (searched in PATH unless
-// absolute), absolute file paths. Errors name file, line and key.
+// only, commands that exist and are executable (absolute; relative to
+// `config_dir` when they contain a '/'; else searched in PATH), absolute file
+// paths. Errors name file, line and key.
 [[nodiscard]] result<std::vector<source_settings>> load_sources(
-    const std::vector<config_section>& tables);
+    const std::vector<config_section>& tables, const std::filesystem::path& config_dir);
 
 }  // namespace peranda::agent

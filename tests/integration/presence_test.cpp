@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <fstream>
 
 #include "tests/support/broker.hpp"
 #include "tests/support/programs.hpp"
@@ -98,4 +99,25 @@ BOOST_AUTO_TEST_CASE(ctl_prints_the_node_table) {
                      dir / "down.txt");
   BOOST_TEST(down.wait_exit(k_deadline) == 1);
   BOOST_TEST(down.log().find("cannot reach the master") != std::string::npos, down.log());
+}
+
+BOOST_AUTO_TEST_CASE(shipped_configs_check_ok_and_a_typo_exits_2_naming_key_and_line) {
+  temp_dir dir;
+  std::string deploy = std::string(PERANDA_SOURCE_DIR) + "/deploy/";
+  child_process agent({program("peranda-agent"), "--check-config", "-c", deploy + "agent.toml"},
+                      dir / "agent.txt");
+  BOOST_TEST(agent.wait_exit(k_deadline) == 0, agent.log());
+  child_process master(
+      {program("peranda-master"), "--check-config", "-c", deploy + "master.toml"},
+      dir / "master.txt");
+  BOOST_TEST(master.wait_exit(k_deadline) == 0, master.log());
+  BOOST_TEST(master.log().find("master ''") == std::string::npos, master.log());
+
+  std::ofstream(dir / "typo.toml") << "[agent]\nnode_id = \"a\"\nheartbeat_intervall = \"5s\"\n";
+  child_process typo({program("peranda-agent"), "--check-config", "-c", (dir / "typo.toml").string()},
+                     dir / "typo.txt");
+  BOOST_TEST(typo.wait_exit(k_deadline) == 2);
+  BOOST_TEST(typo.log().find("typo.toml:3: unknown key 'agent.heartbeat_intervall'") !=
+                 std::string::npos,
+             typo.log());
 }
