@@ -34,10 +34,20 @@ ctl_run ctl(const master_fixture& m, std::vector<std::string> args, const std::s
 BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   master_fixture m;
   test_agent agent(m.mqtt().url(), "node-c", "10.5.5.5");
-  agent.add_file("c.log", random_bytes(200 * 1024, 11));
   agent.heartbeat();
   agent.serve(master_fixture::k_id);
   BOOST_REQUIRE(wait_until([&] { return m.node_state("node-c") == "online"; }));
+  // A new node is pulled at once; let that first (empty) pull settle so the
+  // file below is uploaded by the ctl's pull, not by the scheduler's.
+  BOOST_REQUIRE(wait_until([&] {
+    auto pulls = m.get("/api/v1/pulls");
+    if (!pulls.is_object()) return false;
+    for (const auto& p : pulls["pulls"]) {
+      if (p.value("node", "") == "node-c" && p.value("finished", false)) return true;
+    }
+    return false;
+  }));
+  agent.add_file("c.log", random_bytes(200 * 1024, 11));
 
   auto nodes = ctl(m, {"nodes"});
   BOOST_TEST(nodes.status == 0);
