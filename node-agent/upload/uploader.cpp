@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/upload/uploader.hpp"
 
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include <fmt/ranges.h>
 
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
@@ -151,12 +154,15 @@ void uploader::begin_job(protocol::logs_request request) {
       (found ? files : missing).push_back(name);
     }
   }
-  if (!missing.empty()) reply(request, protocol::reply_status::not_found, missing);
+  // One reply per request: a master settles a pull on the first one.
   if (files.empty()) {
-    if (missing.empty()) reply(request, protocol::reply_status::empty);
+    reply(request, missing.empty() ? protocol::reply_status::empty
+                                   : protocol::reply_status::not_found,
+          missing);
     return;
   }
-  reply(request, protocol::reply_status::accepted, files);
+  reply(request, protocol::reply_status::accepted, files,
+        missing.empty() ? "" : fmt::format("not found: {}", fmt::join(missing, ", ")));
   job_ = job{std::move(request), std::deque<std::string>(files.begin(), files.end())};
 }
 
