@@ -34,11 +34,11 @@ if ((BUILD_IT)); then
     -DPERANDA_BUILD_TESTS=OFF >/dev/null
   ninja -C "$BUILD" >/dev/null
 fi
-AGENT=$(find "$BUILD" -name peranda-agent -type f -perm -u+x | head -1)
-MASTER=$(find "$BUILD" -name peranda-master -type f -perm -u+x | head -1)
-CEILING=$BUILD/bench/bench_mqtt_ceiling
-SIM=$BUILD/bench/bench_fleet_sim
-ALARM=$BUILD/bench/bench_alarm_latency
+AGENT=$BUILD/bin/peranda-agent
+MASTER=$BUILD/bin/peranda-master
+CEILING=$BUILD/bin/bench_mqtt_ceiling
+SIM=$BUILD/bin/bench_fleet_sim
+ALARM=$BUILD/bin/bench_alarm_latency
 
 WORK=$(mktemp -d /tmp/peranda-bench.XXXXXX)
 PIDS=()
