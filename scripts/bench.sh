@@ -114,6 +114,7 @@ start_master() {
 }
 api() { curl -sf --max-time 10 "http://127.0.0.1:$MASTER_HTTP$1"; }
 online_nodes() { api /api/v1/nodes | jq '[.nodes[] | select(.state == "online")] | length'; }
+pulls_finished() { [[ $(api /api/v1/pulls | jq '[.pulls[] | select(.finished)] | length') -ge $1 ]]; }
 have_online() { [[ $(online_nodes 2>/dev/null || echo 0) -ge $1 ]]; }
 
 # start_agent DIR NODE BROKER_PORT EXTRA -> sets AGENT_PID
@@ -146,19 +147,22 @@ row() { local s="|" x; for x in "$@"; do s+=" $x |"; done; ROWS+=("$s"); echo " 
 
 # ---------------------------------------------------------------- upload
 bench_upload() {
-  local total_mib=256 file_mib=16
+  local total_mib=256
   ((QUICK)) && total_mib=64
   echo "== upload: $total_mib MiB, window 8"
   local d=$WORK/upload
   mkdir -p "$d"
   # One spool file of whole text records, hard-linked into every spool: the
   # agent only unlinks a file after the master's verified `complete`.
-  head -c $((file_mib * 3 << 18)) /dev/urandom | base64 -w 120 | sed 's/^/bench /' >"$d/template.log"
-  local file_bytes
-  file_bytes=$(stat -c %s "$d/template.log")
-  local agents chunk
+  local agents chunk file_bytes files_per_agent
   for chunk in 64 256; do
     for agents in 1 10; do
+      # The same total for 1 and 10 agents: 16 files of total/16 for one,
+      # one file of total/10 each for ten.
+      files_per_agent=$((16 / agents > 0 ? 16 / agents : 1))
+      head -c $(((total_mib << 20) / agents / files_per_agent * 3 / 4)) /dev/urandom |
+        base64 -w 120 | sed 's/^/bench /' >"$d/template.log"
+      file_bytes=$(stat -c %s "$d/template.log")
       local run=$d/c$chunk-a$agents
       start_broker "$run/broker"
       local bport=$BROKER_PORT bpid=$BROKER_PID
@@ -167,20 +171,31 @@ window = 8
 max_transfers = 10
 workers = 2
 pull_interval = \"1h\""
-      local files_per_agent=$(((total_mib / file_mib + agents - 1) / agents)) a f apids=()
+      # The master pulls a node as soon as it joins: let that first pull find
+      # an empty spool, then restart the agents with their files in place so
+      # the timed pulls are the ones asked for below.
+      local a f apids=()
       for ((a = 0; a < agents; a++)); do
-        mkdir -p "$run/agent$a/spool/files"
+        start_agent "$run/agent$a" "bench-$a" "$bport" ""
+        apids+=("$AGENT_PID")
+      done
+      wait_for 30 have_online "$agents" || { echo "agents did not come online" >&2; return 1; }
+      wait_for 30 pulls_finished "$agents" || { echo "first pulls did not finish" >&2; return 1; }
+      for a in "${apids[@]}"; do stop_pid "$a"; done
+      apids=()
+      for ((a = 0; a < agents; a++)); do
         for ((f = 0; f < files_per_agent; f++)); do
           ln "$d/template.log" "$run/agent$a/spool/files/spool-$((1700000000000 + f))-$f.log"
         done
         start_agent "$run/agent$a" "bench-$a" "$bport" ""
         apids+=("$AGENT_PID")
       done
-      wait_for 30 have_online "$agents" || { echo "agents did not come online" >&2; return 1; }
+      sleep 1  # the offline heartbeats of the stopped agents are superseded
+      wait_for 30 have_online "$agents" || { echo "agents did not come back" >&2; return 1; }
       local bytes=$((agents * files_per_agent * file_bytes)) ids=() t0 t1
       t0=$(date +%s.%N)
       for ((a = 0; a < agents; a++)); do
-        ids+=("$(curl -sf -X POST "http://127.0.0.1:$MASTER_HTTP/api/v1/nodes/bench-$a/pull" | jq -r .request_id)")
+        ids+=("$(curl -sS --max-time 10 -d "" "http://127.0.0.1:$MASTER_HTTP/api/v1/nodes/bench-$a/pull" | jq -r .request_id)")
       done
       local id pending status bad=0
       for ((pending = 1, f = 0; pending && f < 3000; f++)); do
@@ -193,8 +208,9 @@ pull_interval = \"1h\""
       t1=$(date +%s.%N)
       for id in "${ids[@]}"; do
         status=$(api "/api/v1/pulls/$id" | jq -r .status)
-        [[ $status == done ]] || bad=1
+        [[ $status == done ]] || { bad=1; echo "  pull $id: $status" >&2; }
       done
+      ((bad)) && tail -n 5 "$run/master/master.log" "$run"/agent*/agent.log >&2
       local stored
       stored=$(api /metrics | awk '$1 == "peranda_bytes_stored_total" {print $2}')
       for a in "${apids[@]}"; do stop_pid "$a"; done
