@@ -419,6 +419,9 @@ printf '%s\n' "${ROWS[@]}"
 echo "load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
 
 ((DOC)) || exit 0
+# Hand-written findings (from "## Findings" on) survive a re-run.
+FINDINGS=""
+[[ -f $ROOT/docs/benchmarks.md ]] && FINDINGS=$(sed -n '/^## Findings/,$p' "$ROOT/docs/benchmarks.md")
 {
   echo "# Benchmarks"
   echo
@@ -440,5 +443,6 @@ echo "load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
   printf '%s\n' "${ROWS[@]}"
   echo
   method
+  if [[ -n $FINDINGS ]]; then printf '\n%s\n' "$FINDINGS"; fi
 } >"$ROOT/docs/benchmarks.md"
 echo "wrote docs/benchmarks.md"
