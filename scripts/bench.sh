@@ -70,7 +70,9 @@ free_port() {
 wait_port() {
   local i
   for ((i = 0; i < 300; i++)); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.1; done
-  echo "port $1 never opened" >&2; return 1
+  echo "port $1 never opened" >&2
+  tail -n 5 "$WORK"/*/mosquitto.log "$WORK"/*/*/mosquitto.log 2>/dev/null >&2 || true
+  return 1
 }
 # Bounded wait: wait_for SECONDS COMMAND...
 wait_for() {
@@ -138,6 +140,14 @@ session_ticks() {
   done | awk '{s += $1} END {print s + 0}'
 }
 session_rss_kib() { ps -o rss= -s "$1" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+# Proportional set size summed over a session: shared library pages are
+# split between the processes that map them.
+session_pss_kib() {
+  local p
+  for p in $(ps -o pid= -s "$1" 2>/dev/null); do
+    awk '$1 == "Pss:" {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true
+  done | awk '{s += $1} END {print s + 0}'
+}
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 HZ=$(getconf CLK_TCK)
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
@@ -352,14 +362,14 @@ bench_footprint() {
   pct() { awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN {printf "%.2f", 100 * (b - a) / hz / (t1 - t0)}'; }
   local arss ahwm
   arss=$(status_kib "$apid" VmRSS); ahwm=$(status_kib "$apid" VmHWM)
-  row "peranda-agent idle (deploy/agent.toml collectors)" "RSS $(mib "$arss") MiB (peak $(mib "$ahwm") MiB)" \
+  row "peranda-agent idle (deploy/agent.toml collectors)" "RSS $(mib "$arss") MiB (peak $(mib "$ahwm") MiB; private $(mib "$(status_kib "$apid" RssAnon)") MiB, PSS $(mib "$(session_pss_kib "$apid")") MiB)" \
     "CPU $(pct "$a0" "$(session_ticks "$apid")") % incl. collector runs" "1 process"
   if [[ -n $zpid ]]; then
-    row "zabbix_agentd -f (baseline)" "RSS $(mib "$(session_rss_kib "$zpid")") MiB" \
+    row "zabbix_agentd -f (baseline)" "RSS $(mib "$(session_rss_kib "$zpid")") MiB (PSS $(mib "$(session_pss_kib "$zpid")") MiB)" \
       "CPU $(pct "$z0" "$(session_ticks "$zpid")") %" "$(ps -o pid= -s "$zpid" | wc -l) processes"
   fi
   if [[ -n $npid ]]; then
-    row "prometheus-node-exporter (baseline)" "RSS $(mib "$(session_rss_kib "$npid")") MiB" \
+    row "prometheus-node-exporter (baseline)" "RSS $(mib "$(session_rss_kib "$npid")") MiB (PSS $(mib "$(session_pss_kib "$npid")") MiB)" \
       "CPU $(pct "$n0" "$(session_ticks "$npid")") %" "not scraped"
   fi
   for p in $apid $zpid $npid; do stop_pid "$p"; done
