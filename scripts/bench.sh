@@ -51,16 +51,26 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# Stops one child and forgets it, so cleanup never signals a reused PID.
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local i
+  for i in "${!PIDS[@]}"; do [[ ${PIDS[i]} == "$1" ]] && unset 'PIDS[i]'; done
+  PIDS=("${PIDS[@]}")
+}
 
-# A free loopback port: random in a high range, not listened on, not handed out before.
+# A free loopback port: below the kernel's ephemeral range (an outgoing
+# connection can otherwise take it between this check and the bind), in no
+# socket state, not handed out before.
 USED_PORTS=" "
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
 free_port() {
   local p tries
   for ((tries = 0; tries < 200; tries++)); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((EPHEMERAL_LOW > 12000 ? 10000 + RANDOM % (EPHEMERAL_LOW - 10000) : 20000 + RANDOM % 10000))
     [[ $USED_PORTS == *" $p "* ]] && continue
-    ss -Hltn "sport = :$p" | grep -q . && continue
+    ss -Htan "sport = :$p" | grep -q . && continue
     USED_PORTS+="$p "
     echo "$p"
     return
@@ -71,7 +81,7 @@ wait_port() {
   local i
   for ((i = 0; i < 300; i++)); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.1; done
   echo "port $1 never opened" >&2
-  tail -n 5 "$WORK"/*/mosquitto.log "$WORK"/*/*/mosquitto.log 2>/dev/null >&2 || true
+  find "$WORK" -name '*.log' -newer "$WORK" -exec tail -n 3 {} + >&2 2>/dev/null || true
   return 1
 }
 # Bounded wait: wait_for SECONDS COMMAND...
