@@ -23,7 +23,7 @@ while (($#)); do
     --only) ONLY=$2; shift ;;
     --no-build) BUILD_IT=0 ;;
     --no-doc) DOC=0 ;;
-    *) echo "usage: $0 [--quick] [--only upload|alarm|scale|footprint] [--no-build] [--no-doc]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--only upload,alarm,scale,footprint] [--no-build] [--no-doc]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -392,7 +392,7 @@ method() {
 ## Method
 
 Run: `scripts/bench.sh` (all four, about 10 minutes) or
-`scripts/bench.sh --only upload|alarm|scale|footprint`, `--quick` for
+`scripts/bench.sh --only upload,alarm,scale,footprint` (any subset), `--quick` for
 smaller sizes. Each part starts its own mosquitto on a free loopback port
 (`set_tcp_nodelay true`, `max_queued_messages 100000`,
 `max_connections -1`, no persistence) and stops everything by PID.
