@@ -40,7 +40,11 @@ master::master(master_config config)
       receiver_(
           config_, layout_, metrics_,
           [this](const std::string& node, const protocol::logs_ack& ack) { send_ack(node, ack); },
-          [this](const transfer_outcome& outcome) { pulls_.on_transfer(outcome); },
+          [this](const transfer_outcome& outcome) {
+            auto open = pulls_.open_sent();
+            pulls_.on_transfer(outcome);
+            if (pulls_.open_sent() < open) scheduler_.slot_freed();
+          },
           [this](std::string_view node) {
             auto r = registry_.find(node);
             return r ? r->ip : std::string();
@@ -196,7 +200,10 @@ void master::on_reply(const protocol::parsed_topic& topic, const mqtt_session::m
   auto reply = protocol::decode_logs_reply(msg.payload);
   if (!reply) return metrics_.rejected_messages.reject("bad_reply", reply.error().message);
   if (reply->master_id != config_.id) return;  // another master's request
-  if (!pulls_.on_reply(topic.owner, *reply)) {
+  auto open = pulls_.open_sent();
+  bool known = pulls_.on_reply(topic.owner, *reply);
+  if (pulls_.open_sent() < open) scheduler_.slot_freed();  // empty, busy, ... end a pull
+  if (!known) {
     metrics_.rejected_messages.reject(
         "unknown_request",
         fmt::format("reply from '{}' to unknown request '{}'", topic.owner, reply->request_id));
@@ -223,7 +230,9 @@ void master::tick() {
     scheduler_.remove(node);
     log()->info("forgot node '{}'", node);
   }
+  auto open = pulls_.open_sent();
   pulls_.expire(now, config_.transfer_idle_timeout);
+  if (pulls_.open_sent() < open) scheduler_.slot_freed();
   if (++ticks_ % k_summary_ticks == 0) metrics_.rejected_messages.log_summary();
 }
 

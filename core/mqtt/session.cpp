@@ -4,6 +4,7 @@
 #include <mqtt/async_client.h>
 
 #include "core/log/log.hpp"
+#include "core/net/tcp_nodelay.hpp"
 
 namespace peranda::mqtt_session {
 namespace {
@@ -123,6 +124,9 @@ void session::handle_connected() {
     subs = subscriptions_;
   }
   log()->info("connected to {} as '{}'", opts_.server_uri, opts_.client_id);
+  // Before the first subscribe or publish of this connection: Paho leaves
+  // Nagle on, which holds chunks and alarms for the broker's delayed ACK.
+  set_tcp_nodelay_to_port(uri_port(opts_.server_uri));
   for (const auto& [filter, qos] : subs) client_->subscribe(filter, qos);
   if (handler) handler();
   connected_cv_.notify_all();

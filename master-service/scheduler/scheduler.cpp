@@ -48,6 +48,14 @@ unsigned scheduler::add(const std::string& node) {
   return q;
 }
 
+void scheduler::slot_freed() {
+  {
+    std::lock_guard lock(mu_);
+    ++wakeups_;
+  }
+  wake_.notify_all();
+}
+
 void scheduler::remove(const std::string& node) {
   std::lock_guard lock(mu_);
   queues_.remove(node);
