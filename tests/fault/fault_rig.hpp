@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -173,8 +174,10 @@ class fault_rig {
   void kill_master() { master_->kill9(); }
   std::string master_log() const { return read_all(dir_ / "master.log"); }
 
-  // `url` lets an agent reach the broker another way (a proxy, a netns).
-  void start_agent(fault_agent& a, const std::string& url = "") {
+  // `url` lets an agent reach the broker another way (a proxy, a netns);
+  // `wrapper` is an argv prefix (e.g. `ip netns exec NAME`).
+  void start_agent(fault_agent& a, const std::string& url = "",
+                   std::vector<std::string> wrapper = {}) {
     std::ofstream(a.dir / "agent.toml")
         << "[broker]\nurl = \"" << (url.empty() ? broker_.url() : url)
         << "\"\nkeepalive = \"2s\"\n"
@@ -186,14 +189,6 @@ class fault_rig {
         << "[[source]]\ntype = \"file\"\nname = \"app\"\npath = \"" << a.log_file.string()
         << "\"\nfrom_beginning = true\nrule_lines_per_second = 0\n"
         << "[[rule]]\nname = \"fatal\"\npattern = 'FATAL'\nseverity = \"critical\"\n";
-    a.process = std::make_unique<child_process>(
-        std::vector<std::string>{program("peranda-agent"), "-c", (a.dir / "agent.toml").string(),
-                                 "--log-level", "debug"},
-        a.dir / "agent.log");
-  }
-  void start_agent(fault_agent& a, std::vector<std::string> wrapper, const std::string& url) {
-    start_agent(a, url);
-    a.process.reset();  // the plain start above only wrote the config
     wrapper.insert(wrapper.end(), {program("peranda-agent"), "-c",
                                    (a.dir / "agent.toml").string(), "--log-level", "debug"});
     a.process = std::make_unique<child_process>(std::move(wrapper), a.dir / "agent.log");

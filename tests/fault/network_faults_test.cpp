@@ -87,8 +87,9 @@ void run_netns(unsigned seed, int rounds, const std::function<void(netns_link&, 
   fault_rig rig(agents, k_master_extra, k_agent_extra, listeners);
   rig.start_master();
   for (int i = 0; i < agents; ++i) {
-    rig.start_agent(*rig.agents()[i], links[i]->exec_prefix(),
-                    "tcp://" + links[i]->host_ip() + ":" + std::to_string(port));
+    rig.start_agent(*rig.agents()[i],
+                    "tcp://" + links[i]->host_ip() + ":" + std::to_string(port),
+                    links[i]->exec_prefix());
   }
   for (auto& a : rig.agents()) {
     BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; }),

@@ -87,10 +87,12 @@ void run_seed(unsigned seed) {
       ++kills[2];
       BOOST_TEST_REQUIRE(rig.unaccounted() == 0, "round " << round << " broker");
       rig.mqtt().start();
-      BOOST_REQUIRE(wait_until([&] { return rig.metric("peranda_broker_connected") == 1; }));
+      BOOST_REQUIRE(wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
+                               std::chrono::minutes(2)));
     }
     for (auto& a : rig.agents()) {
-      BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; }),
+      BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; },
+                                       std::chrono::minutes(2)),
                             a->node << " not back online, round " << round);
     }
   }

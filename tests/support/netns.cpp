@@ -34,19 +34,27 @@ netns_link::netns_link(int index, std::filesystem::path log)
   };
   ok({"netns", "add", name_});
   made_ = true;
-  ok({"link", "add", host_veth_, "type", "veth", "peer", "name", ns_veth});
-  ok({"link", "set", ns_veth, "netns", name_});
-  ok({"addr", "add", host_ip() + "/30", "dev", host_veth_});
-  ok({"link", "set", host_veth_, "up"});
-  ok({"-n", name_, "addr", "add", ns_ip() + "/30", "dev", ns_veth});
-  ok({"-n", name_, "link", "set", ns_veth, "up"});
-  ok({"-n", name_, "link", "set", "lo", "up"});
+  try {
+    ok({"link", "add", host_veth_, "type", "veth", "peer", "name", ns_veth});
+    ok({"link", "set", ns_veth, "netns", name_});
+    ok({"addr", "add", host_ip() + "/30", "dev", host_veth_});
+    ok({"link", "set", host_veth_, "up"});
+    ok({"-n", name_, "addr", "add", ns_ip() + "/30", "dev", ns_veth});
+    ok({"-n", name_, "link", "set", ns_veth, "up"});
+    ok({"-n", name_, "link", "set", "lo", "up"});
+  } catch (...) {
+    // The destructor does not run for a half-built object: undo here.
+    run_ip({"netns", "del", name_}, log_);
+    run_ip({"link", "del", host_veth_}, log_);
+    throw;
+  }
 }
 
 netns_link::~netns_link() {
   if (!made_) return;
   // Deleting the namespace destroys its veth end, and with it the pair.
   run_ip({"netns", "del", name_}, log_);
+  // Usually gone with the namespace already; an error here is harmless.
   run_ip({"link", "del", host_veth_}, log_);
 }
 
