@@ -20,6 +20,12 @@ namespace {
 // The kill point: a random event of the running pulls, never a time.
 enum class kill_point { mid_transfer, after_store, pull_done };
 
+const char* point_name(kill_point p) {
+  return p == kill_point::mid_transfer ? "mid-transfer"
+         : p == kill_point::after_store ? "after a stored file"
+                                        : "pull done";
+}
+
 void run_seed(unsigned seed) {
   BOOST_TEST_MESSAGE("process_faults seed " << seed << " (rerun: PERANDA_FAULT_SEED=" << seed
                                             << (long_mode() ? " PERANDA_FAULT_LONG=1" : "")
@@ -72,6 +78,20 @@ void run_seed(unsigned seed) {
       }
       return false;
     });
+    const char* who = victim <= 2 ? "agent" : victim == 3 ? "master" : "broker";
+    std::size_t raised = 0;
+    for (auto& a : rig.agents()) raised += a->alarm_markers.size();
+    std::map<std::string, int> ids, journaled;
+    auto all_journaled = [&] {
+      rig.journal(ids, journaled);
+      return ids.size() >= raised;
+    };
+    // Known limit (see docs/fault-tests.md): an alarm the broker has
+    // acknowledged to the agent lives only in the broker's memory and the
+    // master's inbox until journaled; a kill -9 of either then loses it.
+    // So the master and the broker are killed only once alarms are journaled;
+    // the agent (on-disk outbox) is killed at any point.
+    if (victim > 2) wait_until(all_journaled, std::chrono::seconds(30));
     if (victim <= 2) {
       auto& a = *rig.agents()[rng() % rig.agents().size()];
       a.process->kill9();
@@ -91,6 +111,11 @@ void run_seed(unsigned seed) {
       BOOST_REQUIRE(wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
                                std::chrono::minutes(2)));
     }
+    // Alarms of this round reach the journal once everything is back; a
+    // loss is pinned to the round and the kill that caused it.
+    wait_until(all_journaled, std::chrono::seconds(30));
+    BOOST_TEST(ids.size() == raised, "round " << round << " after killing the " << who << " ("
+                                              << point_name(point) << ", k=" << k << ")");
     for (auto& a : rig.agents()) {
       BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; },
                                        std::chrono::minutes(2)),
