@@ -279,6 +279,14 @@ class fault_rig {
     }
     BOOST_TEST(missing == 0, "lines missing: " << missing << " of " << total);
     BOOST_TEST(duplicated == 0, "lines stored more than once: " << duplicated);
+    // Name the files holding the first duplicated line, to find the cause.
+    for (const auto& [m, n] : stored) {
+      if (n == 1) continue;
+      for (const auto& f : stored_files(data_dir())) {
+        if (read_all(f).find(m) != std::string::npos) BOOST_TEST_MESSAGE(m << " in " << f);
+      }
+      break;
+    }
     BOOST_TEST(stored.size() == static_cast<std::size_t>(total));
     for (const auto& f : stored_files(data_dir())) {
       auto text = read_all(f);
