@@ -111,11 +111,13 @@ void run_seed(unsigned seed) {
       BOOST_REQUIRE(wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
                                std::chrono::minutes(2)));
     }
-    // Alarms of this round reach the journal once everything is back; a
-    // loss is pinned to the round and the kill that caused it.
-    wait_until(all_journaled, std::chrono::seconds(30));
-    BOOST_TEST(ids.size() == raised, "round " << round << " after killing the " << who << " ("
-                                              << point_name(point) << ", k=" << k << ")");
+    // Not an assertion (that would be a timed one): the final check decides;
+    // this only pins a late or lost alarm to the round and kill before it.
+    if (!wait_until(all_journaled, std::chrono::seconds(30))) {
+      BOOST_TEST_MESSAGE("round " << round << ": " << raised - ids.size()
+                                  << " alarm(s) not journaled yet after killing the " << who
+                                  << " (" << point_name(point) << ", k=" << k << ")");
+    }
     for (auto& a : rig.agents()) {
       BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; },
                                        std::chrono::minutes(2)),
