@@ -7,6 +7,7 @@
 
 #include "core/protocol/messages/alarm.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/logs_request.hpp"
@@ -38,6 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto m = decode_logs_ack(bytes)) {
     if (!(decode_logs_ack(encode(*m)).value() == *m)) __builtin_trap();
+  }
+  if (auto m = decode_alarm_ack(bytes)) {
+    if (!(decode_alarm_ack(encode(*m)).value() == *m)) __builtin_trap();
   }
   if (auto m = decode_master_status(bytes)) {
     if (!(decode_master_status(encode(*m)).value() == *m)) __builtin_trap();

@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (parsed->kind) {
     case topic_kind::heartbeat: rebuilt = topics.heartbeat(parsed->owner); break;
     case topic_kind::alarm: rebuilt = topics.alarm(parsed->owner); break;
+    case topic_kind::alarm_ack: rebuilt = topics.alarm_ack(parsed->owner); break;
     case topic_kind::logs_request: rebuilt = topics.logs_request(parsed->owner); break;
     case topic_kind::logs_reply: rebuilt = topics.logs_reply(parsed->owner); break;
     case topic_kind::logs_ack: rebuilt = topics.logs_ack(parsed->owner); break;

@@ -3,6 +3,7 @@
 
 #include "core/fs/durable_file.hpp"
 #include "core/log/log.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/master_status.hpp"
 #include "core/util/clock.hpp"
@@ -188,12 +189,23 @@ void master::on_alarm(const protocol::parsed_topic& topic, const mqtt_session::m
     log()->error("alarm '{}' from '{}' not journaled: {}", a->id, a->node, entry.error().message);
     return metrics_.rejected_messages.reject("journal_error", entry.error().message);
   }
+  // A repeat is confirmed again: the agent resends only what it never saw
+  // confirmed, so the first confirmation was lost.
+  confirm_alarm(a->node, a->id);
   if (!*entry) {
     ++metrics_.alarm_duplicates;
     return;
   }
   ++metrics_.alarms;
   hook_.submit((*entry)->json);
+}
+
+void master::confirm_alarm(const std::string& node, const std::string& id) {
+  protocol::alarm_ack ack{config_.id, {id}};
+  // Never blocks the dispatcher; a lost confirmation makes the agent resend,
+  // and the journal drops the repeat.
+  auto ok = session_->publish({topics_.alarm_ack(node), protocol::encode(ack), 1, false}, {}, false);
+  if (!ok) log()->warn("alarm ack to '{}' not sent: {}", node, ok.error().message);
 }
 
 void master::on_reply(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {

@@ -48,6 +48,8 @@ class master {
   void on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
   void on_reply(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
   void send_ack(const std::string& node, const protocol::logs_ack& ack);
+  // After the alarm is in the journal: the agent may drop it from its outbox.
+  void confirm_alarm(const std::string& node, const std::string& id);
   result<void> send_request(const std::string& node, const protocol::logs_request& req);
   mqtt_session::message presence(protocol::node_state state) const;
 

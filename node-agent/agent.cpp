@@ -75,6 +75,7 @@ result<void> agent::start() {
   session_->subscribe(presence_->topic(), 1);
   session_->subscribe(topics_.logs_request(config_.node_id), 1);
   session_->subscribe(topics_.logs_ack(config_.node_id), 1);
+  session_->subscribe(topics_.alarm_ack(config_.node_id), 1);
   session_->subscribe(topics_.all_masters(), 1);
   session_->on_connected([this] { presence_->publish_online(); });
   uploader_ =
@@ -121,10 +122,17 @@ void agent::route(const mqtt_session::message& msg) {
       if (!a) return count_invalid("logs ack", a.error().message);
       return uploader_->submit_ack(std::move(*a));
     }
+    case protocol::topic_kind::alarm_ack: {
+      if (!mine) return;
+      auto a = protocol::decode_alarm_ack(msg.payload);
+      if (!a) return count_invalid("alarm ack", a.error().message);
+      return alarms_->confirm(*a);
+    }
     case protocol::topic_kind::master_status: {
       if (msg.payload.empty()) return;  // a cleared retained status
       auto s = protocol::decode_master_status(msg.payload);
       if (!s) return count_invalid("master status", s.error().message);
+      alarms_->master_state(*s);
       return uploader_->master_state(s->master_id, s->state);
     }
     default:
@@ -150,6 +158,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"lines_unchecked", rules_->lines_unchecked()},
       {"alarms_raised", alarms_->raised()},
       {"alarms_sent", alarms_->sent()},
+      {"alarms_confirmed", alarms_->confirmed()},
       {"alarms_pending", alarms_->pending()},
       {"alarms_dropped", alarms_->dropped()},
       {"uploads_done", uploader_->uploads_done()},

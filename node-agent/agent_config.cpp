@@ -30,7 +30,8 @@ constexpr key_spec k_agent_keys[] = {
     {"agent", "alarm_outbox_max", key_type::integer, "10000",
      "Alarms kept on disk until the broker acknowledges them; past it the oldest is dropped."},
     {"agent", "alarm_resend_after", key_type::duration, "30s",
-     "An alarm published but not acknowledged for this long is published again."},
+     "An alarm no master confirmed for this long (while one is online) is published again; "
+     "the wait doubles per round up to 16x."},
     {"agent", "ack_timeout", key_type::duration, "10s",
      "Upload: no ack for this long while chunks are outstanding -> resend from `next`."},
     {"agent", "upload_retries", key_type::integer, "5",

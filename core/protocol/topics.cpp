@@ -62,6 +62,9 @@ std::string topic_scheme::logs_request(std::string_view node) const {
 std::string topic_scheme::logs_reply(std::string_view node) const {
   return node_prefix(node) + "logs/reply";
 }
+std::string topic_scheme::alarm_ack(std::string_view node) const {
+  return node_prefix(node) + "alarm/ack";
+}
 std::string topic_scheme::logs_ack(std::string_view node) const {
   return node_prefix(node) + "logs/ack";
 }
@@ -108,6 +111,10 @@ result<parsed_topic> topic_scheme::parse(std::string_view topic) const {
     if (levels[2] == "heartbeat") out.kind = topic_kind::heartbeat;
     else if (levels[2] == "alarm") out.kind = topic_kind::alarm;
     else return shape_error();
+    return out;
+  }
+  if (levels.size() == 4 && levels[2] == "alarm" && levels[3] == "ack") {
+    out.kind = topic_kind::alarm_ack;
     return out;
   }
   if (levels[2] != "logs") return shape_error();

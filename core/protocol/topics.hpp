@@ -13,6 +13,7 @@ namespace peranda::protocol {
 enum class topic_kind {
   heartbeat,      // nodes/{node}/heartbeat
   alarm,          // nodes/{node}/alarm
+  alarm_ack,      // nodes/{node}/alarm/ack
   logs_request,   // nodes/{node}/logs/request
   logs_reply,     // nodes/{node}/logs/reply
   logs_ack,       // nodes/{node}/logs/ack
@@ -49,6 +50,7 @@ class topic_scheme {
 
   std::string heartbeat(std::string_view node) const;
   std::string alarm(std::string_view node) const;
+  std::string alarm_ack(std::string_view node) const;
   std::string logs_request(std::string_view node) const;
   std::string logs_reply(std::string_view node) const;
   std::string logs_ack(std::string_view node) const;

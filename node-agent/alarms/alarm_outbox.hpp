@@ -11,7 +11,7 @@
 
 namespace peranda::agent {
 
-// Alarms not yet acknowledged by the broker, one fsynced file each
+// Alarms no master has confirmed yet, one fsynced file each
 // (`<key>.json`, holding the encoded alarm), so they survive broker outages
 // and agent crashes. Keys sort in creation order. Bounded: past `max`
 // entries the oldest is deleted and counted. Not thread-safe (the alarm
@@ -24,7 +24,7 @@ class alarm_outbox {
   // Durable when it returns. Returns the keys the cap dropped to make room.
   [[nodiscard]] result<std::vector<std::string>> add(const std::string& key,
                                                      const std::string& payload);
-  // After the broker's PUBACK.
+  // After a master confirmed it journaled the alarm.
   void remove(const std::string& key);
 
   const std::map<std::string, std::string>& entries() const { return entries_; }

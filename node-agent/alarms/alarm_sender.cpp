@@ -29,7 +29,12 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
 alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
                            mqtt_session::options session_options)
     : settings_(std::move(settings)), topic_(std::move(topic)), outbox_(std::move(outbox)) {
-  for (const auto& [id, payload] : outbox_.entries()) entries_.emplace(id, entry{payload});
+  for (const auto& [key, payload] : outbox_.entries()) {
+    // The outbox only loads entries that decode.
+    auto id = protocol::decode_alarm(payload).value().id;
+    keys_.emplace(id, key);
+    entries_.emplace(key, entry{std::move(id), payload});
+  }
   // No Will: presence belongs to the main session.
   session_options.client_id = settings_.node + "-alarms";
   session_options.will.reset();
@@ -76,15 +81,21 @@ void alarm_sender::raise(const rule_hit& hit) {
     // The key orders the outbox (and publishing) by creation, across restarts.
     auto key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
     a.id = alarm_id(hit, key);
+    if (keys_.contains(a.id)) {
+      // A line read again after a crash, its alarm still unconfirmed.
+      log()->debug("alarm {} is already in the outbox", a.id);
+      return;
+    }
     auto payload = protocol::encode(a);
     auto added = outbox_.add(key, payload);
     if (!added) {
       log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
                    added.error().message);
     } else {
-      for (const auto& dropped : *added) entries_.erase(dropped);
+      for (const auto& dropped : *added) forget(dropped);
     }
-    entries_.emplace(key, entry{std::move(payload)});
+    keys_.emplace(a.id, key);
+    entries_.emplace(key, entry{a.id, std::move(payload)});
   }
   ++raised_;
   log()->info("alarm {}: rule '{}' ({}) on source '{}'", a.id, a.rule, protocol::to_string(a.level),
@@ -101,59 +112,109 @@ std::string alarm_sender::alarm_id(const rule_hit& hit, const std::string& key) 
   return "f" + sha256_hex(line_key).substr(0, 40);
 }
 
-void alarm_sender::on_completion(const std::string& id, bool delivered) {
+void alarm_sender::on_completion(const std::string& key, bool delivered) {
   {
     std::lock_guard lock(mu_);
-    completions_.emplace_back(id, delivered);
+    completions_.emplace_back(key, delivered);
   }
   wake_.notify_all();
 }
 
+void alarm_sender::confirm(const protocol::alarm_ack& ack) {
+  std::lock_guard lock(mu_);
+  for (const auto& id : ack.ids) {
+    auto it = keys_.find(id);
+    if (it == keys_.end()) continue;  // confirmed before, or not ours
+    auto key = it->second;
+    outbox_.remove(key);
+    forget(key);
+    ++confirmed_;
+  }
+}
+
+void alarm_sender::master_state(const protocol::master_status& status) {
+  {
+    std::lock_guard lock(mu_);
+    if (status.state != protocol::node_state::online) {
+      masters_online_.erase(status.master_id);
+      return;
+    }
+    auto [it, added] = masters_online_.try_emplace(status.master_id, status.session);
+    if (!added && it->second == status.session) return;  // a repeat of what we know
+    it->second = status.session;
+    // It may have been killed after taking alarms from the broker and before
+    // journaling them: it gets every unconfirmed alarm again.
+    for (auto& [key, e] : entries_) {
+      if (e.at == stage::published) e.at = stage::waiting;
+    }
+  }
+  wake_.notify_all();
+}
+
+void alarm_sender::forget(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  keys_.erase(it->second.id);
+  entries_.erase(it);
+}
+
+bool alarm_sender::resend_due(const entry& e, std::chrono::steady_clock::time_point now,
+                              bool reconnected) const {
+  switch (e.at) {
+    case stage::waiting:
+      return true;
+    case stage::publishing:
+      return reconnected || now - e.sent_at >= settings_.resend_after;
+    case stage::published: {
+      if (reconnected) return true;  // a broker killed before it passed them on
+      // Without a live master a resend would only pile up in the broker.
+      if (masters_online_.empty()) return false;
+      auto backoff = settings_.resend_after * (1u << std::min(e.rounds - 1, 4u));
+      return now - e.sent_at >= backoff;
+    }
+  }
+  return false;
+}
+
 void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
   auto now = std::chrono::steady_clock::now();
-  for (auto& [id, done] : completions_) {
-    auto it = entries_.find(id);
-    if (it == entries_.end()) continue;
-    if (done) {
-      outbox_.remove(id);
-      entries_.erase(it);
-      ++sent_;
-    } else {
-      it->second.inflight = false;
-    }
+  for (auto& [key, delivered] : completions_) {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.at != stage::publishing) continue;
+    auto& e = it->second;
+    e.at = delivered ? stage::published : stage::waiting;
+    if (delivered && !std::exchange(e.reached_broker, true)) ++sent_;
   }
   completions_.clear();
   if (!session_->is_connected()) return;
-  bool resend_all = std::exchange(reconnected_, false);
+  bool reconnected = std::exchange(reconnected_, false);
   std::size_t inflight = 0;
-  std::vector<std::pair<std::string, std::string>> due;  // id, payload
-  for (auto& [id, e] : entries_) {
-    if (e.inflight && (resend_all || now - e.sent_at >= settings_.resend_after)) e.inflight = false;
-    if (e.inflight) {
-      ++inflight;
-      continue;
-    }
-    if (inflight >= settings_.max_inflight) break;
-    e.inflight = true;
+  std::vector<std::pair<std::string, std::string>> due;  // key, payload
+  for (auto& [key, e] : entries_) {
+    if (e.at != stage::waiting && resend_due(e, now, reconnected)) e.at = stage::waiting;
+    if (e.at == stage::publishing) ++inflight;
+    if (e.at != stage::waiting || inflight >= settings_.max_inflight) continue;
+    e.at = stage::publishing;
     e.sent_at = now;
+    ++e.rounds;
     ++inflight;
-    due.emplace_back(id, e.payload);
+    due.emplace_back(key, e.payload);
   }
   // Publish unlocked: a completion may run before publish() returns.
   lock.unlock();
   std::vector<std::string> refused;
-  for (auto& [id, payload] : due) {
+  for (auto& [key, payload] : due) {
     auto ok = session_->publish(
         {topic_, std::move(payload), 1, false},
-        [this, id](bool delivered) { on_completion(id, delivered); }, false);
+        [this, key](bool delivered) { on_completion(key, delivered); }, false);
     if (!ok) {
-      log()->warn("alarm {} not published yet: {}", id, ok.error().message);
-      refused.push_back(id);
+      log()->warn("alarm {} not published yet: {}", key, ok.error().message);
+      refused.push_back(key);
     }
   }
   lock.lock();
-  for (const auto& id : refused) {
-    if (auto it = entries_.find(id); it != entries_.end()) it->second.inflight = false;
+  for (const auto& key : refused) {
+    if (auto it = entries_.find(key); it != entries_.end()) it->second.at = stage::waiting;
   }
   if (!refused.empty()) retry_after_ = now + std::chrono::seconds(1);
 }
@@ -162,12 +223,9 @@ bool alarm_sender::has_due() const {
   if (std::chrono::steady_clock::now() < retry_after_ || !session_->is_connected()) return false;
   std::size_t inflight = 0;
   bool waiting = false;
-  for (const auto& [id, e] : entries_) {
-    if (e.inflight) {
-      ++inflight;
-    } else {
-      waiting = true;
-    }
+  for (const auto& [key, e] : entries_) {
+    inflight += e.at == stage::publishing;
+    waiting = waiting || e.at == stage::waiting;
   }
   return waiting && inflight < settings_.max_inflight;
 }
@@ -176,8 +234,8 @@ void alarm_sender::run(std::stop_token stop) {
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     publish_due(lock);
-    // Woken by new alarms, completions and reconnects; the timeout drives
-    // resends (and retries after a refused publish).
+    // Woken by new alarms, completions, reconnects and masters coming
+    // online; the timeout drives resends (and retries after a refused publish).
     wake_.wait_for(lock, stop, std::chrono::seconds(1),
                    [&] { return !completions_.empty() || reconnected_ || has_due(); });
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -10,9 +11,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/mqtt/session.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/topics.hpp"
 #include "node-agent/alarms/alarm_outbox.hpp"
 #include "node-agent/rules/rule_engine.hpp"
@@ -24,19 +28,23 @@ struct alarm_sender_settings {
   std::uint64_t session = 0;  // makes alarm ids unique across restarts
   std::filesystem::path outbox_dir;
   std::uint64_t outbox_max = 10000;
+  // Unconfirmed this long (while a master is online): publish again.
   std::chrono::milliseconds resend_after{std::chrono::seconds(30)};
   std::size_t max_inflight = 64;
 };
 
-// Turns rule hits into alarms and gets each to the broker at least once:
-// an alarm is written to the on-disk outbox first, published (QoS 1) on a
-// session of its own so uploads never delay it, and removed from the
-// outbox only on PUBACK. Unacknowledged alarms are published again after a
-// reconnect or after `resend_after`; ids are unique, so a de-duplicating
-// receiver sees each alarm exactly once. An alarm from a file line has an id
-// derived from (file, offset, rule), so a line read again after a crash
-// keeps its id; other alarms get `a<session>-<n>`. The outbox and the
-// publishing order follow creation (`<session>-<n>` keys). Thread-safe.
+// Turns rule hits into alarms and gets each into a master's journal at
+// least once: an alarm is written to the on-disk outbox first, published
+// (QoS 1) on a session of its own so uploads never delay it, and removed
+// from the outbox only when a master confirms it journaled it (alarm_ack).
+// A broker's PUBACK is not enough: a broker or master killed right after it
+// loses the alarm. Unconfirmed alarms are published again after a
+// reconnect, when a master (re)starts, and while a master is online after
+// `resend_after` (doubling up to 16x); ids are unique, so the journal keeps
+// each alarm once. An alarm from a file line has an id derived from (file,
+// offset, rule), so a line read again after a crash keeps its id; other
+// alarms get `a<session>-<n>`. The outbox and the publishing order follow
+// creation (`<session>-<n>` keys). Thread-safe.
 class alarm_sender {
  public:
   [[nodiscard]] static result<std::unique_ptr<alarm_sender>> create(
@@ -50,16 +58,26 @@ class alarm_sender {
   // Durable when it returns (unless the outbox could not be written: then
   // the alarm is still published from memory, and the failure logged).
   void raise(const rule_hit& hit);
+  // A master journaled these alarms (from the main session's dispatcher).
+  void confirm(const protocol::alarm_ack& ack);
+  // A master's presence: one that comes online (or restarts) gets every
+  // unconfirmed alarm again.
+  void master_state(const protocol::master_status& status);
 
   std::uint64_t sent() const { return sent_.load(); }
+  std::uint64_t confirmed() const { return confirmed_.load(); }
   std::uint64_t raised() const { return raised_.load(); }
   std::uint64_t dropped() const;
   std::uint64_t pending() const;
 
  private:
+  enum class stage { waiting, publishing, published };
   struct entry {
+    std::string id;  // what confirmations name
     std::string payload;
-    bool inflight = false;
+    stage at = stage::waiting;
+    bool reached_broker = false;
+    unsigned rounds = 0;  // publishes so far: spaces out resends
     std::chrono::steady_clock::time_point sent_at{};
   };
   alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
@@ -69,8 +87,13 @@ class alarm_sender {
   void publish_due(std::unique_lock<std::mutex>& lock);
   // REQUIRES: mu_ held. Can publish_due() send anything now?
   bool has_due() const;
-  void on_completion(const std::string& id, bool delivered);
+  void on_completion(const std::string& key, bool delivered);
   std::string alarm_id(const rule_hit& hit, const std::string& key) const;
+  // REQUIRES: mu_ held. Should this entry be published (again) now?
+  bool resend_due(const entry& e, std::chrono::steady_clock::time_point now,
+                  bool reconnected) const;
+  // REQUIRES: mu_ held.
+  void forget(const std::string& key);
 
   // Constant after construction
   const alarm_sender_settings settings_;
@@ -82,12 +105,15 @@ class alarm_sender {
   std::condition_variable_any wake_;
   alarm_outbox outbox_;
   std::map<std::string, entry> entries_;  // outbox key -> state, oldest first
+  std::unordered_map<std::string, std::string> keys_;  // alarm id -> outbox key
+  std::map<std::string, std::uint64_t> masters_online_;  // master id -> its session
   std::vector<std::pair<std::string, bool>> completions_;
   std::uint64_t next_seq_ = 0;
   bool reconnected_ = false;
   std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
 
   std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> confirmed_{0};
   std::atomic<std::uint64_t> raised_{0};
   std::jthread thread_;
 };

@@ -88,12 +88,28 @@ BOOST_AUTO_TEST_CASE(alarms_survive_a_broker_outage_and_an_agent_crash) {
   auto app = logs / "app.log";
   append_line(app, "start");
   agent_rig rig(file_source(app) + "[[rule]]\nname = \"fail\"\npattern = 'FAIL'\n");
-  auto watcher = std::make_unique<recorder>(rig.b.url(), "watcher",
-                                            std::vector<std::string>{"peranda/v1/nodes/+/alarm"});
+  auto watcher = std::make_unique<recorder>(
+      rig.b.url(), "watcher",
+      std::vector<std::string>{"peranda/v1/nodes/+/alarm", "peranda/v1/nodes/+/heartbeat"});
   rig.start_agent("starting;", 1);
   append_line(app, "FAIL warm-up");
   BOOST_REQUIRE(wait_until([&] { return watcher->unique_alarms().size() == 1; }));
-  BOOST_REQUIRE(wait_until([&] { return rig.outbox_size() == 0; }));  // PUBACK handled
+
+  // The broker's PUBACK is not enough: with no master to confirm it, the
+  // alarm stays in the outbox.
+  auto counter = [&](const char* name) {
+    auto hb = watcher->last_heartbeat();
+    return hb ? hb->counters[name] : 0;
+  };
+  BOOST_REQUIRE(wait_until([&] { return counter("alarms_sent") == 1; }));
+  BOOST_TEST(rig.outbox_size() == 1u);
+  BOOST_TEST(counter("alarms_confirmed") == 0u);
+
+  // A master coming online gets it again and confirms it.
+  confirming_master master(rig.b.url());
+  BOOST_REQUIRE(wait_until([&] { return rig.outbox_size() == 0; }));
+  BOOST_REQUIRE(wait_until([&] { return counter("alarms_confirmed") == 1; }));
+  BOOST_TEST(watcher->unique_alarms().size() == 1u);
 
   // Broker down: the alarms wait in the outbox, then all arrive.
   rig.b.stop();

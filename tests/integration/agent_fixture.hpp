@@ -17,7 +17,9 @@
 
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/alarm.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/topics.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
@@ -103,6 +105,34 @@ class recorder {
   mutable std::mutex mu_;
   std::vector<mqtt_session::message> messages_;
   std::jthread thread_;
+};
+
+// Stands in for a master's alarm journal: announces itself online and
+// confirms every alarm it receives, as peranda-master does once the alarm
+// is journaled.
+class confirming_master {
+ public:
+  explicit confirming_master(const std::string& url)
+      : rec_(url, "confirming-master", {"peranda/v1/nodes/+/alarm"},
+             [this](const mqtt_session::message& m) { confirm(m); }) {
+    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0};
+    BOOST_REQUIRE(rec_.session()
+                      .publish({topics_.master_status(k_id), protocol::encode(online), 1, true})
+                      .has_value());
+  }
+
+ private:
+  static constexpr const char* k_id = "test-master";
+
+  void confirm(const mqtt_session::message& m) {
+    auto a = protocol::decode_alarm(m.payload);
+    if (!a) return;
+    protocol::alarm_ack ack{k_id, {a->id}};
+    (void)rec_.session().publish({topics_.alarm_ack(a->node), protocol::encode(ack), 1, false});
+  }
+
+  protocol::topic_scheme topics_;
+  recorder rec_;
 };
 
 // A broker, an agent config and the agent process.

@@ -121,6 +121,13 @@ BOOST_AUTO_TEST_CASE(lines_and_alarms_flow_from_agent_files_to_master_storage) {
   // Exactly one journal entry per alarm line, no duplicates by id.
   BOOST_TEST(journal_alarms(master, ids) == static_cast<std::size_t>(k_lines / k_alarm_every));
   BOOST_TEST(ids.size() == static_cast<std::size_t>(k_lines / k_alarm_every));
+  // The master confirmed each journaled alarm, so the agent's outbox empties.
+  auto outbox_size = [&] {
+    std::error_code ec;
+    auto it = std::filesystem::directory_iterator(master.dir() / "agent" / "spool" / "outbox", ec);
+    return std::distance(it, std::filesystem::directory_iterator());
+  };
+  BOOST_TEST_REQUIRE(wait_until([&] { return outbox_size() == 0; }), agent->log());
   // The collector's lines were stored too.
   std::ostringstream all;
   for (const auto& file : stored_files(master.data_dir())) all << std::ifstream(file).rdbuf();

@@ -166,6 +166,8 @@ BOOST_AUTO_TEST_CASE(a_node_writes_and_reads_only_its_own_topics) {
   mqtt_session::session a(client("node-a"));
   a.subscribe(root + "node-b/logs/request", 1);
   a.subscribe(root + "node-a/logs/request", 1);
+  a.subscribe(root + "node-b/alarm/ack", 1);
+  a.subscribe(root + "node-a/alarm/ack", 1);
   mqtt_session::session b(client("node-b"));
   b.subscribe(root + "node-b/logs/request", 1);
   for (auto* s : {&master, &a, &b}) {
@@ -199,6 +201,11 @@ BOOST_AUTO_TEST_CASE(a_node_writes_and_reads_only_its_own_topics) {
   BOOST_REQUIRE(wait_until([&] { return seen(b, to_b, root + "node-b/logs/request"); }));
   BOOST_REQUIRE(wait_until([&] { return seen(a, to_a, root + "node-a/logs/request"); }));
   BOOST_CHECK(!seen(a, to_a, root + "node-b/logs/request"));
+  // Alarm confirmations likewise.
+  BOOST_REQUIRE(master.publish({root + "node-b/alarm/ack", "for-b", 1, false}));
+  BOOST_REQUIRE(master.publish({root + "node-a/alarm/ack", "for-a", 1, false}));
+  BOOST_REQUIRE(wait_until([&] { return seen(a, to_a, root + "node-a/alarm/ack"); }));
+  BOOST_CHECK(!seen(a, to_a, root + "node-b/alarm/ack"));
   for (auto* s : {&master, &a, &b}) s->stop();
 }
 

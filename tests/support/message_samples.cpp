@@ -2,6 +2,7 @@
 #include "tests/support/message_samples.hpp"
 
 #include "core/protocol/messages/alarm.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
@@ -42,6 +43,7 @@ const std::vector<message_kind>& all_message_kinds() {
                     std::string(64, 'a'), 65536, 4, 1795575213000};
     upload_end ue{"t-9", 4};
     logs_ack ack{"t-9", "master-1", ack_status::progress, 2, 8, {1}, "", ""};
+    alarm_ack aa{"master-1", {"a1b2c3-7", "f0c1d2e3"}};
     master_status ms{"master-1", node_state::online, 7, "0.1.0", 1795575213717};
     return std::vector<message_kind>{
         kind("heartbeat", encode(hb), decode_heartbeat),
@@ -51,6 +53,7 @@ const std::vector<message_kind>& all_message_kinds() {
         kind("upload_begin", encode(ub), decode_upload_begin),
         kind("upload_end", encode(ue), decode_upload_end),
         kind("logs_ack", encode(ack), decode_logs_ack),
+        kind("alarm_ack", encode(aa), decode_alarm_ack),
         kind("master_status", encode(ms), decode_master_status),
     };
   }();

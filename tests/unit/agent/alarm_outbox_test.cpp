@@ -57,33 +57,63 @@ BOOST_AUTO_TEST_CASE(survives_reopen_and_drops_the_oldest_past_its_cap) {
   BOOST_TEST(alarms[0].id == "a3");
 }
 
-// A file line read again after a crash gets the same alarm id (so a
-// de-duplicating receiver drops it); alarms without a file origin get
-// distinct ids.
-BOOST_AUTO_TEST_CASE(file_line_alarms_keep_their_id) {
-  test::temp_dir dir;
+std::unique_ptr<alarm_sender> offline_sender(const std::filesystem::path& dir) {
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started
-  auto sender =
-      alarm_sender::create({"n1", 1795570000, dir.path(), 100}, protocol::topic_scheme(), o);
+  auto sender = alarm_sender::create({"n1", 1795570000, dir, 100}, protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
+  return std::move(*sender);
+}
+
+// A file line read again after a crash gets the same alarm id, and while
+// the first is unconfirmed it is not queued twice; alarms without a file
+// origin get distinct ids.
+BOOST_AUTO_TEST_CASE(file_line_alarms_keep_their_id) {
+  test::temp_dir dir;
+  auto sender = offline_sender(dir.path());
   rule_hit from_file{"r", protocol::severity::error, "app", "boom", 42, 0, false, "2049:77:1700"};
-  (*sender)->raise(from_file);
-  (*sender)->raise(from_file);
+  sender->raise(from_file);
+  sender->raise(from_file);
   rule_hit from_exec{"r", protocol::severity::error, "probe", "boom", 0, 0, false, ""};
-  (*sender)->raise(from_exec);
-  (*sender)->raise(from_exec);
+  sender->raise(from_exec);
+  sender->raise(from_exec);
   auto other_line = from_file;
   other_line.offset = 43;
-  (*sender)->raise(other_line);
-  sender->reset();
+  sender->raise(other_line);
+  BOOST_TEST(sender->pending() == 4u);
+  sender.reset();
   auto alarms = outbox_alarms(dir.path());
-  BOOST_REQUIRE_EQUAL(alarms.size(), 5u);  // in the order they were raised
-  BOOST_TEST(alarms[0].id == alarms[1].id);
-  BOOST_TEST(alarms[2].id != alarms[3].id);
-  BOOST_TEST(alarms[4].id != alarms[0].id);
-  BOOST_TEST(alarms[2].source == "probe");
-  BOOST_TEST(alarms[4].offset == 43u);
+  BOOST_REQUIRE_EQUAL(alarms.size(), 4u);  // in the order they were raised
+  BOOST_TEST(alarms[0].line == "boom");
+  BOOST_TEST(alarms[1].id != alarms[2].id);
+  BOOST_TEST(alarms[1].source == "probe");
+  BOOST_TEST(alarms[3].id != alarms[0].id);
+  BOOST_TEST(alarms[3].offset == 43u);
+
+  // The same line again after a restart: still the one entry.
+  sender = offline_sender(dir.path());
+  sender->raise(from_file);
+  BOOST_TEST(sender->pending() == 4u);
+}
+
+// Only a master's confirmation empties the outbox; ids it does not hold
+// (confirmed before, another node's) change nothing.
+BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
+  test::temp_dir dir;
+  auto sender = offline_sender(dir.path());
+  for (std::uint64_t offset : {1, 2, 3}) {
+    sender->raise({"r", protocol::severity::error, "app", "boom", offset, 0, false, "1:2:3"});
+  }
+  auto ids = outbox_alarms(dir.path());
+  BOOST_REQUIRE_EQUAL(ids.size(), 3u);
+  sender->confirm({"m1", {ids[0].id, ids[2].id, "unknown-id"}});
+  sender->confirm({"m1", {ids[0].id}});
+  BOOST_TEST(sender->confirmed() == 2u);
+  BOOST_TEST(sender->pending() == 1u);
+  sender.reset();
+  auto left = outbox_alarms(dir.path());
+  BOOST_REQUIRE_EQUAL(left.size(), 1u);
+  BOOST_TEST(left[0].id == ids[1].id);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

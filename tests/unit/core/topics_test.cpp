@@ -15,6 +15,7 @@ BOOST_AUTO_TEST_CASE(builds_every_topic_under_the_root) {
   BOOST_TEST(t.logs_request("n1") == "acme/peranda/v1/nodes/n1/logs/request");
   BOOST_TEST(t.logs_reply("n1") == "acme/peranda/v1/nodes/n1/logs/reply");
   BOOST_TEST(t.logs_ack("n1") == "acme/peranda/v1/nodes/n1/logs/ack");
+  BOOST_TEST(t.alarm_ack("n1") == "acme/peranda/v1/nodes/n1/alarm/ack");
   BOOST_TEST(t.upload_begin("n1", "t1") == "acme/peranda/v1/nodes/n1/logs/upload/t1/begin");
   BOOST_TEST(t.upload_chunk("n1", "t1", 17) == "acme/peranda/v1/nodes/n1/logs/upload/t1/17");
   BOOST_TEST(t.upload_end("n1", "t1") == "acme/peranda/v1/nodes/n1/logs/upload/t1/end");
@@ -37,6 +38,7 @@ BOOST_AUTO_TEST_CASE(parses_what_it_builds) {
   BOOST_TEST((t.parse(t.logs_request("a")).value().kind == topic_kind::logs_request));
   BOOST_TEST((t.parse(t.logs_reply("a")).value().kind == topic_kind::logs_reply));
   BOOST_TEST((t.parse(t.logs_ack("a")).value().kind == topic_kind::logs_ack));
+  BOOST_TEST((t.parse(t.alarm_ack("a")).value().kind == topic_kind::alarm_ack));
   auto status = t.parse(t.master_status("m-1")).value();
   BOOST_TEST((status.kind == topic_kind::master_status));
   BOOST_TEST(status.owner == "m-1");
@@ -55,6 +57,7 @@ BOOST_AUTO_TEST_CASE(refuses_hostile_and_malformed_topics) {
            "peranda/v1/nodes/n1/logs/upload/t1/16777216", "peranda/v1/nodes/n1/logs/upload/t1/1x",
            "peranda/v1/nodes/n1/logs/upload/t.1/0", "peranda/v1/nodes/n1/logs/upload/t1",
            "peranda/v1/nodes/n1/logs/upload//0", "peranda/v1x/nodes/n1/heartbeat",
+           "peranda/v1/nodes/n1/alarm/nack", "peranda/v1/nodes/n1/alarm/ack/x",
        }) {
     BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!t.parse(bad).has_value()); }
   }
