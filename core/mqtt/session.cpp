@@ -14,13 +14,24 @@ auto log() {
   return l;
 }
 
+// See the class comment: a retired client is never destroyed. It stays
+// reachable here, so leak checkers do not report it either.
+mqtt::async_client* retire(std::unique_ptr<mqtt::async_client> client) {
+  static std::mutex mu;
+  static auto* graveyard = new std::vector<std::unique_ptr<mqtt::async_client>>;
+  std::lock_guard lock(mu);
+  graveyard->push_back(std::move(client));
+  return graveyard->back().get();
+}
+
 }  // namespace
 
 // Completion of one publish. Owns itself: Paho calls exactly one of the two
 // methods once, after which nothing touches the listener again.
 class session::listener : public mqtt::iaction_listener {
  public:
-  listener(session& owner, completion done) : owner_(owner), done_(std::move(done)) {}
+  listener(session& owner, std::uint64_t generation, completion done)
+      : owner_(owner), generation_(generation), done_(std::move(done)) {}
 
   void on_success(const mqtt::token&) override { finish(true); }
   void on_failure(const mqtt::token&) override { finish(false); }
@@ -28,7 +39,7 @@ class session::listener : public mqtt::iaction_listener {
  private:
   void finish(bool delivered) {
     try {
-      owner_.release_slot(delivered);
+      owner_.release_slot(generation_, delivered);
       if (done_) done_(delivered);
     } catch (const std::exception& e) {
       log()->error("publish completion handler threw: {}", e.what());
@@ -37,35 +48,39 @@ class session::listener : public mqtt::iaction_listener {
   }
 
   session& owner_;
+  const std::uint64_t generation_;
   completion done_;
 };
 
-session::session(options opts) : opts_(std::move(opts)), inbox_(opts_.inbox_capacity) {
+session::session(options opts)
+    : opts_(std::move(opts)), client_(make_client(0)), inbox_(opts_.inbox_capacity) {}
+
+std::unique_ptr<mqtt::async_client> session::make_client(std::uint64_t generation) {
   mqtt::create_options create(MQTTVERSION_3_1_1, static_cast<int>(opts_.max_buffered));
   create.set_send_while_disconnected(true, true);
-  client_ = std::make_unique<mqtt::async_client>(opts_.server_uri, opts_.client_id, create);
-  client_->set_connected_handler([this](const std::string&) {
+  auto client = std::make_unique<mqtt::async_client>(opts_.server_uri, opts_.client_id, create);
+  client->set_connected_handler([this, generation](const std::string&) {
     try {
-      handle_connected();
+      handle_connected(generation);
     } catch (const std::exception& e) {
       log()->error("connected handler threw: {}", e.what());
     }
   });
-  client_->set_connection_lost_handler([this](const std::string& cause) {
-    {
-      std::lock_guard lock(mu_);
-      connected_ = false;
+  client->set_connection_lost_handler([this, generation](const std::string& cause) {
+    try {
+      handle_connection_lost(generation, cause);
+    } catch (const std::exception& e) {
+      log()->error("connection lost handler threw: {}", e.what());
     }
-    log()->warn("connection to {} lost{}{}; reconnecting", opts_.server_uri,
-                cause.empty() ? "" : ": ", cause);
   });
-  client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+  client->set_message_callback([this](mqtt::const_message_ptr msg) {
     try {
       handle_message(msg->get_topic(), msg->get_payload_str(), msg->get_qos(), msg->is_retained());
     } catch (const std::exception& e) {
       log()->error("message handler threw: {}", e.what());
     }
   });
+  return client;
 }
 
 session::~session() {
@@ -83,7 +98,7 @@ void session::on_connected(connected_handler handler) {
   on_connected_ = std::move(handler);
 }
 
-result<void> session::start() {
+mqtt::connect_options session::connect_options() const {
   auto builder = mqtt::connect_options_builder()
                      .keep_alive_interval(opts_.keepalive)
                      .clean_session(opts_.clean_session)
@@ -105,31 +120,116 @@ result<void> session::start() {
     if (!opts_.key_file.empty()) ssl.set_private_key(opts_.key_file);
     builder.ssl(std::move(ssl));
   }
-  auto connect_opts = builder.finalize();
+  return builder.finalize();
+}
+
+result<void> session::connect(mqtt::async_client& client) {
   try {
-    client_->connect(connect_opts);
+    client.connect(connect_options());
   } catch (const mqtt::exception& e) {
     return failf("cannot start connecting to {}: {}", opts_.server_uri, e.what());
   }
   return {};
 }
 
-void session::handle_connected() {
-  connected_handler handler;
-  std::vector<std::pair<std::string, int>> subs;
+result<void> session::start() {
+  mqtt::async_client* client = nullptr;
   {
     std::lock_guard lock(mu_);
-    connected_ = true;
-    handler = on_connected_;
-    subs = subscriptions_;
+    client = client_.get();
+  }
+  if (auto ok = connect(*client); !ok) return ok;
+  replacer_ = std::jthread([this](std::stop_token stop) { replace_flapping_clients(stop); });
+  return {};
+}
+
+void session::handle_connected(std::uint64_t generation) {
+  connected_handler handler;
+  std::vector<std::pair<std::string, int>> subs;
+  mqtt::async_client* client = nullptr;
+  mqtt::async_client* late = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (generation == generation_) {
+      connected_ = true;
+      connected_at_ = std::chrono::steady_clock::now();
+      handler = on_connected_;
+      subs = subscriptions_;
+      client = client_.get();
+    } else {
+      late = retired_.at(generation);
+    }
+  }
+  if (late) {
+    // A retired client whose connect was under way when it was stopped.
+    log()->debug("a retired client connected; disconnecting it");
+    try {
+      late->disconnect(std::chrono::milliseconds(0));
+    } catch (const mqtt::exception& e) {
+      log()->debug("retired client: {}", e.what());
+    }
+    return;
   }
   log()->info("connected to {} as '{}'", opts_.server_uri, opts_.client_id);
   // Before the first subscribe or publish of this connection: Paho leaves
   // Nagle on, which holds chunks and alarms for the broker's delayed ACK.
   set_tcp_nodelay_to_port(uri_port(opts_.server_uri));
-  for (const auto& [filter, qos] : subs) client_->subscribe(filter, qos);
+  for (const auto& [filter, qos] : subs) client->subscribe(filter, qos);
   if (handler) handler();
   connected_cv_.notify_all();
+}
+
+void session::handle_connection_lost(std::uint64_t generation, const std::string& cause) {
+  bool fresh = false;
+  {
+    std::lock_guard lock(mu_);
+    if (generation != generation_) return;  // a retired client
+    connected_ = false;
+    if (std::chrono::steady_clock::now() - connected_at_ < opts_.flap_window) {
+      fresh = ++flaps_ >= opts_.flaps_before_fresh_client;
+    } else {
+      flaps_ = 0;
+    }
+    if (fresh) {
+      flaps_ = 0;
+      want_fresh_client_ = true;
+    }
+  }
+  log()->warn("connection to {} lost{}{}; reconnecting", opts_.server_uri,
+              cause.empty() ? "" : ": ", cause);
+  if (fresh) fresh_client_cv_.notify_all();
+}
+
+void session::replace_flapping_clients(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (fresh_client_cv_.wait(lock, stop, [&] { return want_fresh_client_; })) {
+    want_fresh_client_ = false;
+    auto next = generation_ + 1;
+    lock.unlock();
+    log()->error(
+        "connection to {} as '{}' dropped right after connecting {} times in a row; "
+        "starting a fresh MQTT client (what the old one still buffered is resent by peranda)",
+        opts_.server_uri, opts_.client_id, opts_.flaps_before_fresh_client);
+    auto fresh = make_client(next);
+    lock.lock();
+    if (stopping_) return;
+    retired_.push_back(retire(std::exchange(client_, std::move(fresh))));
+    generation_ = next;
+    inflight_ = 0;  // the old client's publishes never complete
+    auto* old_client = retired_.back();
+    auto* new_client = client_.get();
+    lock.unlock();
+    slot_free_.notify_all();
+    ++fresh_clients_;
+    try {
+      // Ends its reconnect loop even while it is not connected.
+      old_client->disconnect(std::chrono::milliseconds(0));
+    } catch (const mqtt::exception& e) {
+      log()->debug("old client: {}", e.what());
+    }
+    if (auto ok = connect(*new_client); !ok) log()->error("{}", ok.error().message);
+    lock.lock();
+  }
 }
 
 void session::handle_message(std::string topic, std::string payload, int qos, bool retained) {
@@ -155,16 +255,19 @@ std::size_t session::inflight() const {
   return inflight_;
 }
 
-void session::release_slot(bool delivered) {
+void session::release_slot(std::uint64_t generation, bool delivered) {
   if (!delivered) publish_failures_.fetch_add(1);
   {
     std::lock_guard lock(mu_);
+    if (generation != generation_) return;  // counted afresh for the new client
     --inflight_;
   }
   slot_free_.notify_all();
 }
 
 result<void> session::publish(message msg, completion done, bool blocking) {
+  mqtt::async_client* client = nullptr;
+  std::uint64_t generation = 0;
   {
     std::unique_lock lock(mu_);
     if (blocking) {
@@ -172,29 +275,35 @@ result<void> session::publish(message msg, completion done, bool blocking) {
     }
     if (stopping_) return failf("not publishing to '{}': the session is stopping", msg.topic);
     ++inflight_;
+    client = client_.get();
+    generation = generation_;
   }
-  auto* l = new listener(*this, std::move(done));
+  auto* l = new listener(*this, generation, std::move(done));
   try {
     auto m = mqtt::make_message(msg.topic, msg.payload, msg.qos, msg.retained);
-    client_->publish(m, nullptr, *l);
+    client->publish(m, nullptr, *l);
   } catch (const mqtt::exception& e) {
     delete l;
-    release_slot(false);
+    release_slot(generation, false);
     return failf("cannot publish to '{}': {}", msg.topic, e.what());
   }
   return {};
 }
 
 void session::stop(std::optional<message> last, std::chrono::milliseconds timeout) {
+  replacer_.request_stop();
+  if (replacer_.joinable()) replacer_.join();
+  mqtt::async_client* client = nullptr;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
+    client = client_.get();
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (last && client_->is_connected()) {
+  if (last && client->is_connected()) {
     try {
-      auto tok = client_->publish(mqtt::make_message(last->topic, last->payload, last->qos,
-                                                     last->retained));
+      auto tok = client->publish(mqtt::make_message(last->topic, last->payload, last->qos,
+                                                    last->retained));
       tok->wait_for(timeout);
     } catch (const mqtt::exception& e) {
       log()->warn("final message to '{}' not sent: {}", last->topic, e.what());
@@ -209,7 +318,7 @@ void session::stop(std::optional<message> last, std::chrono::milliseconds timeou
   try {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    client_->disconnect(std::max(remaining, std::chrono::milliseconds(100)))->wait_for(timeout);
+    client->disconnect(std::max(remaining, std::chrono::milliseconds(100)))->wait_for(timeout);
   } catch (const mqtt::exception& e) {
     log()->debug("disconnect: {}", e.what());
   }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -17,6 +18,7 @@
 
 namespace mqtt {
 class async_client;
+class connect_options;
 }
 
 namespace peranda::mqtt_session {
@@ -48,12 +50,27 @@ struct options {
   std::chrono::seconds min_retry{1};
   std::chrono::seconds max_retry{30};
   std::size_t inbox_capacity = 8192;
+  // A connection lost this soon after connecting, `flaps_before_fresh_client`
+  // times in a row, makes the session drop Paho's client for a fresh one.
+  std::chrono::milliseconds flap_window{std::chrono::seconds(2)};
+  unsigned flaps_before_fresh_client = 3;
 };
 
 // A connection to the broker that reconnects by itself (with back-off),
 // subscribes again on every connect and hands received messages to our own
 // bounded inbox. Paho's callback thread only copies and enqueues; it never
-// waits. Thread-safe.
+// waits.
+//
+// Paho C 1.3.12 can keep a freed message in its resend list after a write
+// failed as the broker died (paho.mqtt.c#1194, #1622); every reconnect then
+// re-sends the garbage, the broker closes the connection as malformed, and
+// the client never recovers. So a connection that keeps dropping right
+// after CONNACK gets a fresh Paho client (same client id, so the broker's
+// session survives). What the old client still buffered is dropped: every
+// peranda stream resends at the application level (alarm outbox, upload
+// acks, request timeouts, periodic heartbeats). Old clients are stopped but
+// never destroyed, since destroying one would free that message again.
+// Thread-safe.
 class session {
  public:
   // Called on Paho's thread after every (re)connect, after the subscriptions
@@ -93,20 +110,30 @@ class session {
 
   std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
   std::uint64_t publish_failures() const { return publish_failures_.load(); }
+  std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::size_t inflight() const;
 
  private:
   class listener;
-  void handle_connected();
+  // `generation` tells its callbacks apart from those of retired clients.
+  std::unique_ptr<mqtt::async_client> make_client(std::uint64_t generation);
+  mqtt::connect_options connect_options() const;
+  // Starts `client` connecting; logs (and returns) a refusal.
+  result<void> connect(mqtt::async_client& client);
+  void handle_connected(std::uint64_t generation);
+  void handle_connection_lost(std::uint64_t generation, const std::string& cause);
   void handle_message(std::string topic, std::string payload, int qos, bool retained);
-  void release_slot(bool delivered);
+  void release_slot(std::uint64_t generation, bool delivered);
+  void replace_flapping_clients(std::stop_token stop);
 
   // Constant after construction
   const options opts_;
-  std::unique_ptr<mqtt::async_client> client_;
 
   // Guarded by mu_
   mutable std::mutex mu_;
+  std::unique_ptr<mqtt::async_client> client_;
+  std::vector<mqtt::async_client*> retired_;  // by generation; never destroyed
+  std::uint64_t generation_ = 0;  // of client_; a retired client's completions are ignored
   std::condition_variable slot_free_;
   std::vector<std::pair<std::string, int>> subscriptions_;
   connected_handler on_connected_;
@@ -114,10 +141,16 @@ class session {
   bool stopping_ = false;
   bool connected_ = false;
   std::condition_variable connected_cv_;
+  std::chrono::steady_clock::time_point connected_at_{};
+  unsigned flaps_ = 0;
+  bool want_fresh_client_ = false;
+  std::condition_variable_any fresh_client_cv_;
 
   bounded_queue<message> inbox_;
   std::atomic<std::uint64_t> inbox_dropped_{0};
   std::atomic<std::uint64_t> publish_failures_{0};
+  std::atomic<std::uint64_t> fresh_clients_{0};
+  std::jthread replacer_;
 };
 
 }  // namespace peranda::mqtt_session

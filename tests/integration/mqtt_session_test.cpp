@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// The MQTT session against a real mosquitto, through a proxy that can cut
+// every connection: a connection that keeps dropping right after CONNACK
+// (what a corrupted Paho resend list causes after a broker crash) gets a
+// fresh Paho client, which resumes the broker's session.
+#define BOOST_TEST_MODULE mqtt_session_test
+#include <boost/test/unit_test.hpp>
+
+#include "core/mqtt/session.hpp"
+#include "tests/support/broker.hpp"
+#include "tests/support/tcp_delay_proxy.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace peranda;
+using namespace peranda::test;
+
+BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
+  temp_dir dir;
+  broker b(dir / "broker");
+  tcp_delay_proxy proxy(b.port(), std::chrono::milliseconds(0));
+  mqtt_session::options o;
+  o.server_uri = proxy.url();
+  o.client_id = "flapper";
+  o.min_retry = std::chrono::seconds(1);
+  o.max_retry = std::chrono::seconds(1);
+  // Every drop below counts, however slow the machine.
+  o.flap_window = std::chrono::minutes(10);
+  o.flaps_before_fresh_client = 3;
+  mqtt_session::session s(o);
+  s.subscribe("t/#", 1);
+  BOOST_REQUIRE(s.start().has_value());
+
+  for (int flap = 1; flap <= 3; ++flap) {
+    BOOST_REQUIRE_MESSAGE(s.wait_connected(k_deadline), "flap " << flap);
+    BOOST_TEST(s.fresh_clients() == 0u);
+    auto accepted = proxy.connections_accepted();
+    proxy.drop_all();
+    BOOST_REQUIRE(wait_until([&] { return !s.is_connected(); }));
+    // The next connect goes through a new proxy connection.
+    BOOST_REQUIRE(wait_until([&] { return proxy.connections_accepted() > accepted; }));
+  }
+  BOOST_REQUIRE(wait_until([&] { return s.fresh_clients() == 1u; }));
+
+  // The fresh client connects, subscribes again and publishes; its own
+  // message comes back through the broker.
+  BOOST_REQUIRE(s.wait_connected(k_deadline));
+  BOOST_REQUIRE(wait_until([&] {
+    if (!s.publish({"t/x", "after", 1, false}).has_value()) return false;
+    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
+                      std::chrono::seconds(1));
+  }));
+  BOOST_TEST(s.fresh_clients() == 1u);
+  BOOST_REQUIRE(wait_until([&] { return s.inflight() == 0u; }));
+  s.stop();
+}
