@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/runtime/command_line.hpp"
 #include "core/config/config_document.hpp"
 #include "core/runtime/service_runner.hpp"
 #include "master-service/master.hpp"
@@ -44,13 +45,13 @@ result<loaded_config> load(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"peranda-master: collects logs and alarms from peranda agents over MQTT"};
+  CLI::App app{"peranda-master: collects logs and alarms from peranda agents over MQTT", "peranda-master"};
   service_cli cli;
   cli.config = "/etc/peranda/master.toml";
   bool help_config = false;
   add_service_options(app, cli);
   app.add_flag("--help-config", help_config, "Print every configuration key and exit");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
 
   if (help_config) {
     std::fputs(describe_keys(master::master_keys()).c_str(), stdout);

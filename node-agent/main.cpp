@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/runtime/command_line.hpp"
 #include "core/config/config_document.hpp"
 #include "core/log/log.hpp"
 #include "core/runtime/service_runner.hpp"
@@ -58,7 +59,7 @@ int check(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"peranda-agent: collects logs and alarms on this host and sends them over MQTT"};
+  CLI::App app{"peranda-agent: collects logs and alarms on this host and sends them over MQTT", "peranda-agent"};
   service_cli cli;
   cli.config = "/etc/peranda/agent.toml";
   bool help_config = false;
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check-connection", check_connection,
                "Connect to the broker once, explain what fails in plain words, and exit "
                "(0: all good)");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
 
   if (help_config) {
     std::fputs(describe_keys(agent::agent_keys()).c_str(), stdout);

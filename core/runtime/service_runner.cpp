@@ -112,7 +112,11 @@ class supervisor {
 }  // namespace
 
 void add_service_options(CLI::App& app, service_cli& cli) {
-  app.add_option("-c,--config", cli.config, "Configuration file (TOML)")->capture_default_str();
+  auto* config =
+      app.add_option("-c,--config", cli.config, "Configuration file (TOML)")->capture_default_str();
+  // `--check-config FILE` reads as people type it: the file is a positional.
+  app.add_option("config_file", cli.config, "Configuration file (TOML), instead of --config")
+      ->excludes(config);
   app.add_flag("--check-config", cli.check_config, "Validate the configuration and exit");
   app.add_option("--log-level", cli.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();

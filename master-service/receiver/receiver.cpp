@@ -103,10 +103,14 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                           now);
   }
   auto started_ms = wall_clock_ms();
-  auto final = layout_.final_path(node, ip_of_(node), manifest.file, started_ms);
-  if (!final)
-    return reject_unknown(node, transfer_id, manifest.request_id, "bad_path", final.error().message,
-                          now);
+  auto ip = ip_of_(node);
+  auto final = layout_.final_path(node, ip, manifest.file, started_ms);
+  if (!final) {
+    // A master that just started can get a begin queued for it before the
+    // node's retained heartbeat: the agent keeps its file for the next pull.
+    return reject_unknown(node, transfer_id, manifest.request_id,
+                          ip.empty() ? "unknown_ip" : "bad_path", final.error().message, now);
+  }
   if (auto copy = stored_copy(*final, manifest)) {
     log()->info("'{}' from '{}' is already stored as '{}'", manifest.file, node, copy->string());
     metrics_.transfers.add("duplicate");
@@ -277,6 +281,9 @@ void receiver::expire(clock::time_point now) {
   auto keep = std::max<clock::duration>(config_.transfer_idle_timeout, std::chrono::minutes(10));
   std::erase_if(finished_, [&](const auto& e) { return now - e.second.at >= keep; });
   std::erase_if(foreign_, [&](const auto& e) { return now - e.second >= keep; });
+  // A key left in an order list would evict the same key remembered again.
+  std::erase_if(finished_order_, [&](const key& k) { return !finished_.contains(k); });
+  std::erase_if(foreign_order_, [&](const key& k) { return !foreign_.contains(k); });
 }
 
 std::vector<transfer_view> receiver::snapshot(clock::time_point now) const {

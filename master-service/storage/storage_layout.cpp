@@ -57,12 +57,15 @@ std::filesystem::path expand(std::string_view tmpl, std::string_view node, std::
 storage_layout::storage_layout(std::filesystem::path data_dir, std::string dir_template)
     : data_dir_(std::move(data_dir)),
       template_(std::move(dir_template)),
-      has_node_(template_.find("{node}") != std::string::npos) {}
+      has_node_(template_.find("{node}") != std::string::npos),
+      has_ip_(template_.find("{ip}") != std::string::npos) {}
 
 result<std::filesystem::path> storage_layout::final_path(std::string_view node, std::string_view ip,
                                                          std::string_view file,
                                                          std::uint64_t ms) const {
-  auto dir = expand(template_, node, ip.empty() ? "unknown" : ip, utc_date(ms));
+  // A stand-in folder would store the file again under the real IP later.
+  if (has_ip_ && ip.empty()) return failf("the IP of node '{}' is not known yet", node);
+  auto dir = expand(template_, node, ip, utc_date(ms));
   std::string name = has_node_ ? std::string(file) : fmt::format("{}_{}", node, file);
   auto relative = dir / sanitize_file_name(name);
   return join_inside(data_dir_, relative);

@@ -22,7 +22,8 @@ class storage_layout {
   storage_layout(std::filesystem::path data_dir, std::string dir_template);
 
   // The final path of `file` from `node` (reporting `ip`), stored at `ms`
-  // (Unix milliseconds, picks {date}).
+  // (Unix milliseconds, picks {date}). An error when the template names
+  // `{ip}` and `ip` is empty (no heartbeat seen yet).
   [[nodiscard]] result<std::filesystem::path> final_path(std::string_view node, std::string_view ip,
                                                          std::string_view file,
                                                          std::uint64_t ms) const;
@@ -51,6 +52,7 @@ class storage_layout {
   const std::filesystem::path data_dir_;
   const std::string template_;
   const bool has_node_;
+  const bool has_ip_;
 };
 
 }  // namespace peranda::master

@@ -199,9 +199,7 @@ void spool::enforce_cap() {
         "spool over its cap of {} bytes: dropped oldest closed file {} ({} bytes); "
         "{} file(s) dropped so far",
         settings_.max_bytes, it->name, it->size, dropped_files_);
-    auto dropped = *it;
     it = closed_.erase(it);
-    if (on_drop_) on_drop_(dropped);
   }
 }
 
@@ -244,11 +242,6 @@ spool_stats spool::stats() const {
   s.dropped_files = dropped_files_;
   s.dropped_bytes = dropped_bytes_;
   return s;
-}
-
-void spool::on_drop(drop_observer observer) {
-  std::lock_guard lock(mu_);
-  on_drop_ = std::move(observer);
 }
 
 }  // namespace peranda::agent

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -48,10 +47,6 @@ struct spool_stats {
 // counted. Thread-safe.
 class spool {
  public:
-  // Called (with the spool locked: never call back into it) after the cap
-  // dropped a file; for counters.
-  using drop_observer = std::function<void(const spool_file&)>;
-
   // Creates the directory, closes a left-over active file (repairing a torn
   // tail) and scans the closed files.
   [[nodiscard]] static result<std::unique_ptr<spool>> open(spool_settings settings);
@@ -81,7 +76,6 @@ class spool {
   [[nodiscard]] result<void> remove(const std::string& name);
 
   spool_stats stats() const;
-  void on_drop(drop_observer observer);
 
  private:
   explicit spool(spool_settings settings);
@@ -106,7 +100,6 @@ class spool {
   std::uint64_t last_name_ms_ = 0;
   std::uint64_t dropped_files_ = 0;
   std::uint64_t dropped_bytes_ = 0;
-  drop_observer on_drop_;
 };
 
 }  // namespace peranda::agent

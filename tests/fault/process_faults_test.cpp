@@ -10,7 +10,6 @@
 #define BOOST_TEST_MODULE process_faults
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 
 #include "tests/fault/fault_rig.hpp"
 
@@ -140,19 +139,7 @@ void run_seed(unsigned seed) {
 
 }  // namespace
 
-// Two open failures (docs/fault-tests.md: an agent whose reconnects the
-// broker refuses as malformed after a broker kill -9, and a rarely duplicated
-// batch of lines) make this test unfit to gate CI until they are fixed. It
-// runs with PERANDA_FAULT_PROCESS=1, and always in long mode.
-boost::test_tools::assertion_result process_faults_enabled(boost::unit_test::test_unit_id) {
-  bool on = std::getenv("PERANDA_FAULT_PROCESS") || std::getenv("PERANDA_FAULT_LONG");
-  boost::test_tools::assertion_result r(on);
-  if (!on) r.message() << "skipped: set PERANDA_FAULT_PROCESS=1 (open failures: docs/fault-tests.md)";
-  return r;
-}
-
-BOOST_AUTO_TEST_CASE(kill9_agent_master_broker_during_transfers,
-                     *boost::unit_test::precondition(process_faults_enabled)) {
+BOOST_AUTO_TEST_CASE(kill9_agent_master_broker_during_transfers) {
   // A failing seed stops the run (REQUIRE), so the last seed printed is it.
   for (auto seed : seeds()) run_seed(seed);
 }

@@ -247,6 +247,26 @@ BOOST_AUTO_TEST_CASE(rejected_expired_and_unknown_requests) {
   BOOST_TEST(master.files().size() == 1u);
 }
 
+// A master that asks again while its request is being served hears so at
+// once, and the upload under way goes on.
+BOOST_AUTO_TEST_CASE(a_second_request_while_one_runs_is_answered_busy) {
+  agent_rig rig("", "ack_timeout = \"1h\"\n");
+  make_spool_file(rig, k_big, 4u << 20);
+  test_master master(rig, test_master::policy::stall);
+  rig.start_agent("starting;");
+  master.wait_agent_online();
+  master.request({k_big}, "r1");
+  BOOST_REQUIRE(wait_until([&] { return !master.files().empty(); }));
+  master.request({k_big}, "r2");
+  BOOST_REQUIRE(wait_until([&] { return master.replies().size() >= 2; }));
+  auto replies = master.replies();
+  BOOST_TEST((replies[0].status == protocol::reply_status::accepted));
+  BOOST_TEST((replies[1].status == protocol::reply_status::busy));
+  BOOST_TEST(replies[1].request_id == "r2");
+  BOOST_TEST(replies[1].reason == "a request of this master is being served");
+  BOOST_TEST(std::filesystem::exists(rig.spool_files() / k_big));
+}
+
 BOOST_AUTO_TEST_CASE(a_restart_mid_transfer_starts_the_file_again) {
   agent_rig rig("", "ack_timeout = \"1h\"\n");
   auto sha = make_spool_file(rig, k_big, 4u << 20);

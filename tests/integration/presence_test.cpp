@@ -104,11 +104,12 @@ BOOST_AUTO_TEST_CASE(ctl_prints_the_node_table) {
 BOOST_AUTO_TEST_CASE(shipped_configs_check_ok_and_a_typo_exits_2_naming_key_and_line) {
   temp_dir dir;
   std::string deploy = std::string(PERANDA_SOURCE_DIR) + "/deploy/";
-  child_process agent({program("peranda-agent"), "--check-config", "-c", deploy + "agent.toml"},
+  // As people type it: the file as a positional argument.
+  child_process agent({program("peranda-agent"), "--check-config", deploy + "agent.toml"},
                       dir / "agent.txt");
   BOOST_TEST(agent.wait_exit(k_deadline) == 0, agent.log());
   child_process master(
-      {program("peranda-master"), "--check-config", "-c", deploy + "master.toml"},
+      {program("peranda-master"), "--check-config", deploy + "master.toml"},
       dir / "master.txt");
   BOOST_TEST(master.wait_exit(k_deadline) == 0, master.log());
   BOOST_TEST(master.log().find("master ''") == std::string::npos, master.log());
@@ -120,4 +121,14 @@ BOOST_AUTO_TEST_CASE(shipped_configs_check_ok_and_a_typo_exits_2_naming_key_and_
   BOOST_TEST(typo.log().find("typo.toml:3: unknown key 'agent.heartbeat_intervall'") !=
                  std::string::npos,
              typo.log());
+
+  // A usage error is exit 2 too, naming the program.
+  child_process both({program("peranda-agent"), "--check-config", "-c", deploy + "agent.toml",
+                      deploy + "agent.toml"},
+                     dir / "both.txt");
+  BOOST_TEST(both.wait_exit(k_deadline) == 2);
+  BOOST_TEST(both.log().starts_with("peranda-agent: "), both.log());
+  child_process unknown({program("peranda-master"), "--no-such-flag"}, dir / "unknown.txt");
+  BOOST_TEST(unknown.wait_exit(k_deadline) == 2);
+  BOOST_TEST(unknown.log().find("--no-such-flag") != std::string::npos, unknown.log());
 }

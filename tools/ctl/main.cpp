@@ -3,13 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/runtime/command_line.hpp"
 #include "master-service/master_config.hpp"
 #include "tools/ctl/api_client.hpp"
 #include "tools/ctl/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace peranda;
-  CLI::App app{"peranda-ctl: inspect and steer a running peranda-master"};
+  CLI::App app{"peranda-ctl: inspect and steer a running peranda-master", "peranda-ctl"};
   std::string config_path;
   std::string master_url;
   bool json = false;
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   alarms->add_option("--since", since, "Only alarms received since (Unix ms)");
   alarms->add_flag("-f,--follow", follow, "Keep printing new alarms as they arrive");
   auto* transfers = app.add_subcommand("transfers", "Show transfers in progress and queues");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = peranda::parse_command_line(app, argc, argv)) return *exit_code;
 
   std::string token;
   if (master_url.empty()) {

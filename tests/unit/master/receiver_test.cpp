@@ -31,7 +31,7 @@ struct fixture {
           config, layout, metrics,
           [this](const std::string&, const protocol::logs_ack& a) { acks.push_back(a); },
           [this](const transfer_outcome& o) { outcomes.push_back(o); },
-          [](std::string_view) { return std::string("10.0.0.1"); });
+          [this](std::string_view) { return ip; });
     }
     return *rx_;
   }
@@ -63,6 +63,7 @@ struct fixture {
   std::filesystem::path final_path() const { return dir / "10.0.0.1" / "n1" / "f.log"; }
 
   test::temp_dir dir;
+  std::string ip = "10.0.0.1";
   master_config config;
   storage_layout layout{dir.path(), "{ip}/{node}"};
   master_metrics metrics{get_logger("test")};
@@ -131,6 +132,23 @@ BOOST_AUTO_TEST_CASE(a_bad_hash_is_rejected_and_leaves_nothing) {
   BOOST_TEST(!std::filesystem::exists(final_path()));
   BOOST_TEST(std::filesystem::is_empty(final_path().parent_path()));
   BOOST_TEST(metrics.transfers_rejected.get("bad_sha256") == 1u);
+}
+
+// A master that just restarted can be sent a begin before the node's
+// retained heartbeat; storing it under a stand-in folder would store the
+// same lines again under the node's IP on the next pull.
+BOOST_AUTO_TEST_CASE(a_node_whose_ip_is_not_known_yet_keeps_its_file) {
+  ip.clear();
+  std::string bytes(100, 'u');
+  send_all(begin("t1", bytes), bytes);
+  BOOST_TEST((acks.front().status == ack_status::rejected));
+  BOOST_TEST(acks.front().reason == "the IP of node 'n1' is not known yet");
+  BOOST_TEST(metrics.transfers_rejected.get("unknown_ip") == 1u);
+  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+  ip = "10.0.0.1";
+  send_all(begin("t2", bytes), bytes);
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(read_all(final_path()) == bytes);
 }
 
 BOOST_AUTO_TEST_CASE(limits_reject_with_a_reason) {
