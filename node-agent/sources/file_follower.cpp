@@ -88,6 +88,7 @@ result<void> file_follower::start() {
     read_at_ = old.offset;
     log()->info("{}: resuming '{}' at offset {}", settings_.name, settings_.path.string(),
                 old.offset);
+    settle_pending(fd_);
     return {};
   }
   // The file changed while we were down: finish the old one first.
@@ -113,6 +114,7 @@ void file_follower::drain_rotated(const file_position& old) {
                   candidate.string(), old.offset);
       pos_ = old;
       read_at_ = std::max(read_at_, old.offset);
+      settle_pending(fd);
       read_to_end(fd);
       flush_partial();
       ::close(fd);
@@ -132,7 +134,8 @@ bool file_follower::read_to_end(int fd) {
   std::string block(k_read_block, '\0');
   auto deliver = [&] {
     if (lines.empty()) return true;
-    if (auto ok = sink_.deliver(settings_.name, std::move(lines), origin()); !ok) {
+    auto end = read_at_ - partial_.size();
+    if (auto ok = spool_batch(std::move(lines), end); !ok) {
       if (!sink_failed_)
         log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
       sink_failed_ = true;
@@ -144,7 +147,7 @@ bool file_follower::read_to_end(int fd) {
     }
     sink_failed_ = false;
     lines.clear();
-    pos_.offset = read_at_ - partial_.size();
+    pos_.offset = end;
     save();
     return true;
   };
@@ -167,12 +170,61 @@ bool file_follower::read_to_end(int fd) {
 
 void file_follower::flush_partial() {
   if (partial_.empty()) return;
+  auto end = partial_offset_ + partial_.size();
   std::vector<source_line> last{{std::move(partial_), partial_offset_}};
   partial_.clear();
-  if (auto ok = sink_.deliver(settings_.name, std::move(last), origin()); !ok) {
+  if (auto ok = spool_batch(std::move(last), end); !ok) {
     log()->error("{}: last line of a rotated file lost: {}", settings_.name, ok.error().message);
     sink_.count_dropped(1);
+    return;
   }
+  pos_.offset = end;
+}
+
+result<void> file_follower::spool_batch(std::vector<source_line> lines, std::uint64_t end) {
+  pos_.pending = pending_batch{end, sink_.mark()};
+  save();
+  auto ok = sink_.deliver(settings_.name, std::move(lines), origin());
+  pos_.pending.reset();
+  return ok;
+}
+
+void file_follower::settle_pending(int fd) {
+  if (!pos_.pending) return;
+  auto batch = *std::exchange(pos_.pending, std::nullopt);
+  auto spooled = sink_.records_since(settings_.name, batch.mark);
+  if (!spooled) {
+    log()->error("{}: cannot tell how much of the last batch was spooled ({}); reading it again",
+                 settings_.name, spooled.error().message);
+    return save();
+  }
+  // The batch again, split as it was: its first `spooled` lines are in.
+  std::vector<source_line> lines;
+  std::string partial;
+  std::uint64_t partial_offset = 0;
+  std::string block(k_read_block, '\0');
+  for (auto at = pos_.offset; *spooled > 0 && at < batch.end;) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), batch.end - at));
+    auto n = ::pread(fd, block.data(), want, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    split_lines(std::string_view(block.data(), static_cast<std::size_t>(n)), at, partial,
+                partial_offset, sink_.max_line(), lines);
+    at += static_cast<std::uint64_t>(n);
+  }
+  // A batch can end without a newline (a rotated file's last line).
+  if (!partial.empty()) lines.push_back({std::move(partial), partial_offset});
+  auto k = static_cast<std::size_t>(std::min<std::uint64_t>(*spooled, lines.size()));
+  auto resume = k == 0 ? pos_.offset : k < lines.size() ? lines[k].offset : batch.end;
+  lines.resize(k);
+  // Their alarms may not have been raised; an alarm raised twice has one id.
+  sink_.check_rules(settings_.name, lines, origin());
+  log()->info("{}: {} line(s) of the batch in progress when the agent stopped were spooled; "
+              "resuming at offset {}",
+              settings_.name, k, resume);
+  pos_.offset = resume;
+  read_at_ = resume;
+  save();
 }
 
 void file_follower::adopt(const file_position& ident, std::uint64_t offset) {

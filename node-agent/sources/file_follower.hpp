@@ -15,8 +15,10 @@ namespace peranda::agent {
 // and truncation, delivering each whole line once. The file is known by
 // (device, inode) plus a fingerprint of its first bytes; the position after
 // the last delivered line is persisted, so a restart neither loses nor
-// repeats lines (except the last batch if the agent dies between spooling
-// it and saving the position). When the followed file was rotated away (now
+// repeats lines: before a batch goes to the spool its end and the spool's
+// end are saved too, so a restart after a crash between spooling and saving
+// the position counts what of the batch reached the spool and resumes after
+// it (a kill -9 can cut a large append short). When the followed file was rotated away (now
 // `path.1` or `path.0`, found by identity or, for a copy, by fingerprint),
 // its rest is read before the new file. A partial last line waits for its
 // newline, except at the end of a rotated-away file. The very first start
@@ -44,6 +46,11 @@ class file_follower {
   bool read_to_end(int fd);
   // Delivers the pending partial line (the end of a file that will not grow).
   void flush_partial();
+  // Spools `lines`, which end at source offset `end`, with the batch saved
+  // as pending around the append (see the class comment).
+  [[nodiscard]] result<void> spool_batch(std::vector<source_line> lines, std::uint64_t end);
+  // After a restart at pos_: resolves a batch left pending by a crash.
+  void settle_pending(int fd);
   // Opens `path`; fills dev/ino; -1 if absent.
   int open_file(const std::filesystem::path& path, file_position& ident) const;
   // Reads the rest of the file `old` described, if found under a rotated name.

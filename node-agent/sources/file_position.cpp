@@ -39,6 +39,12 @@ result<std::optional<file_position>> position_store::load(const std::string& sou
     p.fingerprint = j.at("fingerprint").get<std::string>();
     p.offset = j.at("offset").get<std::uint64_t>();
     p.generation = j.value("generation", std::uint64_t{0});
+    if (auto it = j.find("pending"); it != j.end()) {
+      p.pending = pending_batch{it->at("end").get<std::uint64_t>(),
+                                {it->at("spool_ino").get<std::uint64_t>(),
+                                 it->at("spool_size").get<std::uint64_t>(),
+                                 it->at("spool_newest").get<std::string>()}};
+    }
     return std::optional<file_position>(p);
   } catch (const nlohmann::json::exception& e) {
     return failf("position file '{}' is damaged ({}); delete it to start over at the file's end",
@@ -54,7 +60,13 @@ result<void> position_store::save(const std::string& source, const file_position
                    {"fingerprint", pos.fingerprint},
                    {"offset", pos.offset},
                    {"generation", pos.generation}};
-  return write_file_atomic(dir_ / (source + ".position"), j.dump());
+  auto path = dir_ / (source + ".position");
+  if (!pos.pending) return write_file_atomic(path, j.dump());
+  j["pending"] = {{"end", pos.pending->end},
+                  {"spool_ino", pos.pending->mark.active_ino},
+                  {"spool_size", pos.pending->mark.active_size},
+                  {"spool_newest", pos.pending->mark.newest_closed}};
+  return replace_file(path, j.dump());
 }
 
 }  // namespace peranda::agent

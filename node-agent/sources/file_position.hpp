@@ -7,8 +7,20 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "node-agent/spool/spool.hpp"
 
 namespace peranda::agent {
+
+// A batch of lines on its way into the spool: it ends at source offset
+// `end`, and the spool's end was at `mark` before it was appended. Saved
+// before the append and cleared after it, so a restart can tell how much of
+// the batch reached the spool (spool::records_since).
+struct pending_batch {
+  std::uint64_t end = 0;
+  spool_mark mark;
+
+  bool operator==(const pending_batch&) const = default;
+};
 
 // Which file a file source is reading and how far: (device, inode) plus a
 // hash of its first bytes (inodes are reused), and the offset after the
@@ -22,6 +34,7 @@ struct file_position {
   // When the agent first saw this file (ms): with dev and ino it names the
   // file for alarm ids, even if the inode is reused later.
   std::uint64_t generation = 0;
+  std::optional<pending_batch> pending;
 
   static constexpr std::uint64_t k_fingerprint_bytes = 256;
 
@@ -35,15 +48,19 @@ struct file_position {
 // when none were recorded: an empty file matches anything.)
 [[nodiscard]] bool fingerprint_matches(int fd, const file_position& p);
 
-// Persisted positions, one small durable file per source under `dir`.
-// Thread-safe (each source only touches its own file).
+// Persisted positions, one small file per source under `dir`: durable
+// (fsynced) when saved without a pending batch; with one, only safe against
+// a crash of the process, as the durable save follows at once. Thread-safe
+// (each source only touches its own file). Virtual for fault injection.
 class position_store {
  public:
   explicit position_store(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  virtual ~position_store() = default;
 
   // nullopt: never saved (first start). An unreadable file is an error.
   [[nodiscard]] result<std::optional<file_position>> load(const std::string& source) const;
-  [[nodiscard]] result<void> save(const std::string& source, const file_position& pos) const;
+  [[nodiscard]] virtual result<void> save(const std::string& source,
+                                          const file_position& pos) const;
 
  private:
   const std::filesystem::path dir_;

@@ -29,6 +29,12 @@ result<void> line_sink::deliver(const std::string& source, std::vector<source_li
   }
   if (auto ok = spool_.append(records, now); !ok) return ok;
   lines_spooled_ += lines.size();
+  check_rules(source, lines, origin);
+  return {};
+}
+
+void line_sink::check_rules(const std::string& source, const std::vector<source_line>& lines,
+                            std::string_view origin) {
   auto steady = rule_engine::clock::now();
   for (const auto& l : lines) {
     for (auto& hit : rules_.check(source, l.text, l.offset, steady)) {
@@ -36,7 +42,6 @@ result<void> line_sink::deliver(const std::string& source, std::vector<source_li
       on_alarm_(std::move(hit));
     }
   }
-  return {};
 }
 
 void split_lines(std::string_view data, std::uint64_t base, std::string& partial,

@@ -36,6 +36,16 @@ class line_sink {
   [[nodiscard]] result<void> deliver(const std::string& source, std::vector<source_line> lines,
                                      std::string_view origin = {});
 
+  // Checks lines already spooled (by a run that died before saving its
+  // position) against the rules only: their alarms may not have been raised.
+  void check_rules(const std::string& source, const std::vector<source_line>& lines,
+                   std::string_view origin);
+  spool_mark mark() const { return spool_.mark(); }
+  [[nodiscard]] result<std::uint64_t> records_since(std::string_view source,
+                                                    const spool_mark& m) const {
+    return spool_.records_since(source, m);
+  }
+
   // Counts lines lost before they reached the sink (output caps, spool errors).
   void count_dropped(std::uint64_t n) { lines_dropped_ += n; }
 

@@ -51,6 +51,23 @@ result<std::uint64_t> whole_records_length(int fd, std::uint64_t size) {
   return 0;
 }
 
+// Records `<stamp> <source> <text>` of `source` in `text`.
+std::uint64_t count_records_of(std::string_view text, std::string_view source) {
+  std::uint64_t n = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) break;  // a torn record is not a record
+    auto line = text.substr(pos, nl - pos);
+    auto space = line.find(' ');
+    if (space != std::string_view::npos && line.substr(space + 1).starts_with(source) &&
+        line.substr(space + 1 + source.size()).starts_with(' '))
+      ++n;
+    pos = nl + 1;
+  }
+  return n;
+}
+
 }  // namespace
 
 spool::spool(spool_settings settings)
@@ -201,6 +218,39 @@ void spool::enforce_cap() {
         settings_.max_bytes, it->name, it->size, dropped_files_);
     it = closed_.erase(it);
   }
+}
+
+spool_mark spool::mark() const {
+  std::lock_guard lock(mu_);
+  spool_mark m;
+  struct stat st {};
+  if (active_fd_ >= 0 && ::fstat(active_fd_, &st) == 0) {
+    m.active_ino = static_cast<std::uint64_t>(st.st_ino);
+    m.active_size = active_bytes_;
+  }
+  if (!closed_.empty()) m.newest_closed = closed_.back().name;
+  return m;
+}
+
+result<std::uint64_t> spool::records_since(std::string_view source, const spool_mark& m) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : closed_) {
+    if (f.name > m.newest_closed) files.push_back(settings_.dir / f.name);
+  }
+  if (active_fd_ >= 0) files.push_back(active_path_);
+  std::uint64_t n = 0;
+  for (const auto& path : files) {
+    auto text = read_file(path);
+    if (!text) return std::unexpected(text.error());
+    struct stat st {};
+    std::size_t from = 0;
+    // The file that was active at the mark: only what came after it.
+    if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) == m.active_ino)
+      from = static_cast<std::size_t>(std::min<std::uint64_t>(m.active_size, text->size()));
+    n += count_records_of(std::string_view(*text).substr(from), source);
+  }
+  return n;
 }
 
 std::vector<spool_file> spool::closed_files() const {

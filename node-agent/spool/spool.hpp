@@ -28,6 +28,17 @@ struct spool_file {
   std::uint64_t mtime_ms = 0;
 };
 
+// Where the spool's end was at one moment: the active file (inode 0: none)
+// and its size, and the newest closed file then. Files closed later sort
+// after `newest_closed`.
+struct spool_mark {
+  std::uint64_t active_ino = 0;
+  std::uint64_t active_size = 0;
+  std::string newest_closed;
+
+  bool operator==(const spool_mark&) const = default;
+};
+
 struct spool_stats {
   std::uint64_t closed_files = 0;
   std::uint64_t closed_bytes = 0;
@@ -64,6 +75,13 @@ class spool {
   [[nodiscard]] result<void> rotate();
   [[nodiscard]] result<void> rotate_if_old(
       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+  spool_mark mark() const;
+  // How many records of `source` were appended after `m`, in the files
+  // still here (the active one and those closed since). For a source that
+  // died between spooling a batch and saving its position.
+  [[nodiscard]] result<std::uint64_t> records_since(std::string_view source,
+                                                    const spool_mark& m) const;
 
   // Closed files, oldest first.
   std::vector<spool_file> closed_files() const;

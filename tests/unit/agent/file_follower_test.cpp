@@ -20,16 +20,28 @@ struct follower_rig {
     settings.name = "app";
     settings.path = log;
     settings.from_beginning = from_beginning;
-    spooled = std::move(*spool::open({dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
     rules = std::move(*rule_engine::create({}, {"app"}));
-    sink = std::make_unique<line_sink>(
-        *spooled, *rules, [](const rule_hit&) {}, 64);
+    open_spool();
     restart();
   }
-  void restart() {
+  void open_spool() {
+    sink.reset();
+    spooled.reset();
+    spooled = std::move(*spool::open({dir_ / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
+    sink = std::make_unique<line_sink>(
+        *spooled, *rules, [](const rule_hit&) {}, 64);
+  }
+  void restart(const position_store& store) {
     follower.reset();
-    follower = std::make_unique<file_follower>(settings, *sink, positions);
+    follower = std::make_unique<file_follower>(settings, *sink, store);
     BOOST_REQUIRE(follower->start());
+  }
+  void restart() { restart(positions); }
+  // The whole agent again: the spool reopened (closing its active file) too.
+  void restart_agent() {
+    follower.reset();
+    open_spool();
+    restart();
   }
   void append(const std::filesystem::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::app | std::ios::binary);
@@ -63,6 +75,29 @@ struct follower_rig {
 };
 
 using lines_t = std::vector<std::string>;
+
+struct simulated_crash {};
+
+// Dies (throws) around the spool append of the next batch: right after the
+// batch was saved as pending, or at the save that follows the append.
+class crashing_store : public position_store {
+ public:
+  enum class point { before_spooling, after_spooling };
+  crashing_store(std::filesystem::path dir, point p) : position_store(std::move(dir)), point_(p) {}
+  result<void> save(const std::string& source, const file_position& pos) const override {
+    if (!pos.pending && saw_pending_) throw simulated_crash{};
+    auto ok = position_store::save(source, pos);
+    if (pos.pending) {
+      saw_pending_ = true;
+      if (point_ == point::before_spooling) throw simulated_crash{};
+    }
+    return ok;
+  }
+
+ private:
+  const point point_;
+  mutable bool saw_pending_ = false;
+};
 
 }  // namespace
 
@@ -155,6 +190,38 @@ BOOST_AUTO_TEST_CASE(a_file_that_appears_later_is_read_from_its_start) {
   rig.append(rig.log, "hello\n");
   rig.follower->poll();
   BOOST_TEST((rig.lines() == lines_t{"hello"}));
+}
+
+// A kill -9 at any point of a batch: before it reached the spool, after it
+// did but before the position was saved, or in the middle of its append.
+BOOST_AUTO_TEST_CASE(a_crash_around_a_spool_append_neither_loses_nor_repeats) {
+  using point = crashing_store::point;
+  for (auto p : {point::before_spooling, point::after_spooling}) {
+    for (bool torn : {false, true}) {
+      if (torn && p == point::before_spooling) continue;
+      BOOST_TEST_CONTEXT("after_spooling " << (p == point::after_spooling) << " torn " << torn) {
+        test::temp_dir dir;
+        std::ofstream(dir / "app.log") << "";
+        follower_rig rig(dir);
+        rig.append(rig.log, "1\n");
+        rig.follower->poll();
+        crashing_store crashing(dir / "positions", p);
+        rig.restart(crashing);
+        rig.append(rig.log, "2\n3\n");
+        BOOST_CHECK_THROW(rig.follower->poll(), simulated_crash);
+        if (torn) {
+          // The append was cut after its first record.
+          auto active = dir / "spool" / "active.log";
+          auto text = *read_file(active);
+          std::filesystem::resize_file(active, text.rfind(" app 3\n") - 23);
+        }
+        rig.restart_agent();
+        rig.append(rig.log, "4\n");
+        rig.follower->poll();
+        BOOST_TEST((rig.lines() == lines_t{"1", "2", "3", "4"}));
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
