@@ -11,6 +11,13 @@
 #include "core/protocol/messages/upload_begin.hpp"
 #include "core/protocol/messages/upload_end.hpp"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "core/protocol/topics.hpp"
+
 namespace peranda::test {
 namespace {
 
@@ -58,6 +65,58 @@ const std::vector<message_kind>& all_message_kinds() {
     };
   }();
   return kinds;
+}
+
+std::vector<list_case> list_cases() {
+  using nlohmann::json;
+  struct bounded_list {
+    std::string schema, key;
+    std::size_t max;
+    std::function<json(std::size_t)> item;  // the i-th valid item
+    json bad_item;
+    bool may_be_empty;
+  };
+  auto name = [](const char* prefix, const char* suffix) {
+    return [=](std::size_t i) { return json(fmt::format("{}{:05}{}", prefix, i, suffix)); };
+  };
+  const std::vector<bounded_list> lists{
+      {"logs_request", "files", k_max_files_per_request, name("spool-", ".log"), "../x", true},
+      {"logs_reply", "files", k_max_files_per_request, name("spool-", ".log"), "a/b", true},
+      {"logs_ack", "missing", logs_ack::k_max_missing, [](std::size_t i) { return json(i); },
+       topic_scheme::k_max_chunks, true},
+      {"alarm_ack", "ids", alarm_ack::k_max_ids, name("a", ""), "a b", false},
+  };
+  std::vector<list_case> out;
+  auto add = [&](const message_kind& k, std::string label, const json& doc, bool valid) {
+    out.push_back({&k, std::move(label), doc.dump(), valid});
+  };
+  for (const auto& l : lists) {
+    const auto& k = *std::ranges::find(all_message_kinds(), l.schema, &message_kind::schema);
+    auto doc = json::parse(k.sample);
+    auto with = [&](std::size_t n) {
+      auto d = doc;
+      d[l.key] = json::array();
+      for (std::size_t i = 0; i < n; ++i) d[l.key].push_back(l.item(i));
+      return d;
+    };
+    add(k, l.key + " at its bound", with(l.max), true);
+    add(k, l.key + " past its bound", with(l.max + 1), false);
+    add(k, l.key + " empty", with(0), l.may_be_empty);
+    auto bad = with(1);
+    bad[l.key].push_back(l.bad_item);
+    add(k, l.key + " with a bad item", bad, false);
+  }
+  // The heartbeat's counters: a map of at most 64 names.
+  const auto& hb = all_message_kinds().front();
+  auto counters = [&](std::size_t n) {
+    auto d = json::parse(hb.sample);
+    d["counters"] = json::object();
+    for (std::size_t i = 0; i < n; ++i) d["counters"][fmt::format("c{}", i)] = i;
+    return d;
+  };
+  add(hb, "counters at their bound", counters(64), true);
+  add(hb, "counters past their bound", counters(65), false);
+  return out;
 }
 
 }  // namespace peranda::test

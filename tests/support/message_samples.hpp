@@ -22,4 +22,15 @@ struct message_kind {
 // Every JSON message of the protocol, each with realistic field values.
 const std::vector<message_kind>& all_message_kinds();
 
+// A sample with one list (or map) field changed: at its bound, one past it,
+// empty where that is refused, or with one bad item. `valid` is the verdict
+// both the decoder and the JSON Schema must reach.
+struct list_case {
+  const message_kind* kind;
+  std::string label;
+  std::string doc;
+  bool valid;
+};
+std::vector<list_case> list_cases();
+
 }  // namespace peranda::test

@@ -89,6 +89,18 @@ BOOST_AUTO_TEST_CASE(oversize_values_are_rejected) {
   BOOST_TEST(decode_heartbeat(big.dump()).error().message.find("exceeds") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(lists_are_bounded_and_checked_item_by_item) {
+  for (const auto& c : test::list_cases()) {
+    BOOST_TEST_CONTEXT(c.kind->schema << ": " << c.label) {
+      BOOST_TEST(c.kind->decodes(c.doc) == c.valid, c.kind->decode_error(c.doc));
+    }
+  }
+  auto empty = test::list_cases()[14];
+  BOOST_TEST_REQUIRE(empty.label == "ids empty");
+  BOOST_TEST(empty.kind->decode_error(empty.doc) ==
+             "alarm ack: field 'ids': must name at least one alarm");
+}
+
 BOOST_AUTO_TEST_CASE(schema_version_is_checked) {
   auto doc = json::parse(test::all_message_kinds()[1].sample);
   doc["v"] = 2;

@@ -59,6 +59,9 @@ BOOST_AUTO_TEST_CASE(schemas_and_decoders_agree_on_good_and_bad_documents) {
     BOOST_TEST(!k.decodes(old.dump()));
     cases.add(k.schema, old.dump(), false, "version 2");
   }
+  for (const auto& c : peranda::test::list_cases()) {
+    cases.add(c.kind->schema, c.doc, c.valid, c.label);
+  }
   cases.out.close();
   std::string command = std::string(PERANDA_PYTHON3) + " " + PERANDA_SOURCE_DIR +
                         "/tests/support/schema_check.py " + PERANDA_SOURCE_DIR + "/schemas " +
