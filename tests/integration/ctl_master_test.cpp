@@ -105,6 +105,22 @@ BOOST_AUTO_TEST_CASE(ctl_says_clearly_when_the_master_is_unreachable) {
   BOOST_TEST(missing.output.find("no such node") != std::string::npos);
 }
 
+// A node that never answers (as one gone offline) does not hang `pull --wait`.
+BOOST_AUTO_TEST_CASE(pull_wait_gives_up_after_its_timeout_naming_the_node_state) {
+  master_fixture m;
+  test_agent agent(m.mqtt().url(), "node-s", "10.5.5.6");
+  agent.heartbeat();
+  BOOST_REQUIRE(wait_until([&] { return m.node_state("node-s") == "online"; }));
+  auto pull = ctl(m, {"pull", "node-s", "--wait", "--timeout", "1s"});
+  BOOST_TEST(pull.status == 1);
+  BOOST_TEST(pull.output.find("after 1000 ms (node state: online); it goes on in the master") !=
+                 std::string::npos,
+             pull.output);
+  auto bad = ctl(m, {"pull", "node-s", "--wait", "--timeout", "soon"});
+  BOOST_TEST(bad.status == 2);
+  BOOST_TEST(bad.output.find("--timeout: ") != std::string::npos, bad.output);
+}
+
 BOOST_AUTO_TEST_CASE(with_a_token_the_api_refuses_strangers_and_ctl_uses_the_config) {
   master_fixture m("", "1h", "0123456789abcdef-secret");
   httplib::Client stranger(m.api_url());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "core/error.hpp"
@@ -13,9 +14,10 @@ namespace peranda::ctl {
 
 // `peranda-ctl pull NODE [--wait]`: asks for a pull now; with `wait`, shows
 // a progress bar until every file is stored (or the pull ends otherwise,
-// which is an error).
+// which is an error), for at most `limit` (0: no limit; a pull waits while
+// its node is offline, and the error then names the node's state).
 [[nodiscard]] result<void> pull_node(const api_client& client, const std::string& node, bool wait,
-                                     bool json);
+                                     std::chrono::milliseconds limit, bool json);
 
 // `peranda-ctl alarms [--since MS] [--follow]`: recent alarms, or a stream.
 [[nodiscard]] result<void> print_alarms(const api_client& client, std::uint64_t since, bool follow,

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/config/units.hpp"
 #include "core/runtime/command_line.hpp"
 #include "master-service/master_config.hpp"
 #include "tools/ctl/api_client.hpp"
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
   bool wait = false;
   pull->add_option("node", pull_node, "Node id")->required();
   pull->add_flag("--wait", wait, "Show progress until the files are stored");
+  std::string wait_limit = "10m";
+  pull->add_option("--timeout", wait_limit, "With --wait: give up after this long (0: never)")
+      ->capture_default_str();
   auto* alarms = app.add_subcommand("alarms", "Show recent alarms");
   std::uint64_t since = 0;
   bool follow = false;
@@ -45,10 +49,15 @@ int main(int argc, char** argv) {
     master_url = fmt::format("http://{}:{}", config->http_listen.host, config->http_listen.port);
     token = config->http_token;
   }
+  auto limit = parse_duration(wait_limit);
+  if (!limit) {
+    std::fprintf(stderr, "peranda-ctl: --timeout: %s\n", limit.error().message.c_str());
+    return 2;
+  }
   ctl::api_client client(master_url, token);
   result<void> outcome;
   if (*nodes) outcome = ctl::print_nodes(client, json);
-  if (*pull) outcome = ctl::pull_node(client, pull_node, wait, json);
+  if (*pull) outcome = ctl::pull_node(client, pull_node, wait, *limit, json);
   if (*alarms) outcome = ctl::print_alarms(client, since, follow, json);
   if (*transfers) outcome = ctl::print_transfers(client, json);
   if (!outcome) {

@@ -41,7 +41,8 @@ void draw_bar(const nlohmann::json& pull, std::uint64_t done, std::uint64_t tota
 
 }  // namespace
 
-result<void> pull_node(const api_client& client, const std::string& node, bool wait, bool json) {
+result<void> pull_node(const api_client& client, const std::string& node, bool wait,
+                       std::chrono::milliseconds limit, bool json) {
   auto started = client.post("/api/v1/nodes/" + node + "/pull");
   if (!started) return std::unexpected(started.error());
   auto id = started->value("request_id", "");
@@ -53,6 +54,7 @@ result<void> pull_node(const api_client& client, const std::string& node, bool w
     return {};
   }
   bool tty = ::isatty(2) != 0;
+  auto deadline = std::chrono::steady_clock::now() + limit;
   nlohmann::json pull;
   while (true) {
     auto p = client.get("/api/v1/pulls/" + id);
@@ -65,6 +67,13 @@ result<void> pull_node(const api_client& client, const std::string& node, bool w
       draw_bar(pull, done, total);
     }
     if (pull.value("finished", false)) break;
+    if (limit.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+      if (tty) std::fputc('\n', stderr);
+      auto n = client.get("/api/v1/nodes/" + node);
+      return failf("pull {} of {} still '{}' after {} ms (node state: {}); it goes on in the master",
+                   id, node, pull.value("status", ""), limit.count(),
+                   n ? n->value("state", "?") : n.error().message);
+    }
     wait_or_stop(std::stop_token{}, std::chrono::milliseconds(200));  // refresh rate
   }
   if (tty) std::fputc('\n', stderr);
