@@ -27,7 +27,8 @@ constexpr unsigned k_summary_ticks = 30;
 master::master(master_config config)
     : config_(std::move(config)),
       topics_(config_.broker.topic_root),
-      session_id_(wall_clock_ms() / 1000),
+      // Milliseconds: two starts within one second still differ.
+      session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
       journal_(config_.alarm_journal, config_.alarm_fsync),

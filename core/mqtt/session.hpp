@@ -62,7 +62,7 @@ struct options {
 // waits.
 //
 // Paho C 1.3.12 can keep a freed message in its resend list after a write
-// failed as the broker died (paho.mqtt.c#1194, #1622); every reconnect then
+// failed as the broker died (paho.mqtt.c#1310, #1592); every reconnect then
 // re-sends the garbage, the broker closes the connection as malformed, and
 // the client never recovers. So a connection that keeps dropping right
 // after CONNACK gets a fresh Paho client (same client id, so the broker's

@@ -24,20 +24,28 @@ auto log() {
   return l;
 }
 
-// Waits for `pid` to exit for up to `timeout` (a pidfd makes it a poll, not
-// a sleep loop). Returns the wait status, or nullopt on timeout.
+// Waits for `pid` to exit for up to `timeout`. Returns the wait status, or
+// nullopt on timeout. A pidfd makes it one poll; kernels before 5.3 have
+// none, and get a bounded WNOHANG loop instead.
 std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds timeout) {
+  int status = 0;
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) {
     pollfd p{pidfd, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
     ::close(pidfd);
     if (ready == 0) return std::nullopt;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) return status;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    ::poll(nullptr, 0, 10);
   }
-  return status;
 }
 
 }  // namespace
@@ -98,7 +106,10 @@ std::string_view alarm_hook::execute(const std::string& input) const {
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // Its own process group, so a timeout kills what the hook started too.
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<char*> args;
   for (const auto& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -119,7 +130,7 @@ std::string_view alarm_hook::execute(const std::string& input) const {
   ::close(fds[1]);
   auto status = wait_child(pid, timeout_);
   if (!status) {
-    ::kill(pid, SIGKILL);
+    ::kill(-pid, SIGKILL);
     wait_child(pid, std::chrono::seconds(5));
     log()->warn("alarm hook '{}' ran longer than {} ms; killed", argv_[0], timeout_.count());
     return "timed_out";

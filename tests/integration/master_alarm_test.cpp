@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/protocol/messages/alarm.hpp"
+#include "core/fs/durable_file.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
 
@@ -100,11 +101,25 @@ BOOST_AUTO_TEST_CASE(follow_streams_new_alarms_as_they_arrive) {
   send_alarm(agent, "last");  // wakes the stream so the client can leave
 }
 
+// A hook that hangs is killed with everything it started.
 BOOST_AUTO_TEST_CASE(a_hook_that_hangs_is_killed) {
-  master_fixture m("alarm_hook = [\"/bin/sleep\", \"600\"]\nalarm_hook_timeout = \"1s\"");
+  temp_dir scratch;
+  auto pid_file = scratch / "child.pid";
+  master_fixture m(fmt::format(
+      "alarm_hook = [\"/bin/sh\", \"-c\", \"sleep 600 & echo $! > {}; wait\"]\n"
+      "alarm_hook_timeout = \"1s\"",
+      pid_file.string()));
   test_agent agent(m.mqtt().url(), "node-hk", "10.4.4.6");
   send_alarm(agent, "h1");
   BOOST_TEST(wait_until(
       [&] { return m.metric("peranda_alarm_hooks_total{outcome=\"timed_out\"}") == 1; }));
   BOOST_TEST(m.running());
+  auto text_of = [](const std::filesystem::path& p) { return read_file(p).value_or(""); };
+  BOOST_REQUIRE(wait_until([&] { return !text_of(pid_file).empty(); }));
+  auto child = std::stoi(text_of(pid_file));
+  // Gone, or a zombie waiting for init to reap it.
+  BOOST_TEST(wait_until([&] {
+    auto stat = text_of(fmt::format("/proc/{}/stat", child));
+    return stat.empty() || stat.find(") Z ") != std::string::npos;
+  }));
 }
