@@ -179,6 +179,16 @@ BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broke
     return false;
   };
   auto online = [&](const std::string& node) { return in_state(node, "online"); };
+  // An `online` heartbeat of `node` among those seen after the first `from`.
+  auto online_after = [&](const std::string& node, std::size_t from) {
+    in_state(node, "online");
+    for (auto i = from; i < seen.size(); ++i) {
+      if (seen[i].topic == "peranda/v1/nodes/" + node + "/heartbeat" &&
+          contains(seen[i].payload, "\"state\":\"online\""))
+        return true;
+    }
+    return false;
+  };
 
   auto config = agent_config("n1", "agent.toml");
   child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log");
@@ -190,6 +200,10 @@ BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broke
                       agent.log());
   BOOST_CHECK(contains(agent.log(), "not a url"));
   BOOST_CHECK(agent.running());
+  // ... and goes on with the old one: n1 keeps heartbeating.
+  in_state("n1", "online");
+  auto refused_at = seen.size();
+  BOOST_CHECK_MESSAGE(wait_until([&] { return online_after("n1", refused_at); }), agent.log());
 
   agent_config("n2", "agent.toml");
   ::kill(agent.pid(), SIGHUP);
