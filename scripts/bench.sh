@@ -169,7 +169,9 @@ row() { local s="|" x; for x in "$@"; do s+=" $x |"; done; ROWS+=("$s"); echo " 
 bench_upload() {
   local total_mib=256
   ((QUICK)) && total_mib=64
-  echo "== upload: $total_mib MiB, window 8"
+  # PERANDA_BENCH_WINDOW: the end-to-end window to measure (the master's default is 8).
+  local window=${PERANDA_BENCH_WINDOW:-8}
+  echo "== upload: $total_mib MiB, window $window"
   local d=$WORK/upload
   mkdir -p "$d"
   # One spool file of whole text records, hard-linked into every spool: the
@@ -187,8 +189,8 @@ bench_upload() {
       start_broker "$run/broker"
       local bport=$BROKER_PORT bpid=$BROKER_PID
       start_master "$run/master" "$bport" "chunk_size = \"${chunk}KiB\"
-window = 8
-max_transfers = 10
+window = $window
+max_transfers = $((256 / window < 10 ? 256 / window : 10))
 workers = 2
 pull_interval = \"1h\""
       # The master pulls a node as soon as it joins: let that first pull find
@@ -238,7 +240,7 @@ pull_interval = \"1h\""
       local good ceil
       good=$(awk -v b="$stored" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.1f", b / 1048576 / (t1 - t0)}')
       # The ceiling: same bytes, same chunk size, same window, same broker.
-      ceil=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" 8 | jq -r .mib_per_s)
+      ceil=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
       stop_pid "$bpid"
       local note=""
       ((bad)) && note=" (a pull did not end in done)"

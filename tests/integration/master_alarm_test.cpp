@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_hook_that_hangs_is_killed) {
   temp_dir scratch;
   auto pid_file = scratch / "child.pid";
   master_fixture m(fmt::format(
-      "alarm_hook = [\"/bin/sh\", \"-c\", \"sleep 600 & echo $! > {}; wait\"]\n"
+      "alarm_hook = [\"/bin/sh\", \"-c\", \"tail -f /dev/null & echo $! > {}; wait\"]\n"
       "alarm_hook_timeout = \"1s\"",
       pid_file.string()));
   test_agent agent(m.mqtt().url(), "node-hk", "10.4.4.6");
