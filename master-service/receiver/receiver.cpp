@@ -127,7 +127,7 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                           "master cannot write: " + part.error().message, now);
   }
   auto [it, _] = transfers_.emplace(
-      k, transfer{std::move(state), std::move(*part), *final, now, started_ms, false});
+      k, transfer{std::move(state), std::move(*part), *final, now, started_ms, false, {}, 0});
   log()->debug("transfer '{}' of '{}' from '{}' began ({} bytes)", transfer_id,
                it->second.state.manifest().file, node, it->second.state.manifest().size);
   if (it->second.state.manifest().chunk_count == 0) return;  // empty file: wait for end
@@ -158,6 +158,10 @@ void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
   if (auto ok = t.file.write_at(*offset, bytes); !ok) {
     log()->error("{}", ok.error().message);
     return reject(it, "storage_error", "master cannot write: " + ok.error().message);
+  }
+  if (index == t.hashed) {
+    t.hash.update(bytes);
+    ++t.hashed;
   }
   auto ack = t.state.record(index);
   if (t.state.all_received() && t.end_seen) return finalize(it);
@@ -195,7 +199,8 @@ void receiver::finalize(transfer_map::iterator it) {
     return reject(it, "storage_error", "master cannot write: " + ok.error().message);
   }
   const auto& part = t.file.path();
-  if (!same_bytes(part, m)) {
+  bool intact = t.hashed == m.chunk_count ? t.hash.finish_hex() == m.sha256 : same_bytes(part, m);
+  if (!intact) {
     auto hash = sha256_file_hex(part);
     log()->warn("transfer '{}' of '{}' from '{}': sha256 {} does not match the manifest's {}",
                 m.transfer_id, m.file, m.node, hash ? *hash : hash.error().message, m.sha256);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/fs/sha256.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
 #include "master-service/master_config.hpp"
 #include "master-service/metrics/counters.hpp"
@@ -85,6 +86,10 @@ class receiver {
     clock::time_point last_activity;
     std::uint64_t started_ms = 0;
     bool end_seen = false;
+    // Chunks 0..hashed-1, hashed as they arrived in order (the usual case):
+    // then `end` needs no second read of the file.
+    sha256 hash;
+    std::uint32_t hashed = 0;
   };
   // The last ack of a finished transfer, repeated to duplicates.
   struct finished {

@@ -123,6 +123,25 @@ BOOST_AUTO_TEST_CASE(same_name_other_bytes_keeps_both) {
   BOOST_TEST(read_all(storage_layout::alternate_path(final_path(), sha256_hex(two))) == two);
 }
 
+// Chunks in order are hashed as they come; out of order, the file is read
+// back: either way a wrong sha256 is caught and a right one stored.
+BOOST_AUTO_TEST_CASE(chunks_out_of_order_are_verified_from_the_file) {
+  std::string bytes(2000, 'o');
+  bytes[1500] = 'x';
+  for (bool right : {false, true}) {
+    auto m = begin(right ? "t2" : "t1", bytes);
+    if (!right) m.sha256 = sha256_hex("other");
+    rx().on_begin("n1", m.transfer_id, protocol::encode(m), now);
+    for (std::uint32_t i : {1u, 0u, 3u, 2u}) {
+      rx().on_chunk("n1", m.transfer_id, i, bytes.substr(i * 512, 512), now);
+    }
+    rx().on_end("n1", m.transfer_id, protocol::encode(protocol::upload_end{m.transfer_id, 4}), now);
+    BOOST_TEST((last() == (right ? ack_status::complete : ack_status::rejected)));
+  }
+  BOOST_TEST(read_all(final_path()) == bytes);
+  BOOST_TEST(metrics.transfers_rejected.get("bad_sha256") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_hash_is_rejected_and_leaves_nothing) {
   std::string bytes(900, 'z');
   auto m = begin("t1", bytes);
