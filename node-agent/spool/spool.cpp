@@ -89,7 +89,8 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
     if (::stat(entry.path().c_str(), &st) != 0) continue;
     s->closed_.push_back({name, static_cast<std::uint64_t>(st.st_size),
                           static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
-                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000});
+                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000,
+                          {}});
   }
   if (ec)
     return failf("cannot list spool directory '{}': {}", s->settings_.dir.string(), ec.message());
@@ -132,6 +133,11 @@ result<void> spool::open_active() {
   ::fstat(active_fd_, &st);
   active_bytes_ = static_cast<std::uint64_t>(st.st_size);
   active_since_ = std::chrono::system_clock::now();
+  if (active_bytes_ == 0) {
+    active_hash_.emplace();
+  } else {
+    active_hash_.reset();  // left by a crash: hashed when uploaded
+  }
   return {};
 }
 
@@ -152,7 +158,9 @@ result<void> spool::close_active() {
   active_fd_ = -1;
   auto name = next_closed_name();
   if (auto ok = rename_durable(active_path_, settings_.dir / name); !ok) return ok;
-  closed_.push_back({name, active_bytes_, to_ms(std::chrono::system_clock::now())});
+  closed_.push_back({name, active_bytes_, to_ms(std::chrono::system_clock::now()),
+                     active_hash_ ? active_hash_->finish_hex() : std::string()});
+  active_hash_.reset();
   log()->debug("closed spool file {} ({} bytes)", name, active_bytes_);
   active_bytes_ = 0;
   return {};
@@ -173,11 +181,14 @@ result<void> spool::append(std::string_view records, std::chrono::system_clock::
   while (done < records.size()) {
     auto n = ::write(active_fd_, records.data() + done, records.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
+    if (n < 0) {
+      if (done > 0) active_hash_.reset();  // the file holds part of this batch
       return failf("cannot append to '{}': {}", active_path_.string(), std::strerror(errno));
+    }
     done += static_cast<std::size_t>(n);
   }
   active_bytes_ += records.size();
+  if (active_hash_) active_hash_->update(records);
   enforce_cap();
   return {};
 }

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/fs/sha256.hpp"
 
 namespace peranda::agent {
 
@@ -26,6 +28,9 @@ struct spool_file {
   std::string name;
   std::uint64_t size = 0;
   std::uint64_t mtime_ms = 0;
+  // Hashed while it was written (empty for files found at start-up), so an
+  // upload needs no extra pass over the file.
+  std::string sha256;
 };
 
 // Where the spool's end was at one moment: the active file (inode 0: none)
@@ -111,6 +116,7 @@ class spool {
   mutable std::mutex mu_;
   int active_fd_ = -1;
   std::uint64_t active_bytes_ = 0;
+  std::optional<sha256> active_hash_;  // of all active_bytes_; none if unknown
   std::chrono::system_clock::time_point active_since_{};
   std::vector<spool_file> closed_;  // oldest first
   std::set<std::string> pinned_;

@@ -178,7 +178,10 @@ void uploader::next_transfer() {
   spool_.pin(name);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  auto sha = sha256_file_hex(path);
+  auto closed = spool_.closed_files();
+  auto known = std::ranges::find(closed, name, &spool_file::name);
+  auto sha = known != closed.end() && !known->sha256.empty() ? result<std::string>(known->sha256)
+                                                             : sha256_file_hex(path);
   if (fd < 0 || ::fstat(fd, &st) != 0 || !sha) {
     log()->error("cannot upload spool file '{}': {}", name,
                  sha ? std::strerror(errno) : sha.error().message);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/fs/durable_file.hpp"
+#include "core/fs/sha256.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -70,6 +71,21 @@ BOOST_AUTO_TEST_CASE(cap_drops_oldest_unpinned_files_and_counts) {
   BOOST_TEST(s->stats().dropped_files == 1u);
   BOOST_TEST(!std::filesystem::exists(s->path_of(second)));
   BOOST_TEST(std::filesystem::exists(s->path_of(first)));
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_file_carries_the_sha256_of_its_bytes) {
+  test::temp_dir dir;
+  auto s = open_spool(dir);
+  BOOST_REQUIRE(s->append("one\n"));
+  BOOST_REQUIRE(s->append("two\nthree\n"));
+  BOOST_REQUIRE(s->rotate());
+  auto f = s->closed_files().front();
+  BOOST_TEST(f.sha256 == sha256_file_hex(s->path_of(f.name)).value());
+  BOOST_TEST(f.sha256 == sha256_hex("one\ntwo\nthree\n"));
+  // Found at start-up, a file is hashed when it is uploaded instead.
+  s.reset();
+  s = open_spool(dir);
+  BOOST_TEST(s->closed_files().front().sha256.empty());
 }
 
 BOOST_AUTO_TEST_CASE(recovers_from_a_torn_write) {
