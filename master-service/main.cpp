@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/runtime/command_line.hpp"
+#include "core/runtime/openssl_at_exit.hpp"
 #include "core/config/config_document.hpp"
 #include "core/runtime/service_runner.hpp"
 #include "master-service/master.hpp"
@@ -45,6 +46,7 @@ result<loaded_config> load(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  peranda::keep_openssl_until_exit();
   CLI::App app{"peranda-master: collects logs and alarms from peranda agents over MQTT", "peranda-master"};
   service_cli cli;
   cli.config = "/etc/peranda/master.toml";

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/runtime/command_line.hpp"
+#include "core/runtime/openssl_at_exit.hpp"
 #include "core/config/config_document.hpp"
 #include "core/log/log.hpp"
 #include "core/runtime/service_runner.hpp"
@@ -59,6 +60,7 @@ int check(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  peranda::keep_openssl_until_exit();
   CLI::App app{"peranda-agent: collects logs and alarms on this host and sends them over MQTT", "peranda-agent"};
   service_cli cli;
   cli.config = "/etc/peranda/agent.toml";

@@ -103,8 +103,12 @@ void run_seed(unsigned seed) {
       ++kills[2];
       BOOST_TEST_REQUIRE(rig.unaccounted() == 0, "round " << round << " broker");
       rig.mqtt().start();
-      BOOST_REQUIRE(wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
-                               std::chrono::minutes(2)));
+      BOOST_REQUIRE_MESSAGE(
+          wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
+                     std::chrono::minutes(2)),
+          "master not reconnected to the restarted broker, round "
+              << round << "\n--- master:\n" << rig.master_log() << "\n--- broker:\n"
+              << rig.mqtt().log());
     }
     // Not an assertion (that would be a timed one): the final check decides;
     // this only pins a late or lost alarm to the round and kill before it.

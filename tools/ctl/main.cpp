@@ -5,11 +5,13 @@
 
 #include "core/config/units.hpp"
 #include "core/runtime/command_line.hpp"
+#include "core/runtime/openssl_at_exit.hpp"
 #include "master-service/master_config.hpp"
 #include "tools/ctl/api_client.hpp"
 #include "tools/ctl/commands.hpp"
 
 int main(int argc, char** argv) {
+  peranda::keep_openssl_until_exit();
   using namespace peranda;
   CLI::App app{"peranda-ctl: inspect and steer a running peranda-master", "peranda-ctl"};
   std::string config_path;
