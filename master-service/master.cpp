@@ -31,7 +31,12 @@ master::master(master_config config)
       session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
-      journal_(config_.alarm_journal, config_.alarm_fsync),
+      journal_(config_.alarm_journal, config_.alarm_fsync,
+               [this](const std::string& error) {
+                 log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
+                              config_.alarm_journal.string(), error);
+                 metrics_.rejected_messages.reject("journal_error", error);
+               }),
       hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
             metrics_),
       pulls_(metrics_),
@@ -191,8 +196,8 @@ void master::on_alarm(const protocol::parsed_topic& topic, const mqtt_session::m
     return metrics_.rejected_messages.reject("journal_error", entry.error().message);
   }
   // A repeat is confirmed again: the agent resends only what it never saw
-  // confirmed, so the first confirmation was lost.
-  confirm_alarm(a->node, a->id);
+  // confirmed, so the first confirmation was lost (or its line not yet on disk).
+  journal_.after_durable([this, node = a->node, id = a->id] { confirm_alarm(node, id); });
   if (!*entry) {
     ++metrics_.alarm_duplicates;
     return;

@@ -19,8 +19,9 @@ constexpr std::uint64_t k_tail_bytes = 16ull << 20;
 
 }  // namespace
 
-alarm_journal::alarm_journal(std::filesystem::path path, bool fsync_each)
-    : path_(std::move(path)), fsync_each_(fsync_each) {}
+alarm_journal::alarm_journal(std::filesystem::path path, bool fsync,
+                             group_commit::error_sink on_sync_error)
+    : path_(std::move(path)), fsync_(fsync), commit_(std::move(on_sync_error)) {}
 
 alarm_journal::~alarm_journal() {
   close();
@@ -51,6 +52,7 @@ result<void> alarm_journal::open() {
   if (torn && ::write(fd_, "\n", 1) != 1) {
     return failf("cannot repair alarm journal '{}': {}", path_.string(), std::strerror(errno));
   }
+  if (fsync_) commit_.start(fd_);
   return {};
 }
 
@@ -79,9 +81,6 @@ result<std::optional<journal_entry>> alarm_journal::append(const protocol::alarm
   if (n != static_cast<ssize_t>(line.size())) {
     return failf("cannot append to alarm journal '{}': {}", path_.string(),
                  n < 0 ? std::strerror(errno) : "short write");
-  }
-  if (fsync_each_ && ::fdatasync(fd_) != 0) {
-    return failf("cannot fsync alarm journal '{}': {}", path_.string(), std::strerror(errno));
   }
   journal_entry e{++seq_, received_ms, std::move(text)};
   remember(e, a.id);
@@ -116,7 +115,13 @@ std::uint64_t alarm_journal::last_seq() const {
   return seq_;
 }
 
+void alarm_journal::after_durable(group_commit::action a) {
+  if (fsync_) return commit_.after_sync(std::move(a));
+  a();
+}
+
 void alarm_journal::close() {
+  commit_.stop();
   {
     std::lock_guard lock(mu_);
     closed_ = true;

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/protocol/messages/alarm.hpp"
+#include "master-service/alarms/group_commit.hpp"
 
 namespace peranda::master {
 
@@ -25,8 +26,8 @@ struct journal_entry {
 };
 
 // The alarm journal: JSON lines appended once per alarm id (QoS-1
-// redeliveries and agent resends are dropped), optionally fsynced per
-// alarm. On open, the tail of the file rebuilds the set of seen ids and the
+// redeliveries and agent resends are dropped); with `fsync` on, what waits
+// for a line to be durable runs after a group commit covering it. On open, the tail of the file rebuilds the set of seen ids and the
 // in-memory window the API serves, so de-duplication survives a restart.
 // Thread-safe; wait_for_more() lets HTTP followers block for new lines.
 class alarm_journal {
@@ -35,7 +36,7 @@ class alarm_journal {
   static constexpr std::size_t k_remembered = 100'000;
   static constexpr std::size_t k_kept_lines = 10'000;
 
-  alarm_journal(std::filesystem::path path, bool fsync_each);
+  alarm_journal(std::filesystem::path path, bool fsync, group_commit::error_sink on_sync_error);
   ~alarm_journal();
 
   // Opens (creating the directory and file) and reads the tail.
@@ -46,13 +47,17 @@ class alarm_journal {
   [[nodiscard]] result<std::optional<journal_entry>> append(const protocol::alarm& a,
                                                             std::uint64_t received_ms);
 
+  // Runs `a` once every line appended so far is on disk (at once without
+  // fsync: the kernel has the lines, which outlive a crash of the process).
+  void after_durable(group_commit::action a);
+
   // Entries with received_ms >= since_ms (at most `limit`, oldest first).
   std::vector<journal_entry> since(std::uint64_t since_ms, std::size_t limit) const;
   // Entries with seq > after_seq; waits up to `timeout` for one to appear.
   std::vector<journal_entry> wait_for_more(std::uint64_t after_seq,
                                            std::chrono::milliseconds timeout) const;
   std::uint64_t last_seq() const;
-  // Wakes every waiter (shutdown).
+  // Runs what waits for durability, wakes every waiter (shutdown).
   void close();
 
  private:
@@ -61,7 +66,8 @@ class alarm_journal {
 
   // Constant after construction
   const std::filesystem::path path_;
-  const bool fsync_each_;
+  const bool fsync_;
+  group_commit commit_;
 
   // Guarded by mu_
   mutable std::mutex mu_;

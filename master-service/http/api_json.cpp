@@ -25,6 +25,7 @@ nlohmann::json to_json(const pull_record& p) {
           {"on_demand", p.on_demand},
           {"created", p.created_ms},
           {"sent", p.sent_ms},
+          {"ended", p.ended_ms},
           {"expected", p.expected},
           {"files", files},
           {"stored_bytes", stored_bytes},

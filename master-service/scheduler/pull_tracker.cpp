@@ -132,6 +132,7 @@ void pull_tracker::check_done(pull_record& r) {
 
 void pull_tracker::settle(pull_record& r, pull_status status) {
   r.status = status;
+  r.ended_ms = wall_clock_ms();
   metrics_.pulls.add(to_string(status));
   if (status == pull_status::done || status == pull_status::empty) {
     last_success_[r.node] = clock::now();

@@ -49,6 +49,7 @@ struct pull_record {
   bool on_demand = false;
   std::uint64_t created_ms = 0;
   std::uint64_t sent_ms = 0;
+  std::uint64_t ended_ms = 0;  // when it became final (0 while open)
   std::chrono::steady_clock::time_point sent_at{};
   std::chrono::steady_clock::time_point deadline{};
   std::vector<std::string> expected;       // files the agent accepted to send

@@ -43,7 +43,12 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
     auto pulls = m.get("/api/v1/pulls");
     if (!pulls.is_object()) return false;
     for (const auto& p : pulls["pulls"]) {
-      if (p.value("node", "") == "node-c" && p.value("finished", false)) return true;
+      if (p.value("node", "") == "node-c" && p.value("finished", false)) {
+        // A finished pull says when it ended, never before it was sent.
+        BOOST_TEST(p.value("ended", 0ull) >= p.value("sent", 0ull));
+        BOOST_TEST(p.value("sent", 0ull) > 0u);
+        return true;
+      }
     }
     return false;
   }));

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "master-service/alarms/group_commit.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace peranda::master {
+
+group_commit::group_commit(error_sink on_error) : on_error_(std::move(on_error)) {}
+
+group_commit::~group_commit() { stop(); }
+
+void group_commit::start(int fd) {
+  fd_ = fd;
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void group_commit::after_sync(action a) {
+  {
+    std::lock_guard lock(mu_);
+    pending_.push_back(std::move(a));
+  }
+  queued_.notify_one();
+}
+
+void group_commit::run(std::stop_token stop) {
+  std::vector<action> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      queued_.wait(lock, stop, [&] { return !pending_.empty(); });
+      if (pending_.empty()) return;  // stopped with nothing left
+      batch.swap(pending_);
+    }
+    commit(batch);
+  }
+}
+
+void group_commit::commit(std::vector<action>& batch) {
+  // Every line behind `batch` was written before its action was queued.
+  bool synced = ::fdatasync(fd_) == 0;
+  if (!synced && on_error_) on_error_(std::string("fdatasync: ") + std::strerror(errno));
+  {
+    std::lock_guard lock(mu_);
+    ++syncs_;
+  }
+  if (synced) {
+    for (auto& a : batch) a();
+  }
+  batch.clear();
+}
+
+void group_commit::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+  // Actions queued after the thread's last look are synced here.
+  std::vector<action> rest;
+  {
+    std::lock_guard lock(mu_);
+    rest.swap(pending_);
+  }
+  if (!rest.empty() && fd_ >= 0) commit(rest);
+}
+
+std::uint64_t group_commit::syncs() const {
+  std::lock_guard lock(mu_);
+  return syncs_;
+}
+
+}  // namespace peranda::master
