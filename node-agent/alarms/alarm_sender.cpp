@@ -76,31 +76,39 @@ void alarm_sender::raise(const rule_hit& hit) {
   a.offset = hit.offset;
   a.suppressed = hit.suppressed;
   a.ts_ms = wall_clock_ms();
+  std::string key, payload;
   {
     std::lock_guard lock(mu_);
     // The key orders the outbox (and publishing) by creation, across restarts.
-    auto key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
+    key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
     a.id = alarm_id(hit, key);
     if (keys_.contains(a.id)) {
       // A line read again after a crash, its alarm still unconfirmed.
       log()->debug("alarm {} is already in the outbox", a.id);
       return;
     }
-    auto payload = protocol::encode(a);
-    auto added = outbox_.add(key, payload);
-    if (!added) {
-      log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
-                   added.error().message);
-    } else {
-      for (const auto& dropped : *added) forget(dropped);
-    }
+    payload = protocol::encode(a);
     keys_.emplace(a.id, key);
-    entries_.emplace(key, entry{a.id, std::move(payload)});
+    entries_.emplace(key, entry{a.id, payload});
+    saving_.insert(key);
   }
   ++raised_;
   log()->info("alarm {}: rule '{}' ({}) on source '{}'", a.id, a.rule, protocol::to_string(a.level),
               a.source);
+  // Published while the outbox write below waits for the disk: its fsyncs
+  // were the alarm's latency tail when they came first (docs/benchmarks.md).
   wake_.notify_all();
+  std::lock_guard outbox_lock(outbox_mu_);
+  auto added = outbox_.add(key, payload);
+  std::lock_guard lock(mu_);
+  saving_.erase(key);
+  if (!added) {
+    log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
+                 added.error().message);
+    return;
+  }
+  for (const auto& dropped : *added) forget(dropped);
+  if (!entries_.contains(key)) outbox_.remove(key);  // confirmed while it was being written
 }
 
 std::string alarm_sender::alarm_id(const rule_hit& hit, const std::string& key) const {
@@ -121,15 +129,22 @@ void alarm_sender::on_completion(const std::string& key, bool delivered) {
 }
 
 void alarm_sender::confirm(const protocol::alarm_ack& ack) {
-  std::lock_guard lock(mu_);
-  for (const auto& id : ack.ids) {
-    auto it = keys_.find(id);
-    if (it == keys_.end()) continue;  // confirmed before, or not ours
-    auto key = it->second;
-    outbox_.remove(key);
-    forget(key);
-    ++confirmed_;
+  std::vector<std::string> done;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& id : ack.ids) {
+      auto it = keys_.find(id);
+      if (it == keys_.end()) continue;  // confirmed before, or not ours
+      auto key = it->second;
+      // One still being written is removed by raise() once written.
+      if (!saving_.contains(key)) done.push_back(key);
+      forget(key);
+      ++confirmed_;
+    }
   }
+  // mu_ is released first: raise() takes outbox_mu_ before mu_.
+  std::lock_guard outbox_lock(outbox_mu_);
+  for (const auto& key : done) outbox_.remove(key);
 }
 
 void alarm_sender::master_state(const protocol::master_status& status) {
@@ -242,7 +257,7 @@ void alarm_sender::run(std::stop_token stop) {
 }
 
 std::uint64_t alarm_sender::dropped() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(outbox_mu_);
   return outbox_.dropped();
 }
 

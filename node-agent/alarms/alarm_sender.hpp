@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -34,8 +35,8 @@ struct alarm_sender_settings {
 };
 
 // Turns rule hits into alarms and gets each into a master's journal at
-// least once: an alarm is written to the on-disk outbox first, published
-// (QoS 1) on a session of its own so uploads never delay it, and removed
+// least once: an alarm is published (QoS 1) on a session of its own so
+// uploads never delay it, written to the on-disk outbox meanwhile, and removed
 // from the outbox only when a master confirms it journaled it (alarm_ack).
 // A broker's PUBACK is not enough: a broker or master killed right after it
 // loses the alarm. Unconfirmed alarms are published again after a
@@ -55,7 +56,7 @@ class alarm_sender {
   [[nodiscard]] result<void> start();
   void stop();
 
-  // Durable when it returns (unless the outbox could not be written: then
+  // Published at once and durable when it returns (unless the outbox could not be written: then
   // the alarm is still published from memory, and the failure logged).
   void raise(const rule_hit& hit);
   // A master journaled these alarms (from the main session's dispatcher).
@@ -100,10 +101,15 @@ class alarm_sender {
   const std::string topic_;
   std::unique_ptr<mqtt_session::session> session_;
 
+  // Taken before mu_ when both are held; never taken while waiting on mu_'s
+  // condition: an outbox write (two fsyncs) must not hold up publishing.
+  mutable std::mutex outbox_mu_;
+  alarm_outbox outbox_;  // guarded by outbox_mu_
+
   // Guarded by mu_
   mutable std::mutex mu_;
   std::condition_variable_any wake_;
-  alarm_outbox outbox_;
+  std::set<std::string> saving_;  // outbox keys whose write is under way
   std::map<std::string, entry> entries_;  // outbox key -> state, oldest first
   std::unordered_map<std::string, std::string> keys_;  // alarm id -> outbox key
   std::map<std::string, std::uint64_t> masters_online_;  // master id -> its session

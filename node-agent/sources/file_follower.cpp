@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -182,9 +183,17 @@ void file_follower::flush_partial() {
 }
 
 result<void> file_follower::spool_batch(std::vector<source_line> lines, std::uint64_t end) {
+  // Rules before the saves and the append below, which wait for the disk;
+  // lines delivered again after a spool error were checked already.
+  auto file = origin();
+  auto from = file == checked_origin_ ? checked_below_ : 0;
+  auto first = std::ranges::find_if(lines, [&](const source_line& l) { return l.offset >= from; });
+  sink_.check_rules(settings_.name, std::vector<source_line>(first, lines.end()), file);
+  checked_origin_ = std::move(file);
+  checked_below_ = std::max(from, end);
   pos_.pending = pending_batch{end, sink_.mark()};
   save();
-  auto ok = sink_.deliver(settings_.name, std::move(lines), origin());
+  auto ok = sink_.spool_lines(settings_.name, lines);
   pos_.pending.reset();
   return ok;
 }

@@ -78,6 +78,10 @@ class file_follower {
   std::string partial_;
   std::uint64_t partial_offset_ = 0;
   bool sink_failed_ = false;  // log a failing sink once, not per poll
+  // Lines of file `checked_origin_` below this offset were checked against
+  // the rules in this run (the spool may have refused them since).
+  std::string checked_origin_;
+  std::uint64_t checked_below_ = 0;
 };
 
 }  // namespace peranda::agent

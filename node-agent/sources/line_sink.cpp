@@ -10,8 +10,16 @@ namespace peranda::agent {
 line_sink::line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm, std::size_t max_line)
     : spool_(spool), rules_(rules), on_alarm_(std::move(on_alarm)), max_line_(max_line) {}
 
-result<void> line_sink::deliver(const std::string& source, std::vector<source_line> lines,
+result<void> line_sink::deliver(const std::string& source, const std::vector<source_line>& lines,
                                 std::string_view origin) {
+  // Rules first: an alarm goes out before its batch waits for the disk, and
+  // a spool that cannot be written does not silence alarms.
+  check_rules(source, lines, origin);
+  return spool_lines(source, lines);
+}
+
+result<void> line_sink::spool_lines(const std::string& source,
+                                    const std::vector<source_line>& lines) {
   if (lines.empty()) return {};
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
@@ -29,7 +37,6 @@ result<void> line_sink::deliver(const std::string& source, std::vector<source_li
   }
   if (auto ok = spool_.append(records, now); !ok) return ok;
   lines_spooled_ += lines.size();
-  check_rules(source, lines, origin);
   return {};
 }
 

@@ -29,17 +29,18 @@ class line_sink {
 
   line_sink(spool& spool, rule_engine& rules, alarm_handler on_alarm, std::size_t max_line);
 
-  // Spools all `lines` in one append, then checks them against the rules.
-  // On a spool error nothing was checked: the caller keeps its position.
+  // Checks `lines` against the rules, then spools them all in one append
+  // (an error means none or only some were spooled; the rules were checked).
   // `origin` names the file the offsets refer to (file sources), so a line
   // read again after a crash raises an alarm with the same id.
-  [[nodiscard]] result<void> deliver(const std::string& source, std::vector<source_line> lines,
+  [[nodiscard]] result<void> deliver(const std::string& source,
+                                     const std::vector<source_line>& lines,
                                      std::string_view origin = {});
-
-  // Checks lines already spooled (by a run that died before saving its
-  // position) against the rules only: their alarms may not have been raised.
+  // The two halves, for a caller that must save state between them.
   void check_rules(const std::string& source, const std::vector<source_line>& lines,
                    std::string_view origin);
+  [[nodiscard]] result<void> spool_lines(const std::string& source,
+                                         const std::vector<source_line>& lines);
   spool_mark mark() const { return spool_.mark(); }
   [[nodiscard]] result<std::uint64_t> records_since(std::string_view source,
                                                     const spool_mark& m) const {

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/alarms/alarm_outbox.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <thread>
 
 #include "core/fs/durable_file.hpp"
 #include "core/protocol/messages/alarm.hpp"
@@ -114,6 +117,31 @@ BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
   auto left = outbox_alarms(dir.path());
   BOOST_REQUIRE_EQUAL(left.size(), 1u);
   BOOST_TEST(left[0].id == ids[1].id);
+}
+
+// The publish does not wait for the outbox write, so a confirmation can
+// come while the alarm is still being written: it must not leave the file
+// behind. Exec alarms have predictable ids (a<session>-<n>), so a second
+// thread confirms each one as early as it can.
+BOOST_AUTO_TEST_CASE(a_confirmation_during_the_outbox_write_leaves_no_file) {
+  test::temp_dir dir;
+  auto sender = offline_sender(dir.path());
+  constexpr int k_alarms = 200;
+  std::jthread confirmer([&](std::stop_token stop) {
+    for (int n = 0; n < k_alarms && !stop.stop_requested();) {
+      auto id = fmt::format("a{:012}-{:08}", 1795570000, n);
+      sender->confirm({"m1", {id}});
+      if (sender->confirmed() > static_cast<std::uint64_t>(n)) ++n;
+    }
+  });
+  for (int i = 0; i < k_alarms; ++i) {
+    sender->raise({"r", protocol::severity::error, "probe", "boom", 0, 0, false, ""});
+  }
+  confirmer.join();
+  BOOST_TEST(sender->confirmed() == static_cast<std::uint64_t>(k_alarms));
+  BOOST_TEST(sender->pending() == 0u);
+  sender.reset();
+  BOOST_TEST(outbox_alarms(dir.path()).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -20,7 +20,10 @@ struct follower_rig {
     settings.name = "app";
     settings.path = log;
     settings.from_beginning = from_beginning;
-    rules = std::move(*rule_engine::create({}, {"app"}));
+    rule_settings err;
+    err.name = "err";
+    err.pattern = "ERROR";
+    rules = std::move(*rule_engine::create({err}, {"app"}));
     open_spool();
     restart();
   }
@@ -29,7 +32,7 @@ struct follower_rig {
     spooled.reset();
     spooled = std::move(*spool::open({dir_ / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
     sink = std::make_unique<line_sink>(
-        *spooled, *rules, [](const rule_hit&) {}, 64);
+        *spooled, *rules, [this](const rule_hit& h) { hits.push_back(h.offset); }, 64);
   }
   void restart(const position_store& store) {
     follower.reset();
@@ -71,6 +74,7 @@ struct follower_rig {
   std::unique_ptr<rule_engine> rules;
   std::unique_ptr<line_sink> sink;
   std::unique_ptr<file_follower> follower;
+  std::vector<std::uint64_t> hits;  // offsets of the lines that raised an alarm
   const test::temp_dir& dir_;
 };
 
@@ -222,6 +226,30 @@ BOOST_AUTO_TEST_CASE(a_crash_around_a_spool_append_neither_loses_nor_repeats) {
       }
     }
   }
+}
+
+// The alarm of a line is raised before its batch is spooled, so a spool that
+// cannot be written does not hold it back; the batch delivered again once
+// the spool works does not raise it twice.
+BOOST_AUTO_TEST_CASE(a_spool_error_neither_silences_nor_repeats_alarms) {
+  test::temp_dir dir;
+  std::ofstream(dir / "app.log") << "";
+  follower_rig rig(dir);
+  rig.append(rig.log, "ok\n");
+  rig.follower->poll();
+  // The spool closes its active file; a directory in its place makes the next append fail.
+  BOOST_REQUIRE(rig.spooled->rotate());
+  auto active = dir / "spool" / "active.log";
+  std::filesystem::create_directory(active);
+  rig.append(rig.log, "an ERROR\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.hits == std::vector<std::uint64_t>{3}));
+  rig.follower->poll();  // still failing: retried, not raised again
+  std::filesystem::remove(active);
+  rig.append(rig.log, "ERROR again\n");
+  rig.follower->poll();
+  BOOST_TEST((rig.hits == std::vector<std::uint64_t>{3, 12}));
+  BOOST_TEST((rig.lines() == lines_t{"ok", "an ERROR", "ERROR again"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
