@@ -178,10 +178,7 @@ void uploader::next_transfer() {
   spool_.pin(name);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  auto closed = spool_.closed_files();
-  auto known = std::ranges::find(closed, name, &spool_file::name);
-  auto sha = known != closed.end() && !known->sha256.empty() ? result<std::string>(known->sha256)
-                                                             : sha256_file_hex(path);
+  auto sha = sha256_of(name);
   if (fd < 0 || ::fstat(fd, &st) != 0 || !sha) {
     log()->error("cannot upload spool file '{}': {}", name,
                  sha ? std::strerror(errno) : sha.error().message);
@@ -221,6 +218,28 @@ void uploader::next_transfer() {
   machine_.emplace(static_cast<std::uint32_t>(count), request.window, settings_.ack_timeout,
                    settings_.retries);
   execute(machine_->start(std::chrono::steady_clock::now()));
+  prefetch_next_sha();
+}
+
+result<std::string> uploader::sha256_of(const std::string& name) {
+  auto closed = spool_.closed_files();
+  auto known = std::ranges::find(closed, name, &spool_file::name);
+  if (known != closed.end() && !known->sha256.empty()) return known->sha256;
+  if (next_sha_.valid() && next_name_ == name) return next_sha_.get();
+  return sha256_file_hex(spool_.path_of(name));
+}
+
+void uploader::prefetch_next_sha() {
+  if (next_sha_.valid()) next_sha_.wait();  // one at a time; never left running unowned
+  next_sha_ = {};
+  if (!job_ || job_->files.empty()) return;
+  const auto& name = job_->files.front();
+  auto closed = spool_.closed_files();
+  auto known = std::ranges::find(closed, name, &spool_file::name);
+  if (known == closed.end() || !known->sha256.empty()) return;
+  next_name_ = name;
+  // Closed spool files never change, so the digest taken now holds at its begin.
+  next_sha_ = std::async(std::launch::async, sha256_file_hex, spool_.path_of(name));
 }
 
 void uploader::execute(const std::vector<transfer_action>& actions) {

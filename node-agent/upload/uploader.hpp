@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -71,6 +72,9 @@ class uploader {
   void on_ack(const protocol::logs_ack& ack);
   void begin_job(protocol::logs_request request);
   void next_transfer();
+  // The sha256 of spool file `name`: the spool's, the prefetched one, or read now.
+  result<std::string> sha256_of(const std::string& name);
+  void prefetch_next_sha();
   void execute(const std::vector<transfer_action>& actions);
   // REQUIRES: machine_ is no longer running.
   void finish_transfer();
@@ -97,6 +101,10 @@ class uploader {
   int transfer_fd_ = -1;
   std::uint64_t transfer_size_ = 0;
   std::string begin_payload_;  // kept for go-back-N from the start
+  // The sha256 of the job's next file, hashed while the current one streams
+  // (a file found at start-up has no digest from the spool yet).
+  std::string next_name_;
+  std::future<result<std::string>> next_sha_;
   std::uint64_t transfer_counter_ = 0;
 
   std::atomic<std::uint64_t> done_{0};
