@@ -114,7 +114,7 @@ void master::dispatch(std::stop_token stop) {
   }
 }
 
-void master::route(const mqtt_session::message& msg) {
+void master::route(mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return metrics_.rejected_messages.reject("bad_topic", topic.error().message);
   switch (topic->kind) {
@@ -127,7 +127,7 @@ void master::route(const mqtt_session::message& msg) {
     case protocol::topic_kind::upload_begin:
     case protocol::topic_kind::upload_chunk:
     case protocol::topic_kind::upload_end:
-      if (!uploads_.try_push({std::move(*topic), msg.payload})) {
+      if (!uploads_.try_push({std::move(*topic), std::move(msg.payload)})) {
         metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
       }
       return;

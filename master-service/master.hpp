@@ -42,7 +42,8 @@ class master {
 
  private:
   void dispatch(std::stop_token stop);
-  void route(const mqtt_session::message& msg);
+  // Takes the payload of upload messages (64-256 KiB chunks are not copied).
+  void route(mqtt_session::message& msg);
   void receive_uploads(std::stop_token stop);
   void on_heartbeat(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
   void on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg);

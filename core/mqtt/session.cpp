@@ -280,7 +280,7 @@ result<void> session::publish(message msg, completion done, bool blocking) {
   }
   auto* l = new listener(*this, generation, std::move(done));
   try {
-    auto m = mqtt::make_message(msg.topic, msg.payload, msg.qos, msg.retained);
+    auto m = mqtt::make_message(msg.topic, std::move(msg.payload), msg.qos, msg.retained);
     client->publish(m, nullptr, *l);
   } catch (const mqtt::exception& e) {
     delete l;

@@ -268,7 +268,8 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
                        transfer_file_);
           continue;  // the master reports it missing; go-back-N retries
         }
-        msg = {topics_.upload_chunk(settings_.node, transfer_id_, a.index), chunk, 1, false};
+        msg = {topics_.upload_chunk(settings_.node, transfer_id_, a.index), std::move(chunk), 1,
+               false};
         break;
       }
     }
