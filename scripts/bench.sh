@@ -29,6 +29,13 @@ while (($#)); do
 done
 want() { [[ -z $ONLY || ,$ONLY, == *,$1,* ]]; }
 
+# What it builds with, what it drives the master with, and the footprint's
+# baselines: installed when missing, like scripts/test.sh does.
+source "$ROOT/scripts/deps.sh"
+PERANDA_PACKAGES+=(curl jq)
+want footprint && PERANDA_PACKAGES+=(zabbix-agent prometheus-node-exporter)
+peranda_install_deps
+
 if ((BUILD_IT)); then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPERANDA_BUILD_BENCH=ON \
     -DPERANDA_BUILD_TESTS=OFF >/dev/null
@@ -241,8 +248,12 @@ pull_interval = \"1h\""
       stop_pid "$MASTER_PID"
       local good ceil
       good=$(awk -v b="$stored" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.1f", b / 1048576 / ((t1 - t0) / 1000)}')
-      # The ceiling: same bytes, same chunk size, same window, same broker.
-      ceil=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
+      # The ceiling: same bytes, same chunk size, same window, same broker;
+      # the better of two runs, so a noisy neighbour flatters no ratio.
+      local c1 c2
+      c1=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
+      c2=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
+      ceil=$(awk -v a="$c1" -v b="$c2" 'BEGIN {print (a > b ? a : b)}')
       stop_pid "$bpid"
       local note=""
       ((bad)) && note=" (a pull did not end in done)"
@@ -341,10 +352,11 @@ bench_footprint() {
   local d=$WORK/footprint
   start_broker "$d/broker"
   local bport=$BROKER_PORT
-  # deploy/agent.toml as shipped, with the collectors taken from the tree.
+  # deploy/agent.toml as shipped, with the collectors taken from the tree
+  # (relative commands resolve against the config's folder).
   mkdir -p "$d/agent"
-  sed -e "s#/usr/lib/peranda/collectors#$ROOT/deploy/collectors#" \
-    -e "s#^url = .*#url = \"tcp://127.0.0.1:$bport\"#" \
+  ln -s "$ROOT/deploy/collectors" "$d/agent/collectors"
+  sed -e "s#^url = .*#url = \"tcp://127.0.0.1:$bport\"#" \
     -e "s#^spool_dir = .*#spool_dir = \"$d/agent/spool\"#" \
     -e 's/^# node_id = .*/node_id = "bench-idle"/' "$ROOT/deploy/agent.toml" >"$d/agent/agent.toml"
   setsid "$AGENT" --config "$d/agent/agent.toml" --log-level warn >"$d/agent/agent.log" 2>&1 &
@@ -367,6 +379,7 @@ bench_footprint() {
     PIDS+=("$npid")
   fi
   sleep 5  # start-up (first collector runs, zabbix forks its workers) is not idle
+  kill -0 "$apid" 2>/dev/null || { echo "the agent exited:" >&2; tail -n 5 "$d/agent/agent.log" >&2; return 1; }
   local p t0 t1 a0 z0 n0
   t0=$(date +%s.%N)
   a0=$(session_ticks "$apid"); z0=$([[ -n $zpid ]] && session_ticks "$zpid" || echo 0)
@@ -405,16 +418,20 @@ smaller sizes. Each part starts its own mosquitto on a free loopback port
   text lines each) are placed in each agent's `spool/files` before it starts;
   the master (`window = 8`, `max_transfers = 10`, `workers = 2`) is asked
   for one pull per node at once through `POST /api/v1/nodes/{node}/pull`;
-  time runs until every pull reports `finished`. Goodput = the master's
-  `peranda_bytes_stored_total` (sha256-verified, stored) / that time. The
-  ceiling is `bench_mqtt_ceiling URL MIB CHUNK_KIB 8` (plain Paho QoS-1
-  publisher -> subscriber) moving the same bytes in the same chunk size
-  through the same broker right after.
+  time runs from the first request to the latest `ended` of those pulls
+  (the master's clock; the script looks every 0.5 s so that its own curl and
+  jq stay off the CPU). Goodput = the master's
+  `peranda_bytes_stored_total` (sha256-verified, fsynced, renamed) / that
+  time. The ceiling is `bench_mqtt_ceiling URL MIB CHUNK_KIB 8` (plain Paho
+  QoS-1 publisher -> subscriber, no hashing, no disk) moving the same bytes
+  in the same chunk size through the same broker right after: the better of
+  two runs.
 - **Alarm latency**: `bench_alarm_latency` appends `BENCH-ALARM seq=N
   t=<wall ns>` lines at 100/s to a file the agent follows (rule
   `BENCH-ALARM`, `rule_lines_per_second = 0`) and watches the master's
   journal (`alarm_fsync = true`) with inotify; latency = journal line
-  visible - line written.
+  visible - line written. The agent's outbox fsync and the journal's group
+  commit run beside this path; the ack to the agent follows the fsync.
 - **Master scale**: `bench_fleet_sim --nodes N --heartbeat 10 --file-kib 10
   --pull-interval 60` against a master with `pull_interval = "60s"`,
   `workers = 2`. CPU % = utime+stime of the master (and of mosquitto) from

@@ -2,7 +2,9 @@
 // The MQTT session against a real mosquitto, through a proxy that can cut
 // every connection: a connection that keeps dropping right after CONNACK
 // (what a corrupted Paho resend list causes after a broker crash) gets a
-// fresh Paho client, which resumes the broker's session.
+// fresh Paho client, which resumes the broker's session; one that stays
+// unconnected for long is nudged to reconnect, and connects once the broker
+// is back.
 #define BOOST_TEST_MODULE mqtt_session_test
 #include <boost/test/unit_test.hpp>
 
@@ -52,5 +54,33 @@ BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   }));
   BOOST_TEST(s.fresh_clients() == 1u);
   BOOST_REQUIRE(wait_until([&] { return s.inflight() == 0u; }));
+  s.stop();
+}
+
+BOOST_AUTO_TEST_CASE(a_session_long_without_its_broker_is_nudged_and_connects_when_it_is_back) {
+  temp_dir dir;
+  broker b(dir / "broker");
+  b.stop();
+  mqtt_session::options o;
+  o.server_uri = b.url();
+  o.client_id = "patient";
+  o.min_retry = std::chrono::seconds(1);
+  o.max_retry = std::chrono::seconds(1);
+  mqtt_session::session s(o);
+  s.subscribe("t/#", 1);
+  BOOST_REQUIRE(s.start().has_value());
+  // Nudged every 2 x max_retry while the broker is away.
+  BOOST_REQUIRE(wait_until([&] { return s.reconnect_nudges() >= 2u; }));
+  BOOST_TEST(!s.is_connected());
+  b.start();
+  BOOST_REQUIRE(s.wait_connected(k_deadline));
+  BOOST_REQUIRE(wait_until([&] {
+    if (!s.publish({"t/y", "back", 1, false}).has_value()) return false;
+    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
+                      std::chrono::seconds(1));
+  }));
+  // The nudges went to the one client: no fresh client was needed.
+  BOOST_TEST(s.fresh_clients() == 0u);
+  BOOST_TEST(s.is_connected());
   s.stop();
 }
