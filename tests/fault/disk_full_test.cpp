@@ -65,54 +65,55 @@ BOOST_AUTO_TEST_CASE(full_data_dir_rejects_then_resumes) {
     BOOST_TEST_MESSAGE("skipped: cannot make a private mount namespace (needs root)");
     return;
   }
-  auto seed = seeds().front();
-  BOOST_TEST_MESSAGE("seed " << seed << " (rerun: PERANDA_FAULT_SEED=" << seed << ")");
-  std::mt19937 rng(seed);
-  fault_rig rig(2, "chunk_size = \"1KiB\"\nwindow = 4\ntransfer_idle_timeout = \"3s\"",
-                "spool_rotate_bytes = \"6KiB\"");
-  small_tmpfs fs(rig.data_dir());
-  if (!fs.mounted()) {
-    BOOST_TEST_MESSAGE("skipped: cannot mount a tmpfs (needs root)");
-    return;
-  }
-  fs.fill();
-  rig.start_master();
-  for (auto& a : rig.agents()) rig.start_agent(*a);
-  for (auto& a : rig.agents()) {
-    BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; }),
-                          a->node << " not online: " << a->process->log());
-  }
-  for (auto& a : rig.agents()) a->write_lines(300, rng);
-  for (auto& a : rig.agents()) {
-    BOOST_REQUIRE_MESSAGE(wait_until([&] { return a->caught_up(); }), a->process->log());
-  }
-  const std::string rejected = "peranda_transfers_rejected_total{reason=\"storage_error\"}";
-  BOOST_TEST_REQUIRE(wait_until([&] {
-                       for (auto& a : rig.agents()) {
-                         auto id = rig.pull(a->node);
-                         wait_until([&] { return rig.pull_finished(id); }, std::chrono::seconds(20));
-                       }
-                       return rig.metric(rejected) >= 2;
-                     }),
-                     rig.master_log());
-  // Nothing stored, nothing lost, the master still answers.
-  BOOST_TEST(stored_files(rig.data_dir()).size() == 1u);  // the filler
-  BOOST_TEST(rig.unaccounted() == 0);
-  for (auto& a : rig.agents()) BOOST_TEST(closed_spool_files(*a) >= 1u, a->node);
-  BOOST_TEST(rig.metric("peranda_broker_connected") == 1);
+  for (auto seed : seeds()) {
+    BOOST_TEST_MESSAGE("seed " << seed << " (rerun: PERANDA_FAULT_SEED=" << seed << ")");
+    std::mt19937 rng(seed);
+    fault_rig rig(2, "chunk_size = \"1KiB\"\nwindow = 4\ntransfer_idle_timeout = \"3s\"",
+                  "spool_rotate_bytes = \"6KiB\"");
+    small_tmpfs fs(rig.data_dir());
+    if (!fs.mounted()) {
+      BOOST_TEST_MESSAGE("skipped: cannot mount a tmpfs (needs root)");
+      return;
+    }
+    fs.fill();
+    rig.start_master();
+    for (auto& a : rig.agents()) rig.start_agent(*a);
+    for (auto& a : rig.agents()) {
+      BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; }),
+                            a->node << " not online: " << a->process->log());
+    }
+    for (auto& a : rig.agents()) a->write_lines(300, rng);
+    for (auto& a : rig.agents()) {
+      BOOST_REQUIRE_MESSAGE(wait_until([&] { return a->caught_up(); }), a->process->log());
+    }
+    const std::string rejected = "peranda_transfers_rejected_total{reason=\"storage_error\"}";
+    BOOST_TEST_REQUIRE(wait_until([&] {
+                         for (auto& a : rig.agents()) {
+                           auto id = rig.pull(a->node);
+                           wait_until([&] { return rig.pull_finished(id); }, std::chrono::seconds(20));
+                         }
+                         return rig.metric(rejected) >= 2;
+                       }),
+                       rig.master_log());
+    // Nothing stored, nothing lost, the master still answers.
+    BOOST_TEST(stored_files(rig.data_dir()).size() == 1u);  // the filler
+    BOOST_TEST(rig.unaccounted() == 0);
+    for (auto& a : rig.agents()) BOOST_TEST(closed_spool_files(*a) >= 1u, a->node);
+    BOOST_TEST(rig.metric("peranda_broker_connected") == 1);
 
-  fs.free_space();
-  BOOST_TEST_REQUIRE(rig.drain(), rig.master_log());
-  std::size_t expected = 0;
-  for (auto& a : rig.agents()) expected += a->alarm_markers.size();
-  wait_until([&] {
-    std::map<std::string, int> ids, m;
-    rig.journal(ids, m);
-    return ids.size() >= expected;
-  });
-  rig.check_final();
-  // Agents delete what was stored: nothing closed is left behind.
-  for (auto& a : rig.agents()) {
-    BOOST_TEST(wait_until([&] { return closed_spool_files(*a) == 0; }), a->node);
+    fs.free_space();
+    BOOST_TEST_REQUIRE(rig.drain(), rig.master_log());
+    std::size_t expected = 0;
+    for (auto& a : rig.agents()) expected += a->alarm_markers.size();
+    wait_until([&] {
+      std::map<std::string, int> ids, m;
+      rig.journal(ids, m);
+      return ids.size() >= expected;
+    });
+    rig.check_final();
+    // Agents delete what was stored: nothing closed is left behind.
+    for (auto& a : rig.agents()) {
+      BOOST_TEST(wait_until([&] { return closed_spool_files(*a) == 0; }), a->node);
+    }
   }
 }

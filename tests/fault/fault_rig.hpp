@@ -173,6 +173,11 @@ class fault_rig {
   }
   void kill_master() { master_->kill9(); }
   std::string master_log() const { return read_all(dir_ / "master.log"); }
+  // For failure messages: is the master still there?
+  std::string master_process_state() {
+    if (master_->running()) return "running";
+    return "exited with status " + std::to_string(master_->exit_status());
+  }
 
   // `url` lets an agent reach the broker another way (a proxy, a netns);
   // `wrapper` is an argv prefix (e.g. `ip netns exec NAME`).

@@ -107,7 +107,7 @@ void run_seed(unsigned seed) {
           wait_until([&] { return rig.metric("peranda_broker_connected") == 1; },
                      std::chrono::minutes(2)),
           "master not reconnected to the restarted broker, round "
-              << round << "\n--- master:\n" << rig.master_log() << "\n--- broker:\n"
+              << round << " (master process " << rig.master_process_state() << ")\n--- master:\n" << rig.master_log() << "\n--- broker:\n"
               << rig.mqtt().log());
     }
     // Not an assertion (that would be a timed one): the final check decides;
@@ -120,7 +120,14 @@ void run_seed(unsigned seed) {
     for (auto& a : rig.agents()) {
       BOOST_REQUIRE_MESSAGE(wait_until([&] { return rig.node_state(a->node) == "online"; },
                                        std::chrono::minutes(2)),
-                            a->node << " not back online, round " << round);
+                            a->node << " not back online, round " << round << " (agent "
+                                    << (a->process->running()
+                                            ? std::string("running")
+                                            : "exited, status " +
+                                                  std::to_string(a->process->exit_status()))
+                                    << ", master " << rig.master_process_state()
+                                    << ")\n--- agent:\n" << a->process->log()
+                                    << "\n--- master:\n" << rig.master_log());
     }
   }
   BOOST_TEST_MESSAGE("kills: agents " << kills[0] << ", master " << kills[1] << ", broker "

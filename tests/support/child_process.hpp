@@ -21,6 +21,8 @@ class child_process {
 
   pid_t pid() const { return pid_; }
   bool running();
+  // After running() returned false: the exit status (or 128+signal).
+  int exit_status() const { return status_; }
   // Sends `sig` and waits for the exit; returns the exit status (or 128+sig).
   int stop(int sig = 15);
   void kill9();
