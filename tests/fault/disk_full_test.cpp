@@ -103,13 +103,7 @@ BOOST_AUTO_TEST_CASE(full_data_dir_rejects_then_resumes) {
 
     fs.free_space();
     BOOST_TEST_REQUIRE(rig.drain(), rig.master_log());
-    std::size_t expected = 0;
-    for (auto& a : rig.agents()) expected += a->alarm_markers.size();
-    wait_until([&] {
-      std::map<std::string, int> ids, m;
-      rig.journal(ids, m);
-      return ids.size() >= expected;
-    });
+    rig.wait_for_alarms();
     rig.check_final();
     // Agents delete what was stored: nothing closed is left behind.
     for (auto& a : rig.agents()) {

@@ -270,6 +270,18 @@ class fault_rig {
         deadline);
   }
 
+  // Waits (generously; the final check decides) until the journal holds as
+  // many alarm ids as the agents raised.
+  void wait_for_alarms() {
+    std::size_t expected = 0;
+    for (auto& a : agents_) expected += a->alarm_markers.size();
+    wait_until([&] {
+      std::map<std::string, int> ids, m;
+      journal(ids, m);
+      return ids.size() >= expected;
+    });
+  }
+
   // Every line written is stored exactly once, every stored file holds only
   // whole marked lines, every alarm is journaled exactly once.
   void check_final() {

@@ -102,13 +102,7 @@ void run_netns(unsigned seed, int rounds, const std::function<void(netns_link&, 
     BOOST_TEST_REQUIRE(rig.unaccounted() == 0, "round " << round);
   }
   BOOST_TEST_REQUIRE(rig.drain(), "not all lines arrived: " << rig.master_log());
-  std::size_t expected = 0;
-  for (auto& a : rig.agents()) expected += a->alarm_markers.size();
-  wait_until([&] {
-    std::map<std::string, int> ids, m;
-    rig.journal(ids, m);
-    return ids.size() >= expected;
-  });
+  rig.wait_for_alarms();
   rig.check_final();
   // The rig (agents, master, broker) stops before the links go away.
 }
@@ -190,13 +184,7 @@ BOOST_AUTO_TEST_CASE(latency_and_dropped_connections_through_a_proxy) {
       }
     }
     BOOST_TEST_REQUIRE(rig.drain(), "not all lines arrived: " << rig.master_log());
-    std::size_t expected = 0;
-    for (auto& a : rig.agents()) expected += a->alarm_markers.size();
-    wait_until([&] {
-      std::map<std::string, int> ids, m;
-      rig.journal(ids, m);
-      return ids.size() >= expected;
-    });
+    rig.wait_for_alarms();
     rig.check_final();
     // Agents stop before the proxy they talk through.
     for (auto& a : rig.agents()) a->process.reset();

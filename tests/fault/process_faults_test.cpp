@@ -136,13 +136,7 @@ void run_seed(unsigned seed) {
   BOOST_TEST(rig.unaccounted() == 0);
   // Every alarm reaches the journal: the agents' outboxes resend until a
   // master confirmed it journaled them, and the journal keeps one entry per id.
-  std::size_t expected = 0;
-  for (auto& a : rig.agents()) expected += a->alarm_markers.size();
-  wait_until([&] {
-    std::map<std::string, int> ids, m;
-    rig.journal(ids, m);
-    return ids.size() >= expected;
-  });
+  rig.wait_for_alarms();
   rig.check_final();
   BOOST_TEST_MESSAGE("seed " << seed << ": " << stored_files(rig.data_dir()).size()
                              << " files stored (completed transfers)");

@@ -17,6 +17,19 @@
 using namespace peranda;
 using namespace peranda::test;
 
+namespace {
+
+// A message published on `topic` (subscribed) comes back through the broker.
+bool round_trip(mqtt_session::session& s, const std::string& topic) {
+  return wait_until([&] {
+    if (!s.publish({topic, "ping", 1, false}).has_value()) return false;
+    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
+                      std::chrono::seconds(1));
+  });
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   temp_dir dir;
   broker b(dir / "broker");
@@ -47,11 +60,7 @@ BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   // The fresh client connects, subscribes again and publishes; its own
   // message comes back through the broker.
   BOOST_REQUIRE(s.wait_connected(k_deadline));
-  BOOST_REQUIRE(wait_until([&] {
-    if (!s.publish({"t/x", "after", 1, false}).has_value()) return false;
-    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
-                      std::chrono::seconds(1));
-  }));
+  BOOST_REQUIRE(round_trip(s, "t/x"));
   BOOST_TEST(s.fresh_clients() == 1u);
   BOOST_REQUIRE(wait_until([&] { return s.inflight() == 0u; }));
   s.stop();
@@ -74,11 +83,7 @@ BOOST_AUTO_TEST_CASE(a_session_long_without_its_broker_is_nudged_and_connects_wh
   BOOST_TEST(!s.is_connected());
   b.start();
   BOOST_REQUIRE(s.wait_connected(k_deadline));
-  BOOST_REQUIRE(wait_until([&] {
-    if (!s.publish({"t/y", "back", 1, false}).has_value()) return false;
-    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
-                      std::chrono::seconds(1));
-  }));
+  BOOST_REQUIRE(round_trip(s, "t/y"));
   // The nudges went to the one client: no fresh client was needed.
   BOOST_TEST(s.fresh_clients() == 0u);
   BOOST_TEST(s.is_connected());
