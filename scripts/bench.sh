@@ -323,11 +323,12 @@ workers = 2"
     sleep $((duration - 5))
     metrics=$(api /metrics || true)
     c1=$(cpu_ticks "$mpid"); b1=$(cpu_ticks "$bpid"); t1=$(date +%s.%N)
-    local rss hwm registry queues lag
+    local rss hwm registry queues lag rejects
     rss=$(status_kib "$mpid" VmRSS); hwm=$(status_kib "$mpid" VmHWM)
     registry=$(awk '/^peranda_nodes\{/ {s += $2} END {print s + 0}' <<<"$metrics")
     queues=$(awk '/^peranda_queue_length\{/ {printf "%s%s", sep, $2; sep = "/"}' <<<"$metrics")
     lag=$(awk '/^peranda_pull_lag_seconds\{/ {if ($2 > m) m = $2} END {print m + 0}' <<<"$metrics")
+    rejects=$(awk -F'[{}" ]+' '/^peranda_transfers_rejected_total\{/ && $NF > 0 {printf "%s%s %s", sep, $3, $NF; sep = ", "}' <<<"$metrics")
     wait "$spid" || true
     local sim
     sim=$(cat "$d/sim.json")
@@ -338,7 +339,7 @@ workers = 2"
     row "master, $nodes nodes, ${duration} s" \
       "CPU $cpu %, RSS $(mib "$rss") MiB (peak $(mib "$hwm") MiB)" \
       "mosquitto CPU $bcpu %, RSS $(mib "$(status_kib "$bpid" VmRSS)") MiB" \
-      "pull lag p99 $(jq -r .pull_lag_ms_p99 <<<"$sim") ms (max $(jq -r .pull_lag_ms_max <<<"$sim") ms, $(jq -r .lag_samples <<<"$sim") pulls, $(jq -r .completes <<<"$sim") completes); registry $registry; queues $queues; master lag gauge max ${lag} s"
+      "pull lag p99 $(jq -r .pull_lag_ms_p99 <<<"$sim") ms (max $(jq -r .pull_lag_ms_max <<<"$sim") ms, $(jq -r .lag_samples <<<"$sim") pulls, $(jq -r .completes <<<"$sim") completes); registry $registry; queues $queues; master lag gauge max ${lag} s; rejected transfers: ${rejects:-none}"
     stop_pid "$MASTER_PID"; stop_pid "$bpid"
     rm -rf "$d"
   done

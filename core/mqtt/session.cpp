@@ -304,8 +304,12 @@ result<void> session::publish(message msg, completion done, bool blocking) {
   std::uint64_t generation = 0;
   {
     std::unique_lock lock(mu_);
-    if (blocking) {
-      slot_free_.wait(lock, [&] { return stopping_ || inflight_ < opts_.max_inflight; });
+    if (blocking && !slot_free_.wait_for(lock, opts_.slot_wait, [&] {
+          return stopping_ || inflight_ < opts_.max_inflight;
+        })) {
+      slot_waits_given_up_.fetch_add(1);
+      log()->warn("publishing to '{}' without a free slot: {} publishes not completed for {} ms",
+                  msg.topic, inflight_, opts_.slot_wait.count());
     }
     if (stopping_) return failf("not publishing to '{}': the session is stopping", msg.topic);
     ++inflight_;

@@ -45,6 +45,10 @@ struct options {
   std::optional<message> will;
   // Our bound on QoS-1 publishes not yet acknowledged by the broker.
   std::size_t max_inflight = 32;
+  // How long a blocking publish waits for a free slot before it publishes
+  // anyway (warned and counted): a completion Paho never delivers must not
+  // stop a publisher for good.
+  std::chrono::milliseconds slot_wait{std::chrono::seconds(30)};
   // Paho's buffer: max_inflight plus what may pile up while disconnected.
   std::size_t max_buffered = 1024;
   std::chrono::seconds min_retry{1};
@@ -99,7 +103,8 @@ class session {
   bool is_connected() const;
 
   // Queues a publish. With `blocking`, waits while max_inflight publishes
-  // are outstanding (never call that on Paho's thread). Fails only when the
+  // are outstanding, at most slot_wait (never call that on Paho's thread).
+  // Fails only when the
   // session is stopping or Paho refuses the message (buffer full).
   [[nodiscard]] result<void> publish(message msg, completion done = {}, bool blocking = true);
 
@@ -115,6 +120,7 @@ class session {
   std::uint64_t publish_failures() const { return publish_failures_.load(); }
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::uint64_t reconnect_nudges() const { return nudges_.load(); }
+  std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
   std::size_t inflight() const;
 
  private:
@@ -160,6 +166,7 @@ class session {
   std::atomic<std::uint64_t> publish_failures_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
   std::atomic<std::uint64_t> nudges_{0};
+  std::atomic<std::uint64_t> slot_waits_given_up_{0};
   std::jthread replacer_;
 };
 

@@ -66,6 +66,7 @@ void pull_tracker::mark_sent(const std::string& request_id, clock::time_point de
   it->second.sent_ms = wall_clock_ms();
   it->second.sent_at = clock::now();
   it->second.deadline = deadline;
+  open_[it->second.node] = request_id;
 }
 
 void pull_tracker::mark_failed(const std::string& request_id, std::string reason) {
@@ -131,6 +132,9 @@ void pull_tracker::check_done(pull_record& r) {
 }
 
 void pull_tracker::settle(pull_record& r, pull_status status) {
+  if (auto it = open_.find(r.node); it != open_.end() && it->second == r.request_id) {
+    open_.erase(it);
+  }
   r.status = status;
   r.ended_ms = wall_clock_ms();
   metrics_.pulls.add(to_string(status));
@@ -171,17 +175,14 @@ std::optional<pull_record> pull_tracker::find(std::string_view request_id) const
 
 std::optional<std::string> pull_tracker::open_for(std::string_view node) const {
   std::lock_guard lock(mu_);
-  for (const auto& [id, r] : pulls_) {
-    if (r.node == node && !r.finished() && r.status != pull_status::queued) return id;
-  }
-  return std::nullopt;
+  auto it = open_.find(node);
+  if (it == open_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::size_t pull_tracker::open_sent() const {
   std::lock_guard lock(mu_);
-  return static_cast<std::size_t>(std::ranges::count_if(pulls_, [](const auto& e) {
-    return e.second.status == pull_status::sent || e.second.status == pull_status::accepted;
-  }));
+  return open_.size();
 }
 
 std::optional<pull_tracker::clock::time_point> pull_tracker::last_success(

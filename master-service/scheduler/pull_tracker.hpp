@@ -107,6 +107,9 @@ class pull_tracker {
   std::map<std::string, pull_record, std::less<>> pulls_;
   std::deque<std::string> finished_order_;
   std::map<std::string, clock::time_point, std::less<>> last_success_;
+  // Node -> request id of its sent or accepted pull: the scheduler asks
+  // for both on every pick, so neither may scan pulls_.
+  std::map<std::string, std::string, std::less<>> open_;
 };
 
 }  // namespace peranda::master

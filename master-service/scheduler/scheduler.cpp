@@ -84,16 +84,19 @@ std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::tim
     auto record = nodes_.find(node);
     if (!record || record->state != presence_state::online) continue;  // wait until back
     if (pulls_.open_for(node)) continue;  // one pull at a time per node
-    if (pulls_.open_sent() + out.size() >= config_.max_transfers) break;
+    if (pulls_.open_sent() >= config_.max_transfers) break;  // counts this pick's too
     slot.requested_once = true;
     slot.last_request = now;
-    out.push_back({node, std::exchange(slot.pending_id, std::nullopt)});
+    auto id = slot.pending_id ? *std::exchange(slot.pending_id, std::nullopt)
+                              : pulls_.create(node, false);
+    pulls_.mark_sent(id, now + config_.request_timeout);
+    out.push_back({node, std::move(id)});
   }
   return out;
 }
 
 void scheduler::send_pull(const due_pull& due) {
-  auto id = due.request_id ? *due.request_id : pulls_.create(due.node, false);
+  const auto& id = due.request_id;
   protocol::logs_request req;
   req.request_id = id;
   req.master_id = config_.id;
@@ -101,7 +104,6 @@ void scheduler::send_pull(const due_pull& due) {
   req.window = config_.window;
   req.ts_ms = wall_clock_ms();
   req.deadline_ms = req.ts_ms + static_cast<std::uint64_t>(config_.request_timeout.count());
-  pulls_.mark_sent(id, clock::now() + config_.request_timeout);
   if (auto ok = send_(due.node, req); !ok) {
     log()->warn("pull of '{}' not sent: {}", due.node, ok.error().message);
     pulls_.mark_failed(id, ok.error().message);

@@ -73,9 +73,12 @@ class scheduler {
   };
   struct due_pull {
     std::string node;
-    std::optional<std::string> request_id;
+    std::string request_id;
   };
   void run(unsigned queue, std::stop_token stop);
+  // Picks the due nodes of `queue` and marks their pulls sent before mu_
+  // is released, so that the other workers count them as open: two
+  // workers picking at once could otherwise open 2 x max_transfers.
   // REQUIRES: mu_ is held.
   std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now);
   void send_pull(const due_pull& due);

@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(full_data_dir_rejects_then_resumes) {
     BOOST_TEST(rig.metric("peranda_broker_connected") == 1);
 
     fs.free_space();
-    BOOST_TEST_REQUIRE(rig.drain(), rig.master_log());
+    rig.require_drained();
     rig.wait_for_alarms();
     rig.check_final();
     // Agents delete what was stored: nothing closed is left behind.

@@ -174,10 +174,7 @@ class fault_rig {
   void kill_master() { master_->kill9(); }
   std::string master_log() const { return read_all(dir_ / "master.log"); }
   // For failure messages: is the master still there?
-  std::string master_process_state() {
-    if (master_->running()) return "running";
-    return "exited with status " + std::to_string(master_->exit_status());
-  }
+  std::string master_process_state() { return master_->state(); }
 
   // `url` lets an agent reach the broker another way (a proxy, a netns);
   // `wrapper` is an argv prefix (e.g. `ip netns exec NAME`).
@@ -244,6 +241,16 @@ class fault_rig {
       if (id.empty() && j.contains("alarm")) id = j["alarm"].value("id", std::string());
       ++ids[id];
       collect_markers(j.dump(), markers);
+    }
+  }
+
+  // drain(), failing the test (with the master's threads, if it is stuck)
+  // when it does not finish. Boost builds a failure message even when the
+  // check passes, hence no BOOST_TEST_REQUIRE here: that would run gdb.
+  void require_drained() {
+    if (!drain()) {
+      BOOST_FAIL("not all lines arrived (master process " << master_process_state()
+                                                          << ")\n--- master:\n" << master_log());
     }
   }
 

@@ -101,7 +101,7 @@ void run_netns(unsigned seed, int rounds, const std::function<void(netns_link&, 
     fault(*links[i], rig, *rig.agents()[i]);
     BOOST_TEST_REQUIRE(rig.unaccounted() == 0, "round " << round);
   }
-  BOOST_TEST_REQUIRE(rig.drain(), "not all lines arrived: " << rig.master_log());
+  rig.require_drained();
   rig.wait_for_alarms();
   rig.check_final();
   // The rig (agents, master, broker) stops before the links go away.
@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(latency_and_dropped_connections_through_a_proxy) {
             a->node << " not back online, round " << round);
       }
     }
-    BOOST_TEST_REQUIRE(rig.drain(), "not all lines arrived: " << rig.master_log());
+    rig.require_drained();
     rig.wait_for_alarms();
     rig.check_final();
     // Agents stop before the proxy they talk through.

@@ -4,7 +4,8 @@
 // (what a corrupted Paho resend list causes after a broker crash) gets a
 // fresh Paho client, which resumes the broker's session; one that stays
 // unconnected for long is nudged to reconnect, and connects once the broker
-// is back.
+// is back; a publisher never waits for ever on a slot whose publish never
+// completes.
 #define BOOST_TEST_MODULE mqtt_session_test
 #include <boost/test/unit_test.hpp>
 
@@ -88,4 +89,25 @@ BOOST_AUTO_TEST_CASE(a_session_long_without_its_broker_is_nudged_and_connects_wh
   BOOST_TEST(s.fresh_clients() == 0u);
   BOOST_TEST(s.is_connected());
   s.stop();
+}
+
+BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
+  temp_dir dir;
+  broker b(dir / "broker");
+  // Nothing gets through in time: the first publish never completes.
+  tcp_delay_proxy proxy(b.port(), std::chrono::hours(1));
+  mqtt_session::options o;
+  o.server_uri = proxy.url();
+  o.client_id = "stuck";
+  o.max_inflight = 1;
+  o.slot_wait = std::chrono::milliseconds(200);
+  mqtt_session::session s(o);
+  BOOST_REQUIRE(s.start().has_value());
+  BOOST_REQUIRE(s.publish({"t/1", "a", 1, false}).has_value());
+  BOOST_TEST(s.slot_waits_given_up() == 0u);
+  // The only slot stays taken; the second publish gives up waiting for it.
+  BOOST_REQUIRE(s.publish({"t/2", "b", 1, false}).has_value());
+  BOOST_TEST(s.slot_waits_given_up() == 1u);
+  BOOST_TEST(s.inflight() == 2u);
+  s.stop({}, std::chrono::milliseconds(100));
 }

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -92,6 +94,20 @@ std::string child_process::log() const {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::string child_process::state() {
+  if (!running()) return "exited with status " + std::to_string(status_);
+  std::string out = "running";
+  if (!std::filesystem::exists("/usr/bin/gdb")) return out;
+  auto cmd = "/usr/bin/gdb -p " + std::to_string(pid_) +
+             " -batch -nx -ex 'thread apply all bt 20' 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> gdb(::popen(cmd.c_str(), "r"), ::pclose);
+  if (!gdb) return out;
+  out += "; its threads:\n";
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, gdb.get())) out.append(buf, n);
+  return out;
 }
 
 }  // namespace peranda::test

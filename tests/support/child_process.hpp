@@ -29,6 +29,9 @@ class child_process {
   // Waits for the process to exit by itself; -1 if it did not in time.
   int wait_exit(std::chrono::milliseconds deadline);
   std::string log() const;
+  // For failure messages: "running", with every thread's stack when gdb is
+  // installed (what a hang is waiting for), or "exited with status N".
+  std::string state();
 
  private:
   pid_t pid_ = -1;

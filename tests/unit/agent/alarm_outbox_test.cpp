@@ -11,6 +11,7 @@
 #include "core/protocol/messages/alarm.hpp"
 #include "node-agent/alarms/alarm_sender.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace peranda;
 using namespace peranda::agent;
@@ -60,10 +61,12 @@ BOOST_AUTO_TEST_CASE(survives_reopen_and_drops_the_oldest_past_its_cap) {
   BOOST_TEST(alarms[0].id == "a3");
 }
 
-std::unique_ptr<alarm_sender> offline_sender(const std::filesystem::path& dir) {
+std::unique_ptr<alarm_sender> offline_sender(const std::filesystem::path& dir,
+                                             std::uint64_t outbox_max = 100) {
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started
-  auto sender = alarm_sender::create({"n1", 1795570000, dir, 100}, protocol::topic_scheme(), o);
+  auto sender =
+      alarm_sender::create({"n1", 1795570000, dir, outbox_max}, protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
   return std::move(*sender);
 }
@@ -122,13 +125,16 @@ BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
 // The publish does not wait for the outbox write, so a confirmation can
 // come while the alarm is still being written: it must not leave the file
 // behind. Exec alarms have predictable ids (a<session>-<n>), so a second
-// thread confirms each one as early as it can.
+// thread confirms each one as early as it can. The outbox holds them all:
+// a confirmer left far behind would otherwise find the oldest dropped.
 BOOST_AUTO_TEST_CASE(a_confirmation_during_the_outbox_write_leaves_no_file) {
   test::temp_dir dir;
-  auto sender = offline_sender(dir.path());
   constexpr int k_alarms = 200;
+  auto sender = offline_sender(dir.path(), k_alarms);
+  auto deadline = std::chrono::steady_clock::now() + test::k_deadline;
   std::jthread confirmer([&](std::stop_token stop) {
-    for (int n = 0; n < k_alarms && !stop.stop_requested();) {
+    for (int n = 0; n < k_alarms && !stop.stop_requested() &&
+                    std::chrono::steady_clock::now() < deadline;) {
       auto id = fmt::format("a{:012}-{:08}", 1795570000, n);
       sender->confirm({"m1", {id}});
       if (sender->confirmed() > static_cast<std::uint64_t>(n)) ++n;
