@@ -39,17 +39,13 @@ result<void> fsync_directory(const std::filesystem::path& dir) {
   return {};
 }
 
-namespace {
-
-// Writes a temporary sibling of `path` and renames it over `path`.
-result<void> replace_via_temporary(const std::filesystem::path& path, std::string_view bytes,
-                                   bool durable) {
+result<void> write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
   auto tmp = path;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return failf("cannot create '{}': {}", tmp.string(), errno_text());
   auto written = write_all(fd, bytes, tmp);
-  if (written && durable && ::fsync(fd) != 0) {
+  if (written && ::fsync(fd) != 0) {
     written = failf("cannot fsync '{}': {}", tmp.string(), errno_text());
   }
   ::close(fd);
@@ -57,21 +53,7 @@ result<void> replace_via_temporary(const std::filesystem::path& path, std::strin
     ::unlink(tmp.c_str());
     return written;
   }
-  if (durable) return rename_durable(tmp, path);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return failf("cannot rename '{}' to '{}': {}", tmp.string(), path.string(), errno_text());
-  }
-  return {};
-}
-
-}  // namespace
-
-result<void> write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
-  return replace_via_temporary(path, bytes, true);
-}
-
-result<void> replace_file(const std::filesystem::path& path, std::string_view bytes) {
-  return replace_via_temporary(path, bytes, false);
+  return rename_durable(tmp, path);
 }
 
 result<void> rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {

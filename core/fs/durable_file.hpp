@@ -17,11 +17,6 @@ namespace peranda {
 [[nodiscard]] result<void> write_file_atomic(const std::filesystem::path& path,
                                              std::string_view bytes);
 
-// The same without the fsyncs: survives a crash of the process (the page
-// cache keeps it), not of the machine. For state that a later durable write
-// replaces within milliseconds.
-[[nodiscard]] result<void> replace_file(const std::filesystem::path& path, std::string_view bytes);
-
 // Reads a whole file (small files only: state, keys, password files).
 [[nodiscard]] result<std::string> read_file(const std::filesystem::path& path);
 

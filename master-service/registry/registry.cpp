@@ -112,6 +112,13 @@ std::optional<node_record> registry::find(std::string_view node) const {
   return *it->second;
 }
 
+std::optional<presence_state> registry::state_of(std::string_view node) const {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(std::string(node));
+  if (it == index_.end()) return std::nullopt;
+  return it->second->state;
+}
+
 std::vector<node_record> registry::snapshot() const {
   std::lock_guard lock(mu_);
   return {ordered_.begin(), ordered_.end()};

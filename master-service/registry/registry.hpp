@@ -63,6 +63,9 @@ class registry {
 
   void set_queue(std::string_view node, int queue);
   std::optional<node_record> find(std::string_view node) const;
+  // find()'s state only, without copying the record: the scheduler asks
+  // for every node of its queue at each wake.
+  std::optional<presence_state> state_of(std::string_view node) const;
   std::vector<node_record> snapshot() const;  // in arrival order
   std::size_t size() const;
 

@@ -81,9 +81,8 @@ std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::tim
     auto& slot = slots_[node];
     bool periodic = !slot.requested_once || now - slot.last_request >= config_.pull_interval;
     if (!slot.pending_id && !periodic) continue;
-    auto record = nodes_.find(node);
-    if (!record || record->state != presence_state::online) continue;  // wait until back
     if (pulls_.open_for(node)) continue;  // one pull at a time per node
+    if (nodes_.state_of(node) != presence_state::online) continue;  // wait until back
     if (pulls_.open_sent() >= config_.max_transfers) break;  // counts this pick's too
     slot.requested_once = true;
     slot.last_request = now;

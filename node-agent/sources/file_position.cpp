@@ -60,13 +60,20 @@ result<void> position_store::save(const std::string& source, const file_position
                    {"fingerprint", pos.fingerprint},
                    {"offset", pos.offset},
                    {"generation", pos.generation}};
-  auto path = dir_ / (source + ".position");
-  if (!pos.pending) return write_file_atomic(path, j.dump());
-  j["pending"] = {{"end", pos.pending->end},
-                  {"spool_ino", pos.pending->mark.active_ino},
-                  {"spool_size", pos.pending->mark.active_size},
-                  {"spool_newest", pos.pending->mark.newest_closed}};
-  return replace_file(path, j.dump());
+  if (pos.pending) {
+    j["pending"] = {{"end", pos.pending->end},
+                    {"spool_ino", pos.pending->mark.active_ino},
+                    {"spool_size", pos.pending->mark.active_size},
+                    {"spool_newest", pos.pending->mark.newest_closed}};
+  }
+  return file_of(source).write(j.dump(), !pos.pending);
+}
+
+record_file& position_store::file_of(const std::string& source) const {
+  std::lock_guard lock(mu_);
+  auto& f = files_[source];
+  if (!f) f = std::make_unique<record_file>(dir_ / (source + ".position"));
+  return *f;
 }
 
 }  // namespace peranda::agent

@@ -3,10 +3,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/fs/record_file.hpp"
 #include "node-agent/spool/spool.hpp"
 
 namespace peranda::agent {
@@ -48,14 +52,17 @@ struct file_position {
 // when none were recorded: an empty file matches anything.)
 [[nodiscard]] bool fingerprint_matches(int fd, const file_position& p);
 
-// Persisted positions, one small file per source under `dir`: durable
-// (fsynced) when saved without a pending batch; with one, only safe against
-// a crash of the process, as the durable save follows at once. Thread-safe
-// (each source only touches its own file). Virtual for fault injection.
+// Persisted positions, one small record file per source under `dir`,
+// overwritten in place: durable (fdatasync) when saved without a pending
+// batch; with one, only safe against a crash of the process, as the
+// durable save follows at once. Thread-safe (each source only touches its
+// own file). Virtual for fault injection.
 class position_store {
  public:
   explicit position_store(std::filesystem::path dir) : dir_(std::move(dir)) {}
   virtual ~position_store() = default;
+  position_store(const position_store&) = delete;
+  position_store& operator=(const position_store&) = delete;
 
   // nullopt: never saved (first start). An unreadable file is an error.
   [[nodiscard]] result<std::optional<file_position>> load(const std::string& source) const;
@@ -63,7 +70,15 @@ class position_store {
                                           const file_position& pos) const;
 
  private:
+  // The open record of `source`, created on first use.
+  record_file& file_of(const std::string& source) const;
+
+  // Constant after construction
   const std::filesystem::path dir_;
+
+  mutable std::mutex mu_;
+  // Guarded by mu_ (the map; each record_file is used by its source only)
+  mutable std::map<std::string, std::unique_ptr<record_file>, std::less<>> files_;
 };
 
 }  // namespace peranda::agent
