@@ -29,17 +29,23 @@ bool round_trip(mqtt_session::session& s, const std::string& topic) {
   });
 }
 
+// A session of `client_id` to `url` that retries every second.
+mqtt_session::options quick_retry(std::string url, std::string client_id) {
+  mqtt_session::options o;
+  o.server_uri = std::move(url);
+  o.client_id = std::move(client_id);
+  o.min_retry = std::chrono::seconds(1);
+  o.max_retry = std::chrono::seconds(1);
+  return o;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   temp_dir dir;
   broker b(dir / "broker");
   tcp_delay_proxy proxy(b.port(), std::chrono::milliseconds(0));
-  mqtt_session::options o;
-  o.server_uri = proxy.url();
-  o.client_id = "flapper";
-  o.min_retry = std::chrono::seconds(1);
-  o.max_retry = std::chrono::seconds(1);
+  auto o = quick_retry(proxy.url(), "flapper");
   // Every drop below counts, however slow the machine.
   o.flap_window = std::chrono::minutes(10);
   o.flaps_before_fresh_client = 3;
@@ -71,11 +77,7 @@ BOOST_AUTO_TEST_CASE(a_session_long_without_its_broker_is_nudged_and_connects_wh
   temp_dir dir;
   broker b(dir / "broker");
   b.stop();
-  mqtt_session::options o;
-  o.server_uri = b.url();
-  o.client_id = "patient";
-  o.min_retry = std::chrono::seconds(1);
-  o.max_retry = std::chrono::seconds(1);
+  auto o = quick_retry(b.url(), "patient");
   mqtt_session::session s(o);
   s.subscribe("t/#", 1);
   BOOST_REQUIRE(s.start().has_value());
@@ -96,9 +98,7 @@ BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
   broker b(dir / "broker");
   // Nothing gets through in time: the first publish never completes.
   tcp_delay_proxy proxy(b.port(), std::chrono::hours(1));
-  mqtt_session::options o;
-  o.server_uri = proxy.url();
-  o.client_id = "stuck";
+  auto o = quick_retry(proxy.url(), "stuck");
   o.max_inflight = 1;
   o.slot_wait = std::chrono::milliseconds(200);
   mqtt_session::session s(o);
