@@ -20,6 +20,7 @@ record_file::~record_file() {
 }
 
 result<void> record_file::open() {
+  if (auto ok = ensure_directory(path_.parent_path()); !ok) return ok;
   bool existed = std::filesystem::exists(path_);
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) return failf("cannot open '{}': {}", path_.string(), std::strerror(errno));

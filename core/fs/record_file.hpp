@@ -23,8 +23,9 @@ class record_file {
   record_file(const record_file&) = delete;
   record_file& operator=(const record_file&) = delete;
 
-  // Durable: the record and (for a file this call created) its directory
-  // entry are on disk when it returns. Otherwise it only survives a crash
+  // The first write creates the file (and its folder, if missing) and keeps
+  // it open. Durable: the record and (for a file this call created) its
+  // directory entry are on disk when it returns. Otherwise it only survives a crash
   // of the process, for state a durable write follows within milliseconds.
   [[nodiscard]] result<void> write(std::string_view record, bool durable);
 

@@ -104,8 +104,8 @@ class session {
 
   // Queues a publish. With `blocking`, waits while max_inflight publishes
   // are outstanding, at most slot_wait (never call that on Paho's thread).
-  // Fails only when the
-  // session is stopping or Paho refuses the message (buffer full).
+  // Fails only when the session is stopping or Paho refuses the message
+  // (buffer full).
   [[nodiscard]] result<void> publish(message msg, completion done = {}, bool blocking = true);
 
   // Publishes `last` (e.g. a clean `offline` heartbeat) if given, waits up to

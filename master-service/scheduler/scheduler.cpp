@@ -95,9 +95,8 @@ std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::tim
 }
 
 void scheduler::send_pull(const due_pull& due) {
-  const auto& id = due.request_id;
   protocol::logs_request req;
-  req.request_id = id;
+  req.request_id = due.request_id;
   req.master_id = config_.id;
   req.chunk_size = config_.chunk_size;
   req.window = config_.window;
@@ -105,10 +104,10 @@ void scheduler::send_pull(const due_pull& due) {
   req.deadline_ms = req.ts_ms + static_cast<std::uint64_t>(config_.request_timeout.count());
   if (auto ok = send_(due.node, req); !ok) {
     log()->warn("pull of '{}' not sent: {}", due.node, ok.error().message);
-    pulls_.mark_failed(id, ok.error().message);
+    pulls_.mark_failed(due.request_id, ok.error().message);
     return;
   }
-  log()->debug("asked '{}' for its logs (request {})", due.node, id);
+  log()->debug("asked '{}' for its logs (request {})", due.node, due.request_id);
 }
 
 void scheduler::run(unsigned queue, std::stop_token stop) {

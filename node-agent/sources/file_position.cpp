@@ -53,7 +53,6 @@ result<std::optional<file_position>> position_store::load(const std::string& sou
 }
 
 result<void> position_store::save(const std::string& source, const file_position& pos) const {
-  if (auto ok = ensure_directory(dir_); !ok) return ok;
   nlohmann::json j{{"dev", pos.dev},
                    {"ino", pos.ino},
                    {"fingerprint_len", pos.fingerprint_len},
