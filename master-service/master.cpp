@@ -77,6 +77,7 @@ result<void> master::start() {
   auto opts = config_.broker.session_options();
   opts.client_id = "master-" + config_.id;
   opts.will = presence(protocol::node_state::lost);
+  opts.claim = [this](mqtt_session::message& msg) { return claim_upload(msg); };
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));
   for (auto leaf : {"heartbeat", "alarm", "logs/reply"}) {
     session_->subscribe(topics_.all_nodes(leaf), 1);
@@ -114,7 +115,7 @@ void master::dispatch(std::stop_token stop) {
   }
 }
 
-void master::route(mqtt_session::message& msg) {
+void master::route(const mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return metrics_.rejected_messages.reject("bad_topic", topic.error().message);
   switch (topic->kind) {
@@ -124,15 +125,24 @@ void master::route(mqtt_session::message& msg) {
       return on_alarm(*topic, msg);
     case protocol::topic_kind::logs_reply:
       return on_reply(*topic, msg);
+    default:
+      return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
+  }
+}
+
+bool master::claim_upload(mqtt_session::message& msg) {
+  auto topic = topics_.parse(msg.topic);
+  if (!topic) return false;  // the dispatcher counts it
+  switch (topic->kind) {
     case protocol::topic_kind::upload_begin:
     case protocol::topic_kind::upload_chunk:
     case protocol::topic_kind::upload_end:
       if (!uploads_.try_push({std::move(*topic), std::move(msg.payload)})) {
         metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
       }
-      return;
+      return true;
     default:
-      return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
+      return false;
   }
 }
 

@@ -23,7 +23,8 @@ namespace peranda::master {
 
 // peranda-master's parts wired together: the MQTT session (with a retained
 // presence and its Will), the dispatcher that routes each received message
-// to its owner, the upload thread that feeds the receiver, the registry,
+// to its owner, the upload thread that feeds the receiver (upload messages
+// bypass the dispatcher), the registry,
 // the scheduler's workers, the alarm journal and hook, and the HTTP API.
 // start()/stop()/tick() from one thread (main).
 class master {
@@ -42,8 +43,10 @@ class master {
 
  private:
   void dispatch(std::stop_token stop);
-  // Takes the payload of upload messages (64-256 KiB chunks are not copied).
-  void route(mqtt_session::message& msg);
+  void route(const mqtt_session::message& msg);
+  // On Paho's thread: queues upload messages for the upload thread (the
+  // payload is moved, not copied) and leaves the rest to the dispatcher.
+  bool claim_upload(mqtt_session::message& msg);
   void receive_uploads(std::stop_token stop);
   void on_heartbeat(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
   void on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg);

@@ -267,7 +267,9 @@ void session::replace_flapping_clients(std::stop_token stop) {
 }
 
 void session::handle_message(std::string topic, std::string payload, int qos, bool retained) {
-  if (inbox_.try_push(message{std::move(topic), std::move(payload), qos, retained})) return;
+  message msg{std::move(topic), std::move(payload), qos, retained};
+  if (opts_.claim && opts_.claim(msg)) return;
+  if (inbox_.try_push(std::move(msg))) return;
   if (inbox_dropped_.fetch_add(1) % 1000 == 0) {
     log()->error("inbox full ({} messages): dropped {} incoming message(s) so far",
                  opts_.inbox_capacity, inbox_dropped_.load());

@@ -54,6 +54,11 @@ struct options {
   std::chrono::seconds min_retry{1};
   std::chrono::seconds max_retry{30};
   std::size_t inbox_capacity = 8192;
+  // Called on Paho's thread for every received message before the inbox;
+  // true means it took the message. It must never block. The master hands
+  // upload chunks straight to its upload thread with it: one thread hand-off
+  // per chunk instead of two, which on 2 cores is CPU the upload needs.
+  std::function<bool(message&)> claim;
   // A connection lost this soon after connecting, `flaps_before_fresh_client`
   // times in a row, makes the session drop Paho's client for a fresh one.
   std::chrono::milliseconds flap_window{std::chrono::seconds(2)};

@@ -260,10 +260,15 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
       case transfer_action::kind::chunk: {
         auto chunk_size = job_->request.chunk_size;
         auto offset = static_cast<std::uint64_t>(a.index) * chunk_size;
-        chunk.resize(
-            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset)));
-        auto n = ::pread(transfer_fd_, chunk.data(), chunk.size(), static_cast<off_t>(offset));
-        if (n != static_cast<ssize_t>(chunk.size())) {
+        auto length =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset));
+        // Not resize(): zero-filling each chunk before pread overwrites it
+        // showed up in the upload's profile.
+        chunk.resize_and_overwrite(length, [&](char* buf, std::size_t n) {
+          auto got = ::pread(transfer_fd_, buf, n, static_cast<off_t>(offset));
+          return got == static_cast<ssize_t>(n) ? n : std::size_t{0};
+        });
+        if (chunk.size() != length) {
           log()->error("transfer {}: cannot read chunk {} of '{}'", transfer_id_, a.index,
                        transfer_file_);
           continue;  // the master reports it missing; go-back-N retries

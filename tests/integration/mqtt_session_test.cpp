@@ -5,9 +5,12 @@
 // fresh Paho client, which resumes the broker's session; one that stays
 // unconnected for long is nudged to reconnect, and connects once the broker
 // is back; a publisher never waits for ever on a slot whose publish never
-// completes.
+// completes; a claim takes its messages before the inbox.
 #define BOOST_TEST_MODULE mqtt_session_test
 #include <boost/test/unit_test.hpp>
+
+#include <mutex>
+#include <vector>
 
 #include "core/mqtt/session.hpp"
 #include "tests/support/broker.hpp"
@@ -110,4 +113,37 @@ BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
   BOOST_TEST(s.slot_waits_given_up() == 1u);
   BOOST_TEST(s.inflight() == 2u);
   s.stop({}, std::chrono::milliseconds(100));
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_takes_its_messages_before_the_inbox) {
+  temp_dir dir;
+  broker b(dir / "broker");
+  auto o = quick_retry(b.url(), "claimer");
+  std::mutex mu;
+  std::vector<mqtt_session::message> claimed;
+  o.claim = [&](mqtt_session::message& m) {
+    if (!m.topic.starts_with("bulk/")) return false;
+    std::lock_guard lock(mu);
+    claimed.push_back(std::move(m));
+    return true;
+  };
+  mqtt_session::session s(o);
+  s.subscribe("#", 1);
+  BOOST_REQUIRE(s.start().has_value());
+  BOOST_REQUIRE(s.wait_connected(std::chrono::seconds(30)));
+  BOOST_REQUIRE(s.publish({"bulk/1", std::string(100'000, 'x'), 1, false}).has_value());
+  BOOST_REQUIRE(s.publish({"other/1", "hello", 1, false}).has_value());
+  // Per-topic order holds, not order across topics: wait for both.
+  auto other = s.inbox().pop_for(std::chrono::seconds(30));
+  BOOST_REQUIRE(other.has_value());
+  BOOST_TEST(other->topic == "other/1");
+  BOOST_REQUIRE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return !claimed.empty();
+  }));
+  std::lock_guard lock(mu);
+  BOOST_TEST(claimed.size() == 1u);
+  BOOST_TEST(claimed[0].topic == "bulk/1");
+  BOOST_TEST(claimed[0].payload.size() == 100'000u);
+  BOOST_TEST(!s.inbox().pop_for(std::chrono::milliseconds(0)).has_value());
 }
