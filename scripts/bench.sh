@@ -46,6 +46,7 @@ MASTER=$BUILD/bin/peranda-master
 CEILING=$BUILD/bin/bench_mqtt_ceiling
 SIM=$BUILD/bin/bench_fleet_sim
 ALARM=$BUILD/bin/bench_alarm_latency
+FLOOR=$BUILD/bin/bench_paho_floor
 
 WORK=$(mktemp -d /tmp/peranda-bench.XXXXXX)
 PIDS=()
@@ -173,6 +174,31 @@ declare -a ROWS=()
 row() { local s="|" x; for x in "$@"; do s+=" $x |"; done; ROWS+=("$s"); echo "  $s"; }
 
 # ---------------------------------------------------------------- upload
+# CPU ticks of the upload's processes: broker, master and agents.
+upload_ticks() {
+  local p t=0
+  for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done
+  echo "$t"
+}
+# One bench_mqtt_ceiling run -> "MiB/s CPU-s-per-GiB" (the ceiling's own
+# CPU, reaped by a shell that prints it, plus the broker's meanwhile).
+ceiling_once() {
+  local bpid=$1 b0 own json
+  shift
+  b0=$(cpu_ticks "$bpid")
+  own=$(bash -c '"$@" >"$0"; awk "{print \$16 + \$17}" /proc/$$/stat' "$WORK/ceiling.json" "$CEILING" "$@")
+  json=$(cat "$WORK/ceiling.json")
+  jq -r --argjson t "$((own + $(cpu_ticks "$bpid") - b0))" --argjson hz "$HZ" \
+    '"\(.mib_per_s) \($t / $hz / (.mib / 1024) * 10 | round / 10)"' <<<"$json"
+}
+# The better (by MiB/s) of two runs.
+best_ceiling() {
+  local a b
+  a=$(ceiling_once "$@")
+  b=$(ceiling_once "$@")
+  awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); print (x[1] + 0 >= y[1] + 0 ? a : b)}'
+}
+
 bench_upload() {
   local total_mib=256
   ((QUICK)) && total_mib=64
@@ -221,7 +247,8 @@ pull_interval = \"1h\""
       done
       sleep 1  # the offline heartbeats of the stopped agents are superseded
       wait_for 30 have_online "$agents" || { echo "agents did not come back" >&2; return 1; }
-      local bytes=$((agents * files_per_agent * file_bytes)) ids=() t0 t1
+      local bytes=$((agents * files_per_agent * file_bytes)) ids=() t0 t1 cpu0
+      cpu0=$(upload_ticks "$bpid" "$MASTER_PID" "${apids[@]}")
       t0=$(date +%s%3N)
       for ((a = 0; a < agents; a++)); do
         ids+=("$(curl -sS --max-time 10 -d "" "http://127.0.0.1:$MASTER_HTTP/api/v1/nodes/bench-$a/pull" | jq -r .request_id)")
@@ -242,24 +269,32 @@ pull_interval = \"1h\""
         [[ $status == done ]] || { bad=1; echo "  a pull ended $status" >&2; }
       done
       ((bad)) && tail -n 5 "$run/master/master.log" "$run"/agent*/agent.log >&2
-      local stored
+      local stored cpu
+      cpu=$(($(upload_ticks "$bpid" "$MASTER_PID" "${apids[@]}") - cpu0))
       stored=$(api /metrics | awk '$1 == "peranda_bytes_stored_total" {print $2}')
       for a in "${apids[@]}"; do stop_pid "$a"; done
       stop_pid "$MASTER_PID"
-      local good ceil
+      local good per_gib
       good=$(awk -v b="$stored" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.1f", b / 1048576 / ((t1 - t0) / 1000)}')
-      # The ceiling: same bytes, same chunk size, same window, same broker;
-      # the better of two runs, so a noisy neighbour flatters no ratio.
-      local c1 c2
-      c1=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
-      c2=$("$CEILING" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" | jq -r .mib_per_s)
-      ceil=$(awk -v a="$c1" -v b="$c2" 'BEGIN {print (a > b ? a : b)}')
+      per_gib=$(awk -v t="$cpu" -v hz="$HZ" -v b="$stored" 'BEGIN {printf "%.1f", t / hz / (b / 2^30)}')
+      # The ceilings: same bytes, same chunk size, same window, same broker;
+      # the better of two runs each, so a noisy neighbour flatters no ratio.
+      # The second one also does the upload's per-byte work (copies of the
+      # same file, read and hashed; written, hashed and fsynced).
+      local ceil work
+      mkdir -p "$run/ceiling"
+      ceil=$(best_ceiling "$bpid" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window")
+      work=$(best_ceiling "$bpid" "tcp://127.0.0.1:$bport" $((bytes >> 20)) "$chunk" "$window" \
+        "$d/template.log" "$run/ceiling")
       stop_pid "$bpid"
       local note=""
       ((bad)) && note=" (a pull did not end in done)"
       [[ ${stored%.*} -lt $bytes ]] && note+=" (stored $stored of $bytes bytes)"
-      row "upload ${chunk} KiB chunks, $agents agent(s), $((bytes >> 20)) MiB" "$good MiB/s" \
-        "ceiling $ceil MiB/s" "$(awk -v g="$good" -v c="$ceil" 'BEGIN {printf "%.0f %%", 100 * g / c}')$note"
+      row "upload ${chunk} KiB chunks, $agents agent(s), $((bytes >> 20)) MiB" \
+        "$good MiB/s, CPU $per_gib s/GiB" \
+        "ceiling ${ceil% *} MiB/s, CPU ${ceil#* } s/GiB; same work ${work% *} MiB/s, CPU ${work#* } s/GiB" \
+        "$(awk -v g="$good" -v c="${ceil% *}" -v w="${work% *}" \
+          'BEGIN {if (c > 0 && w > 0) printf "%.0f %% of ceiling, %.0f %% of same work", 100 * g / c, 100 * g / w; else printf "a ceiling run failed"}')$note"
       rm -rf "$run"
     done
   done
@@ -379,11 +414,14 @@ bench_footprint() {
     npid=$!
     PIDS+=("$npid")
   fi
+  setsid "$FLOOR" "tcp://127.0.0.1:$bport" >"$d/floor.log" 2>&1 &
+  local fpid=$!
+  PIDS+=("$fpid")
   sleep 5  # start-up (first collector runs, zabbix forks its workers) is not idle
   kill -0 "$apid" 2>/dev/null || { echo "the agent exited:" >&2; tail -n 5 "$d/agent/agent.log" >&2; return 1; }
-  local p t0 t1 a0 z0 n0
+  local p t0 t1 a0 z0 n0 f0
   t0=$(date +%s.%N)
-  a0=$(session_ticks "$apid"); z0=$([[ -n $zpid ]] && session_ticks "$zpid" || echo 0)
+  a0=$(session_ticks "$apid"); f0=$(session_ticks "$fpid"); z0=$([[ -n $zpid ]] && session_ticks "$zpid" || echo 0)
   n0=$([[ -n $npid ]] && session_ticks "$npid" || echo 0)
   sleep "$duration"
   t1=$(date +%s.%N)
@@ -392,6 +430,8 @@ bench_footprint() {
   arss=$(status_kib "$apid" VmRSS); ahwm=$(status_kib "$apid" VmHWM)
   row "peranda-agent idle (deploy/agent.toml collectors)" "RSS $(mib "$arss") MiB (peak $(mib "$ahwm") MiB; private $(mib "$(status_kib "$apid" RssAnon)") MiB, PSS $(mib "$(session_pss_kib "$apid")") MiB)" \
     "CPU $(pct "$a0" "$(session_ticks "$apid")") % incl. collector runs" "1 process"
+  row "bare Paho C++ client, connected (floor)" "RSS $(mib "$(status_kib "$fpid" VmRSS)") MiB (private $(mib "$(status_kib "$fpid" RssAnon)") MiB, PSS $(mib "$(session_pss_kib "$fpid")") MiB)" \
+    "CPU $(pct "$f0" "$(session_ticks "$fpid")") %" "bench_paho_floor: connects, subscribes, waits"
   if [[ -n $zpid ]]; then
     row "zabbix_agentd -f (baseline)" "RSS $(mib "$(session_rss_kib "$zpid")") MiB (PSS $(mib "$(session_pss_kib "$zpid")") MiB)" \
       "CPU $(pct "$z0" "$(session_ticks "$zpid")") %" "$(ps -o pid= -s "$zpid" | wc -l) processes"
@@ -400,7 +440,7 @@ bench_footprint() {
     row "prometheus-node-exporter (baseline)" "RSS $(mib "$(session_rss_kib "$npid")") MiB (PSS $(mib "$(session_pss_kib "$npid")") MiB)" \
       "CPU $(pct "$n0" "$(session_ticks "$npid")") %" "not scraped"
   fi
-  for p in $apid $zpid $npid; do stop_pid "$p"; done
+  for p in $apid $fpid $zpid $npid; do stop_pid "$p"; done
   stop_pid "$BROKER_PID"
 }
 
@@ -426,7 +466,14 @@ smaller sizes. Each part starts its own mosquitto on a free loopback port
   time. The ceiling is `bench_mqtt_ceiling URL MIB CHUNK_KIB 8` (plain Paho
   QoS-1 publisher -> subscriber, no hashing, no disk) moving the same bytes
   in the same chunk size through the same broker right after: the better of
-  two runs.
+  two runs. "Same work" is `bench_mqtt_ceiling URL MIB CHUNK_KIB 8 FILE DIR`:
+  the same, but the publisher preads and hashes each chunk of copies of the
+  benchmark's spool file (the agent hashes these files too, as it found
+  them at start-up) and the subscriber pwrites each into a file, hashes it
+  and at each file's end checks the digest, fdatasyncs and renames; all
+  inline on Paho's threads, with no flow control. CPU s/GiB = utime+stime
+  of broker, master and agents (of broker and ceiling for the baselines)
+  per GiB moved.
 - **Alarm latency**: `bench_alarm_latency` appends `BENCH-ALARM seq=N
   t=<wall ns>` lines at 100/s to a file the agent follows (rule
   `BENCH-ALARM`, `rule_lines_per_second = 0`) and watches the master's
