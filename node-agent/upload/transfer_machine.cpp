@@ -86,4 +86,10 @@ std::vector<transfer_action> transfer_machine::on_tick(clock::time_point now) {
   return out;
 }
 
+void transfer_machine::give_up(std::string reason) {
+  if (state_ != transfer_state::running) return;
+  state_ = transfer_state::failed;
+  reason_ = std::move(reason);
+}
+
 }  // namespace peranda::agent

@@ -41,6 +41,9 @@ class transfer_machine {
   // REQUIRES: ack.transfer_id is this transfer's (the caller routes acks).
   std::vector<transfer_action> on_ack(const protocol::logs_ack& ack, clock::time_point now);
   std::vector<transfer_action> on_tick(clock::time_point now);
+  // The caller cannot do its part (a chunk cannot be read): the transfer
+  // fails now, instead of going back to that chunk at every ack.
+  void give_up(std::string reason);
 
   transfer_state state() const { return state_; }
   const std::string& reason() const { return reason_; }

@@ -263,15 +263,16 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
         auto length =
             static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, transfer_size_ - offset));
         // Not resize(): zero-filling each chunk before pread overwrites it
-        // showed up in the upload's profile.
-        chunk.resize_and_overwrite(length, [&](char* buf, std::size_t n) {
-          auto got = ::pread(transfer_fd_, buf, n, static_cast<off_t>(offset));
-          return got == static_cast<ssize_t>(n) ? n : std::size_t{0};
+        // showed up in the upload's profile. The callback's size argument
+        // is not used: GCC 12 passes the grown capacity there (30 for 18).
+        chunk.resize_and_overwrite(length, [&](char* buf, std::size_t) {
+          auto got = ::pread(transfer_fd_, buf, length, static_cast<off_t>(offset));
+          return got == static_cast<ssize_t>(length) ? length : std::size_t{0};
         });
         if (chunk.size() != length) {
-          log()->error("transfer {}: cannot read chunk {} of '{}'", transfer_id_, a.index,
-                       transfer_file_);
-          continue;  // the master reports it missing; go-back-N retries
+          // Sending on would go back to this chunk at every ack, at once.
+          machine_->give_up(fmt::format("cannot read chunk {} of '{}'", a.index, transfer_file_));
+          return;
         }
         msg = {topics_.upload_chunk(settings_.node, transfer_id_, a.index), std::move(chunk), 1,
                false};

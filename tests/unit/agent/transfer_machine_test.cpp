@@ -110,6 +110,16 @@ BOOST_AUTO_TEST_CASE(rejected_keeps_the_reason_and_stops) {
   BOOST_TEST(m.on_ack(ack(protocol::ack_status::progress, 1), t0 + 1h).empty());
 }
 
+BOOST_AUTO_TEST_CASE(giving_up_fails_the_transfer_and_stops_it) {
+  transfer_machine m(6, 4, 5s, 3);
+  m.start(t0);
+  m.give_up("cannot read chunk 2");
+  BOOST_TEST((m.state() == transfer_state::failed));
+  BOOST_TEST(m.reason() == "cannot read chunk 2");
+  BOOST_TEST(m.on_ack(ack(protocol::ack_status::progress, 1, {2}), t0 + 1s).empty());
+  BOOST_TEST(m.on_tick(t0 + 1h).empty());
+}
+
 BOOST_AUTO_TEST_CASE(empty_file_is_begin_and_end) {
   transfer_machine m(0, 8, 5s, 3);
   auto a = m.start(t0);
