@@ -183,13 +183,12 @@ upload_ticks() {
 # One bench_mqtt_ceiling run -> "MiB/s CPU-s-per-GiB" (the ceiling's own
 # CPU, reaped by a shell that prints it, plus the broker's meanwhile).
 ceiling_once() {
-  local bpid=$1 b0 own json
+  local bpid=$1 b0 own
   shift
   b0=$(cpu_ticks "$bpid")
   own=$(bash -c '"$@" >"$0"; awk "{print \$16 + \$17}" /proc/$$/stat' "$WORK/ceiling.json" "$CEILING" "$@")
-  json=$(cat "$WORK/ceiling.json")
   jq -r --argjson t "$((own + $(cpu_ticks "$bpid") - b0))" --argjson hz "$HZ" \
-    '"\(.mib_per_s) \($t / $hz / (.mib / 1024) * 10 | round / 10)"' <<<"$json"
+    '"\(.mib_per_s) \($t / $hz / (.mib / 1024) * 10 | round / 10)"' "$WORK/ceiling.json"
 }
 # The better (by MiB/s) of two runs.
 best_ceiling() {
