@@ -9,8 +9,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/mqtt/session.hpp"
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 #include "tests/support/broker.hpp"
+#include "tests/support/production_fleet.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace peranda::test {
@@ -20,104 +21,9 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-std::string first_line(const std::filesystem::path& path) {
-  auto text = read_text(path);
-  return text.substr(0, text.find('\n'));
-}
-
-// A CA, three users (node-a, node-b, master-1) and a mosquitto running the
-// production config on a free loopback port. Stops the broker by PID.
-struct tls_fleet {
-  temp_dir dir;
-  std::uint16_t port = free_port();
-  std::unique_ptr<child_process> broker;
-
-  tls_fleet() {
-    auto ca = run({"/bin/bash", source_path("scripts/make-test-ca.sh"), (dir / "ca").string()},
-                  dir / "ca.log");
-    BOOST_REQUIRE_MESSAGE(ca.status == 0, ca.output);
-    for (std::string user : {"node-a", "node-b", "master-1", "edge-site-1"}) {
-      auto p = run(
-          {"/bin/bash", source_path("scripts/provision-node.sh"), "-p", (dir / "passwd").string(),
-           "-o", (dir / "creds").string(), "--ca-cert", (dir / "ca" / "ca.crt").string(),
-           "--ca-key", (dir / "ca" / "ca.key").string(), user},
-          dir / "provision.log");
-      BOOST_REQUIRE_MESSAGE(p.status == 0, p.output);
-    }
-    broker = start_broker("central", production_config(port, "central"));
-  }
-
-  std::unique_ptr<child_process> start_broker(const std::string& name, const std::string& conf) {
-    auto path = dir / (name + ".conf");
-    write_text(path, conf);
-    auto p = std::make_unique<child_process>(
-        std::vector<std::string>{PERANDA_MOSQUITTO, "-c", path.string()}, dir / (name + ".log"));
-    auto listening = [&] {
-      return p->running() && contains(read_text(dir / (name + ".log")), "running");
-    };
-    BOOST_REQUIRE_MESSAGE(wait_until([&] { return listening() || !p->running(); }) && p->running(),
-                          p->log());
-    return p;
-  }
-
-  // The real file (production.conf or bridge.conf); every rewrite must find
-  // its target, so a change of the file that the test no longer covers
-  // fails here instead of passing unnoticed.
-  static void rewrite(std::string& conf, const std::string& from, const std::string& to) {
-    auto at = conf.find(from);
-    BOOST_REQUIRE_MESSAGE(at != std::string::npos, "config lacks '" + from + "'");
-    for (; at != std::string::npos; at = conf.find(from, at + to.size())) {
-      conf.replace(at, from.size(), to);
-    }
-  }
-
-  std::string production_config(std::uint16_t listen_port, const std::string& name) {
-    auto conf = read_text(source_path("broker-config/production.conf"));
-    rewrite(conf, "\nlistener 8883\n",
-            "\nlistener " + std::to_string(listen_port) + " 127.0.0.1\n");
-    rewrite(conf, "/etc/mosquitto/certs/", (dir / "ca").string() + "/");
-    rewrite(conf, "/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
-    rewrite(conf, "/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
-    std::filesystem::create_directories(dir / name);
-    rewrite(conf, "/var/lib/mosquitto/", (dir / name).string() + "/");
-    rewrite(conf, "log_dest syslog", "log_dest stderr");
-    // As root, mosquitto switches to user `mosquitto`, which cannot enter
-    // the test's private temp dir; production keeps the default.
-    if (::geteuid() == 0) conf += "\nuser root\n";
-    return conf;
-  }
-
-  // An edge broker: production.conf plus bridge.conf towards our broker.
-  std::string edge_config(std::uint16_t listen_port) {
-    auto bridge = read_text(source_path("broker-config/bridge.conf"));
-    rewrite(bridge, "address central.example.net:8883",
-            "address 127.0.0.1:" + std::to_string(port));
-    rewrite(bridge, "remote_password CHANGE-ME",
-            "remote_password " + first_line(password_file("edge-site-1")));
-    rewrite(bridge, "/etc/mosquitto/certs/central-ca.crt", (dir / "ca" / "ca.crt").string());
-    return production_config(listen_port, "edge") + "\n" + bridge;
-  }
-
-  std::string url(const std::string& host = "127.0.0.1") const { return url(host, port); }
-  static std::string url(const std::string& host, std::uint16_t p) {
-    return "ssl://" + host + ":" + std::to_string(p);
-  }
-
-  std::string password_file(const std::string& user) const {
-    return (dir / "creds" / (user + ".password")).string();
-  }
-
-  mqtt_session::options client(const std::string& user) const {
-    mqtt_session::options o;
-    o.server_uri = url();
-    o.client_id = user + "-test";
-    o.username = user;
-    o.password = first_line(password_file(user));
-    o.ca_file = (dir / "ca" / "ca.crt").string();
-    o.clean_session = true;
-    return o;
-  }
-
+// The production fleet plus agent configs written by hand (the check
+// below needs wrong users, CAs and URLs).
+struct tls_fleet : production_fleet {
   // An agent config; `user` and `password_user` default to the node id.
   std::filesystem::path agent_config(const std::string& node, std::string user = "",
                                      std::string password_user = "", std::string ca = "ca/ca.crt",

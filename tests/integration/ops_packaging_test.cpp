@@ -12,7 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace peranda::test {

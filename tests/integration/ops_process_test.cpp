@@ -13,7 +13,7 @@
 
 #include "core/mqtt/session.hpp"
 #include "core/runtime/pid_file.hpp"
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -10,7 +10,7 @@
 #include <boost/test/unit_test.hpp>
 #include <csignal>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -14,7 +14,7 @@ std::unique_ptr<child_process> start_agent(const program_config& c, const std::s
   std::filesystem::create_directories(c.dir);
   auto config = c.dir / "agent.toml";
   std::ofstream(config) << "[broker]\nurl = \"" << c.broker_url << "\"\nkeepalive = \"2s\"\n"
-                        << "[agent]\nnode_id = \"" << node << "\"\nip = \"127.0.0.1\"\n"
+                        << c.broker_extra << "[agent]\nnode_id = \"" << node << "\"\nip = \"127.0.0.1\"\n"
                         << "spool_dir = \"" << (c.dir / "spool").string() << "\"\n"
                         << "heartbeat_interval = \"200ms\"\n"
                         << agent_extra << "\n";
@@ -31,7 +31,7 @@ std::unique_ptr<child_process> start_master(const program_config& c, const std::
   http_port = free_port();
   auto config = c.dir / "master.toml";
   std::ofstream(config) << "[broker]\nurl = \"" << c.broker_url << "\"\nkeepalive = \"2s\"\n"
-                        << "[master]\nid = \"" << id << "\"\n"
+                        << c.broker_extra << "[master]\nid = \"" << id << "\"\n"
                         << "data_dir = \"" << (c.dir / "data").string() << "\"\n"
                         << "http_listen = \"127.0.0.1:" << http_port << "\"\n"
                         << master_extra << "\n";

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -14,8 +15,12 @@ namespace peranda::test {
 // Writes a config file for a program under test and starts it; the process
 // is stopped by PID when the object dies.
 struct program_config {
+  program_config(std::string url, std::filesystem::path folder, std::string extra = "")
+      : broker_url(std::move(url)), dir(std::move(folder)), broker_extra(std::move(extra)) {}
+
   std::string broker_url;
   std::filesystem::path dir;  // its own folder (config, spool or data, log)
+  std::string broker_extra;   // more [broker] lines (user name, password, CA)
 };
 
 // peranda-agent with node id `node` (ip 127.0.0.1), heartbeat every 200 ms.

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `security` suite's rig (header-only: each test file is its own
+// program): the production broker over TLS, a real master (master-1) and a
+// real node-b agent, both online, and node-a, whose credentials the attacker
+// holds. Every test plays an attack as node-a and checks that node-b's
+// presence, alarms and pulls are unaffected.
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/mqtt/session.hpp"
+#include "tests/support/ops_support.hpp"
+#include "tests/support/production_fleet.hpp"
+#include "tests/support/programs.hpp"
+#include "tests/support/wait.hpp"
+
+namespace peranda::test {
+
+struct attacked_fleet : production_fleet {
+  explicit attacked_fleet(const std::string& master_extra = "",
+                          const std::string& node_b_extra = "") {
+    master = start_master(as_user("master-1", "master"), "master-1", http_port, master_extra);
+    node_b = start_agent(as_user("node-b", "node-b"), "node-b", node_b_extra);
+    BOOST_REQUIRE_MESSAGE(wait_until([&] { return node_state("node-b") == "online"; }),
+                          "node-b never came online\nmaster:\n" + master->log() +
+                              "\nnode-b:\n" + node_b->log());
+  }
+
+  // A connected session with node-a's user name and password; the client id
+  // is the attacker's choice.
+  std::unique_ptr<mqtt_session::session> attacker(const std::string& client_id = "node-a") {
+    auto s = std::make_unique<mqtt_session::session>(client("node-a", client_id));
+    BOOST_REQUIRE(s->start());
+    return s;
+  }
+
+  // The node's state in the master's registry ("" if unknown).
+  std::string node_state(const std::string& node) const {
+    auto n = find_node(http_port, node);
+    return n.is_object() ? n.value("state", "") : "";
+  }
+
+  // The master's resident set in KiB (from /proc), 0 if it is gone.
+  std::size_t master_rss_kib() const {
+    std::ifstream status("/proc/" + std::to_string(master->pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+    }
+    return 0;
+  }
+
+  std::uint16_t http_port = 0;
+  std::unique_ptr<child_process> master;
+  std::unique_ptr<child_process> node_b;
+};
+
+}  // namespace peranda::test
