@@ -75,7 +75,7 @@ result<void> master::start() {
   if (auto ok = journal_.open(); !ok) log()->error("{}", ok.error().message);
 
   auto opts = config_.broker.session_options();
-  opts.client_id = "master-" + config_.id;
+  opts.client_id = config_.id + ":master";
   opts.will = presence(protocol::node_state::lost);
   opts.claim = [this](mqtt_session::message& msg) { return claim_upload(msg); };
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));

@@ -275,7 +275,10 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   const auto& b = config.broker;
   auto topic = protocol::topic_scheme(b.topic_root).heartbeat(config.node_id);
   mailbox box;  // declared first: it must outlive the client's callback thread
-  mqtt::async_client client(b.url, fmt::format("{}-check-{}", config.node_id, ::getpid()),
+  // `<user>:...`: the broker plugin binds client ids to user names (and the
+  // ACL step below names a node id that is not the user name).
+  auto owner = b.username.empty() ? config.node_id : b.username;
+  mqtt::async_client client(b.url, fmt::format("{}:check-{}", owner, ::getpid()),
                             mqtt::create_options(MQTTVERSION_3_1_1));
   client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
   auto builder =

@@ -20,7 +20,8 @@ namespace peranda::agent {
 // the retained heartbeat alone; a running agent answers it by publishing
 // `online` again, and the master ignores empty heartbeats.
 // Prints one line per step that passed to `out`. Uses a client id of its
-// own, so a running agent with the same node id is not disconnected.
+// own (`<user>:check-<pid>`), so a running agent with the same node id is not
+// disconnected.
 [[nodiscard]] result<void> check_connection(const agent_config& config, std::FILE* out);
 
 }  // namespace peranda::agent

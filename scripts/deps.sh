@@ -9,7 +9,7 @@ PERANDA_PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev nlohmann-json3-dev
   libboost-test-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
   libre2-dev libsystemd-dev libcpp-httplib-dev
-  mosquitto mosquitto-clients python3 python3-jsonschema openssl procps iptables systemd
+  mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev python3 python3-jsonschema openssl procps iptables systemd
   clang-16 libclang-rt-16-dev
 )
 

@@ -36,7 +36,7 @@ alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, al
     entries_.emplace(key, entry{std::move(id), payload});
   }
   // No Will: presence belongs to the main session.
-  session_options.client_id = settings_.node + "-alarms";
+  session_options.client_id = settings_.node + ":alarms";
   session_options.will.reset();
   session_options.clean_session = false;
   session_options.max_inflight = settings_.max_inflight;

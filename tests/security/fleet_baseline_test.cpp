@@ -11,7 +11,7 @@ BOOST_FIXTURE_TEST_SUITE(fleet_baseline, attacked_fleet)
 BOOST_AUTO_TEST_CASE(node_b_is_online_and_the_master_is_small) {
   BOOST_CHECK_EQUAL(node_state("node-b"), "online");
   BOOST_CHECK_GT(master_rss_kib(), 0U);
-  auto a = attacker("node-a-probe");
+  auto a = attacker("node-a:probe");
   BOOST_CHECK(a->wait_connected(k_deadline));
   a->stop();
 }

@@ -19,14 +19,21 @@ std::string first_line(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::string production_fleet::role_of(const std::string& user) {
+  if (user.starts_with("master-")) return "master";
+  if (user.starts_with("edge-")) return "edge";
+  return "node";
+}
+
 production_fleet::production_fleet(std::vector<std::string> users) : port(free_port()) {
   auto ca = run({"/bin/bash", source_path("scripts/make-test-ca.sh"), (dir / "ca").string()},
                 dir / "ca.log");
   BOOST_REQUIRE_MESSAGE(ca.status == 0, ca.output);
   for (const auto& user : users) {
     auto p = run({"/bin/bash", source_path("scripts/provision-node.sh"), "-p",
-                  (dir / "passwd").string(), "-o", (dir / "creds").string(), "--ca-cert",
-                  ca_file().string(), "--ca-key", (dir / "ca" / "ca.key").string(), user},
+                  (dir / "passwd").string(), "-o", (dir / "creds").string(), "--role", role_of(user),
+                  "--acl", source_path("broker-config/acl"), "--ca-cert", ca_file().string(),
+                  "--ca-key", (dir / "ca" / "ca.key").string(), user},
                  dir / "provision.log");
     BOOST_REQUIRE_MESSAGE(p.status == 0, p.output);
   }
@@ -62,6 +69,7 @@ std::string production_fleet::production_config(std::uint16_t listen_port,
   rewrite(conf, "/etc/mosquitto/certs/", (dir / "ca").string() + "/");
   rewrite(conf, "/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
   rewrite(conf, "/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
+  rewrite(conf, "/usr/lib/peranda/peranda_broker_plugin.so", PERANDA_BROKER_PLUGIN);
   std::filesystem::create_directories(dir / name);
   rewrite(conf, "/var/lib/mosquitto/", (dir / name).string() + "/");
   rewrite(conf, "log_dest syslog", "log_dest stderr");
@@ -95,7 +103,7 @@ mqtt_session::options production_fleet::client(const std::string& user,
                                                std::string client_id) const {
   mqtt_session::options o;
   o.server_uri = url();
-  o.client_id = client_id.empty() ? user + "-test" : std::move(client_id);
+  o.client_id = client_id.empty() ? user + ":test" : std::move(client_id);
   o.username = user;
   o.password = password(user);
   o.ca_file = ca_file().string();

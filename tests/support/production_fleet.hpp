@@ -15,7 +15,8 @@
 namespace peranda::test {
 
 // The shipped production broker (broker-config/production.conf and acl, with
-// only the listener address and file paths rewritten) over TLS on a free
+// only the listener address and file paths rewritten, the peranda broker
+// plugin loaded from the build tree) over TLS on a free
 // loopback port, with a test CA and users provisioned by
 // scripts/provision-node.sh. Stops the broker by PID on destruction.
 // Used by the ops_broker_tls test and by the `security` suite, where node-a
@@ -24,6 +25,10 @@ class production_fleet {
  public:
   explicit production_fleet(
       std::vector<std::string> users = {"node-a", "node-b", "master-1", "edge-site-1"});
+
+  // The provisioning role of one of the fixture's users: "master" for
+  // master-*, "edge" for edge-*, else "node" (the ACL's example blocks).
+  static std::string role_of(const std::string& user);
 
   // Starts mosquitto with `conf` (written to <dir>/<name>.conf) and waits
   // until it listens.
@@ -46,7 +51,7 @@ class production_fleet {
   std::filesystem::path ca_file() const { return dir / "ca" / "ca.crt"; }
 
   // Session options for `user` with its own password over verified TLS;
-  // the client id is `<user>-test` unless given.
+  // the client id is `<user>:test` unless given.
   mqtt_session::options client(const std::string& user, std::string client_id = "") const;
 
   // Where and how a real agent or master of `user` connects: the broker URL,
