@@ -13,8 +13,8 @@ bool is_level(std::string_view s) { return !s.empty() && s.find('/') == std::str
 // If `topic` is `<root>/<kind>/<name>/<leaf>`, returns name; else "".
 std::string_view name_in(std::string_view topic, std::string_view root, std::string_view kind,
                          std::string_view leaf) {
-  auto prefix_ok = topic.size() > root.size() + 1 && topic.starts_with(root) &&
-                   topic[root.size()] == '/';
+  auto prefix_ok =
+      topic.size() > root.size() + 1 && topic.starts_with(root) && topic[root.size()] == '/';
   if (!prefix_ok) return {};
   topic.remove_prefix(root.size() + 1);
   if (!topic.starts_with(kind) || topic.size() <= kind.size() || topic[kind.size()] != '/') {
@@ -35,8 +35,8 @@ bool valid_root(std::string_view root) {
 
 bool valid_user(std::string_view user) {
   auto ok = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   };
   return !user.empty() && user.size() <= 64 && std::ranges::all_of(user, ok);
 }

@@ -92,9 +92,10 @@ __attribute__((visibility("default"))) int mosquitto_plugin_version(int count,
   return -1;
 }
 
-__attribute__((visibility("default"))) int mosquitto_plugin_init(
-    mosquitto_plugin_id_t* identifier, void** userdata, struct mosquitto_opt* options,
-    int option_count) {
+__attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier,
+                                                                 void** userdata,
+                                                                 struct mosquitto_opt* options,
+                                                                 int option_count) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < option_count; ++i) {
     pairs.emplace_back(options[i].key != nullptr ? options[i].key : "",
@@ -107,11 +108,10 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(
   }
   auto* state = new (std::nothrow) plugin_state{identifier, std::move(*policy), 0, 0};
   if (state == nullptr) return MOSQ_ERR_NOMEM;
-  int rc = mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr,
-                                       state);
+  int rc =
+      mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr, state);
   if (rc == MOSQ_ERR_SUCCESS) {
-    rc = mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr,
-                                     state);
+    rc = mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, state);
   }
   if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_callback_unregister(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr);

@@ -104,6 +104,13 @@ BOOST_AUTO_TEST_CASE(packages_hold_programs_units_configs_and_scripts) {
         "./usr/share/peranda/broker-config/acl", "./usr/share/peranda/scripts/provision-node.sh"}) {
     BOOST_CHECK_MESSAGE(contains(master, path), path << " missing from:\n" << master);
   }
+  // The broker plugin, where production.conf loads it from.
+  auto conf = read_text(source_path("broker-config/production.conf"));
+  auto at = conf.find("\nplugin ");
+  BOOST_REQUIRE(at != std::string::npos);
+  auto plugin = conf.substr(at + 8, conf.find('\n', at + 1) - at - 8);
+  BOOST_CHECK_EQUAL(plugin, "/usr/lib/peranda/peranda_broker_plugin.so");
+  BOOST_CHECK_MESSAGE(contains(master, "." + plugin), plugin << " missing from:\n" << master);
   BOOST_CHECK(!contains(master, "./usr/bin/peranda-agent"));
 }
 

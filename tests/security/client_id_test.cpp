@@ -5,6 +5,7 @@
 // plugin refuses every such CONNECT; node-b and the master never notice.
 #define BOOST_TEST_MODULE client_id
 #include <mqtt/async_client.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,10 +16,9 @@ namespace {
 
 // Every id node-a might steal: node-b's main and alarm sessions, the
 // master's, and the ids each of them used before the `<user>:` rule.
-const std::vector<std::string> k_stolen_ids = {"node-b",           "node-b:alarms",
-                                               "master-1:master",  "node-b-alarms",
-                                               "master-master-1",  "master-1",
-                                               "edge-site-1"};
+const std::vector<std::string> k_stolen_ids = {
+    "node-b",          "node-b:alarms", "master-1:master", "node-b-alarms",
+    "master-master-1", "master-1",      "edge-site-1"};
 
 // One CONNECT as node-a with `client_id` (persistent session, as the owners
 // use) and its password unless given; returns the CONNACK return code: 0
@@ -137,6 +137,18 @@ BOOST_AUTO_TEST_CASE(stolen_client_ids_are_refused_and_nobody_notices) {
   // The broker says why, once per power of ten.
   BOOST_CHECK_MESSAGE(count(broker->log(), "peranda: refused client id") >= 2, broker->log());
   BOOST_CHECK_LT(master_rss_kib(), 512U * 1024);
+}
+
+// `systemctl reload mosquitto` (after provisioning a node) re-registers the
+// password file's check: the plugin must still run first.
+BOOST_AUTO_TEST_CASE(the_rule_holds_after_a_broker_reload) {
+  BOOST_REQUIRE_EQUAL(::kill(broker->pid(), SIGHUP), 0);
+  BOOST_REQUIRE(
+      wait_until([&] { return broker->log().find("Reloading config") != std::string::npos; }));
+  BOOST_CHECK_EQUAL(connect_as_node_a(*this, "node-a"), 0);
+  BOOST_CHECK_EQUAL(connect_as_node_a(*this, "node-a", password("node-b")), 5);
+  for (const auto& id : k_stolen_ids) BOOST_CHECK_EQUAL(connect_as_node_a(*this, id), 5);
+  BOOST_CHECK_EQUAL(node_state("node-b"), "online");
 }
 
 BOOST_AUTO_TEST_CASE(a_request_queued_for_node_b_survives_the_attempts) {

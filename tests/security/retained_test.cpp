@@ -60,8 +60,9 @@ BOOST_AUTO_TEST_CASE(only_the_heartbeat_of_node_a_is_retained) {
     BOOST_CHECK_MESSAGE(!m.retained, "retained: " << m.topic);
   }
   BOOST_CHECK_MESSAGE(heartbeat, "node-a's retained heartbeat is gone");
-  BOOST_CHECK_MESSAGE(broker->log().find("peranda: refused a retained publish") != std::string::npos,
-                      broker->log());
+  BOOST_CHECK_MESSAGE(
+      broker->log().find("peranda: refused a retained publish") != std::string::npos,
+      broker->log());
   // node-b is untouched.
   BOOST_CHECK_EQUAL(node_state("node-b"), "online");
   BOOST_CHECK_LT(master_rss_kib(), 512U * 1024);

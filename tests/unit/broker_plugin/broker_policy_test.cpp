@@ -42,10 +42,10 @@ BOOST_AUTO_TEST_CASE(only_own_heartbeat_status_and_bridge_state_are_retained) {
   BOOST_TEST(!retain_allowed(p, "edge-site-1", "peranda/v1/nodes/node-b/alarm", 300));
   BOOST_TEST(!retain_allowed(p, "", "peranda/v1/nodes//heartbeat", 300));
   // Too big for a JSON message.
-  BOOST_TEST(!retain_allowed(p, "node-a", "peranda/v1/nodes/node-a/heartbeat",
-                             k_max_retained_bytes + 1));
-  BOOST_TEST(retain_allowed(p, "node-a", "peranda/v1/nodes/node-a/heartbeat",
-                            k_max_retained_bytes));
+  BOOST_TEST(
+      !retain_allowed(p, "node-a", "peranda/v1/nodes/node-a/heartbeat", k_max_retained_bytes + 1));
+  BOOST_TEST(
+      retain_allowed(p, "node-a", "peranda/v1/nodes/node-a/heartbeat", k_max_retained_bytes));
   // An empty payload deletes a retained message: allowed anywhere.
   BOOST_TEST(retain_allowed(p, "node-a", "peranda/v1/nodes/node-a/logs/upload/t1/begin", 0));
 }
