@@ -7,42 +7,29 @@
 #include <atomic>
 
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/broker.hpp"
 
 namespace peranda::test {
 
-BOOST_FIXTURE_TEST_SUITE(retained, attacked_fleet)
+namespace {
 
-BOOST_AUTO_TEST_CASE(only_the_heartbeat_of_node_a_is_retained) {
-  const std::string own = "peranda/v1/nodes/node-a/";
-  const std::vector<std::string> junk = {own + "logs/upload/t1/begin", own + "logs/upload/t1/0",
-                                         own + "alarm", own + "logs/reply"};
-  auto a = attacker("node-a");
-  BOOST_REQUIRE(a->wait_connected(k_deadline));
-  std::atomic<int> acked = 0;
-  auto count_ack = [&](bool delivered) {
-    if (delivered) ++acked;
-  };
-  for (const auto& topic : junk) {
-    BOOST_REQUIRE(a->publish({topic, std::string(1000, 'x'), 1, true}, count_ack));
-  }
-  BOOST_REQUIRE(a->publish({own + "heartbeat", R"({"v":1})", 1, true}, count_ack));
-  // Acknowledged (MQTT 3.1.1 acknowledges refused publishes too): the broker
-  // has handled every one of them.
-  BOOST_REQUIRE(wait_until([&] { return acked == static_cast<int>(junk.size()) + 1; }));
+const std::string k_own = "peranda/v1/nodes/node-a/";
 
-  // A fresh subscriber gets what is retained at SUBSCRIBE, before a marker
-  // published after it.
-  mqtt_session::session fresh(client("master-1", "master-1:fresh"));
-  fresh.subscribe(own + "#", 1);
+// What a fresh subscriber to node-a's topics on the central broker gets:
+// the retained messages, sent at SUBSCRIBE, all before a marker published
+// after it comes back.
+std::vector<mqtt_session::message> seen_by_a_fresh_subscriber(const production_fleet& f) {
+  mqtt_session::session fresh(f.client("master-1", "master-1:fresh"));
+  fresh.subscribe(k_own + "#", 1);
   BOOST_REQUIRE(fresh.start());
   BOOST_REQUIRE(fresh.wait_connected(k_deadline));
   std::vector<mqtt_session::message> got;
   bool marker_back = wait_until([&] {
-    BOOST_REQUIRE(fresh.publish({own + "alarm/ack", "marker", 1, false}));
+    BOOST_REQUIRE(fresh.publish({k_own + "alarm/ack", "marker", 1, false}));
     return wait_until(
         [&] {
           while (auto m = fresh.inbox().pop_for(std::chrono::milliseconds(0))) {
-            if (m->topic == own + "alarm/ack") return true;
+            if (m->topic == k_own + "alarm/ack") return true;
             got.push_back(*m);
           }
           return false;
@@ -50,24 +37,96 @@ BOOST_AUTO_TEST_CASE(only_the_heartbeat_of_node_a_is_retained) {
         std::chrono::seconds(2));
   });
   BOOST_REQUIRE(marker_back);
+  fresh.stop();
+  return got;
+}
 
-  bool heartbeat = false;
+// Publishes `topics` retained and node-a's heartbeat last (payload
+// `heartbeat`), and returns once the broker acknowledged all of them (MQTT
+// 3.1.1 acknowledges refused publishes too).
+void publish_retained(mqtt_session::session& s, const std::vector<std::string>& topics,
+                      const std::string& heartbeat) {
+  std::atomic<int> acked = 0;
+  auto count_ack = [&](bool delivered) {
+    if (delivered) ++acked;
+  };
+  for (const auto& topic : topics) {
+    BOOST_REQUIRE(s.publish({topic, std::string(1000, 'x'), 1, true}, count_ack));
+  }
+  BOOST_REQUIRE(s.publish({k_own + "heartbeat", heartbeat, 1, true}, count_ack));
+  BOOST_REQUIRE(wait_until([&] { return acked == static_cast<int>(topics.size()) + 1; }));
+}
+
+// Checks that of `got`, only node-a's heartbeat is retained, with `heartbeat`.
+void check_only_heartbeat_retained(const std::vector<mqtt_session::message>& got,
+                                   const std::string& heartbeat) {
+  bool found = false;
   for (const auto& m : got) {
-    if (m.topic == own + "heartbeat") {
-      heartbeat = m.retained;
+    if (m.topic == k_own + "heartbeat") {
+      found = m.retained && m.payload == heartbeat;
       continue;
     }
     BOOST_CHECK_MESSAGE(!m.retained, "retained: " << m.topic);
   }
-  BOOST_CHECK_MESSAGE(heartbeat, "node-a's retained heartbeat is gone");
+  BOOST_CHECK_MESSAGE(found, "node-a's retained heartbeat is missing");
+}
+
+const std::vector<std::string> k_junk = {k_own + "logs/upload/t1/begin", k_own + "logs/upload/t1/0",
+                                         k_own + "alarm", k_own + "logs/reply"};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(retained, attacked_fleet)
+
+BOOST_AUTO_TEST_CASE(only_the_heartbeat_of_node_a_is_retained) {
+  auto a = attacker("node-a");
+  BOOST_REQUIRE(a->wait_connected(k_deadline));
+  publish_retained(*a, k_junk, R"({"v":1})");
+  check_only_heartbeat_retained(seen_by_a_fresh_subscriber(*this), R"({"v":1})");
   BOOST_CHECK_MESSAGE(
       broker->log().find("peranda: refused a retained publish") != std::string::npos,
       broker->log());
   // node-b is untouched.
   BOOST_CHECK_EQUAL(node_state("node-b"), "online");
   BOOST_CHECK_LT(master_rss_kib(), 512U * 1024);
-  fresh.stop();
   a->stop();
+}
+
+// Behind an edge broker: the edge's plugin refuses the junk, and the central
+// broker keeps the heartbeat the edge user relays (plugin_opt_edge_users).
+BOOST_AUTO_TEST_CASE(through_an_edge_only_the_heartbeat_is_retained) {
+  auto edge_port = free_port();
+  auto edge = start_broker("edge", edge_config(edge_port));
+  // Live first: once a heartbeat crossed the bridge, it is up.
+  mqtt_session::session live(client("master-1", "master-1:live"));
+  live.subscribe(k_own + "heartbeat", 1);
+  BOOST_REQUIRE(live.start());
+  BOOST_REQUIRE(live.wait_connected(k_deadline));
+  auto options = client("node-a", "node-a:edge");
+  options.server_uri = url("127.0.0.1", edge_port);
+  mqtt_session::session a(options);
+  BOOST_REQUIRE(a.start());
+  BOOST_REQUIRE(a.wait_connected(k_deadline));
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] {
+        publish_retained(a, {}, "probe");
+        return wait_until(
+            [&] { return live.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
+            std::chrono::seconds(1));
+      }),
+      edge->log());
+
+  publish_retained(a, k_junk, "via-edge");
+  // The heartbeat crossed the bridge after the junk did (one QoS-1 stream).
+  BOOST_REQUIRE(wait_until([&] {
+    auto m = live.inbox().pop_for(std::chrono::milliseconds(0));
+    return m && m->payload == "via-edge";
+  }));
+  check_only_heartbeat_retained(seen_by_a_fresh_subscriber(*this), "via-edge");
+  BOOST_CHECK_MESSAGE(edge->log().find("peranda: refused a retained publish") != std::string::npos,
+                      edge->log());
+  a.stop();
+  live.stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
