@@ -4,8 +4,9 @@
 // and ACL file, and otherwise defers to them:
 // - MOSQ_EVT_BASIC_AUTH: a client id that is neither `<user>` nor
 //   `<user>:<suffix>` is refused, so no user can take over another user's
-//   session (mosquitto drops the connected owner of a client id, fires its
-//   Will and hands over its persistent session). mosquitto 2.0 calls the
+//   session (mosquitto drops the connected owner of a client id and hands
+//   over its persistent session, or, for a clean session, discards it and
+//   fires the owner's Will). mosquitto 2.0 calls the
 //   callbacks of a list in registration order; plugins register in
 //   mosquitto_plugin_init, before mosquitto_security_init_default registers
 //   the password file's check, so this one runs first and its DEFER lets the
