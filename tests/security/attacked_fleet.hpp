@@ -38,6 +38,17 @@ struct attacked_fleet : production_fleet {
     return s;
   }
 
+  // Session options for a helper client of the test (a watcher, a fresh
+  // subscriber) with `user`'s credentials. Its connect is retried within
+  // seconds: a session re-asks Paho only after 2 x max_retry without a
+  // connection, and once, under load, a TLS connect got no CONNACK for the
+  // whole 60 s wait while the broker served everyone else.
+  mqtt_session::options helper(const std::string& user, const std::string& client_id) const {
+    auto o = client(user, client_id);
+    o.max_retry = std::chrono::seconds(5);
+    return o;
+  }
+
   // The node's state in the master's registry ("" if unknown).
   std::string node_state(const std::string& node) const {
     auto n = find_node(http_port, node);

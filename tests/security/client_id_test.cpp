@@ -55,8 +55,7 @@ std::size_t count(const std::string& text, const std::string& part) {
 // A watcher with master-1's user: node-b's heartbeats, and a topic of its
 // own for sync markers (acks to node-a, which has no agent here).
 struct observer {
-  explicit observer(const production_fleet& f)
-      : session(f.client("master-1", "master-1:observer")) {
+  explicit observer(const attacked_fleet& f) : session(f.helper("master-1", "master-1:observer")) {
     session.subscribe(root + "node-b/heartbeat", 1);
     session.subscribe(root + "node-a/alarm/ack", 1);
     BOOST_REQUIRE(session.start());
@@ -157,7 +156,7 @@ BOOST_AUTO_TEST_CASE(a_request_queued_for_node_b_survives_the_attempts) {
   // node-b goes away cleanly; its persistent session keeps what is sent to it.
   node_b.reset();
   BOOST_REQUIRE(wait_until([&] { return node_state("node-b") == "offline"; }));
-  mqtt_session::session master_user(client("master-1", "master-1:queue"));
+  mqtt_session::session master_user(helper("master-1", "master-1:queue"));
   BOOST_REQUIRE(master_user.start());
   BOOST_REQUIRE(master_user.wait_connected(k_deadline));
   const std::string request = "peranda/v1/nodes/node-b/logs/request";
@@ -168,7 +167,7 @@ BOOST_AUTO_TEST_CASE(a_request_queued_for_node_b_survives_the_attempts) {
   BOOST_CHECK_EQUAL(connect_as_node_a(*this, "node-b", "", true), 5);
 
   // node-b's own session, resumed, still holds the request.
-  auto owner = client("node-b", "node-b");
+  auto owner = helper("node-b", "node-b");
   owner.clean_session = false;
   mqtt_session::session b(owner);
   BOOST_REQUIRE(b.start());

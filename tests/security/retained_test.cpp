@@ -18,11 +18,11 @@ const std::string k_own = "peranda/v1/nodes/node-a/";
 // What a fresh subscriber to node-a's topics on the central broker gets:
 // the retained messages, sent at SUBSCRIBE, all before a marker published
 // after it comes back.
-std::vector<mqtt_session::message> seen_by_a_fresh_subscriber(const production_fleet& f) {
-  mqtt_session::session fresh(f.client("master-1", "master-1:fresh"));
+std::vector<mqtt_session::message> seen_by_a_fresh_subscriber(const attacked_fleet& f) {
+  mqtt_session::session fresh(f.helper("master-1", "master-1:fresh"));
   fresh.subscribe(k_own + "#", 1);
   BOOST_REQUIRE(fresh.start());
-  BOOST_REQUIRE(fresh.wait_connected(k_deadline));
+  BOOST_REQUIRE_MESSAGE(fresh.wait_connected(k_deadline), f.broker->log());
   std::vector<mqtt_session::message> got;
   bool marker_back = wait_until([&] {
     BOOST_REQUIRE(fresh.publish({k_own + "alarm/ack", "marker", 1, false}));
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(through_an_edge_only_the_heartbeat_is_retained) {
   auto edge_port = free_port();
   auto edge = start_broker("edge", edge_config(edge_port));
   // Live first: once a heartbeat crossed the bridge, it is up.
-  mqtt_session::session live(client("master-1", "master-1:live"));
+  mqtt_session::session live(helper("master-1", "master-1:live"));
   live.subscribe(k_own + "heartbeat", 1);
   BOOST_REQUIRE(live.start());
   BOOST_REQUIRE(live.wait_connected(k_deadline));
