@@ -18,7 +18,6 @@ class trusted_masters {
   explicit trusted_masters(std::vector<std::string> ids);
 
   bool allows(std::string_view master) const;
-  bool anyone() const { return ids_.empty(); }
 
  private:
   std::vector<std::string> ids_;

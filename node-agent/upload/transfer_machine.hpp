@@ -67,7 +67,6 @@ class transfer_machine {
   // fails now, instead of going back to that chunk at every ack.
   void give_up(std::string reason);
 
-  const transfer_identity& identity() const { return identity_; }
   transfer_state state() const { return state_; }
   const std::string& reason() const { return reason_; }
   std::uint32_t acked() const { return next_; }
