@@ -79,13 +79,13 @@ result<void> agent::start() {
   session_->subscribe(topics_.alarm_ack(config_.node_id), 1);
   session_->subscribe(topics_.all_masters(), 1);
   session_->on_connected([this] { presence_->publish_online(); });
-  uploader_ = std::make_unique<uploader>(
-      uploader_settings{.node = config_.node_id,
-                        .session = *session_number,
-                        .ack_timeout = config_.ack_timeout,
-                        .retries = config_.upload_retries,
-                        .masters = trusted_masters(config_.masters)},
-      *spool_, *session_, topics_);
+  uploader_ =
+      std::make_unique<uploader>(uploader_settings{.node = config_.node_id,
+                                                   .session = *session_number,
+                                                   .ack_timeout = config_.ack_timeout,
+                                                   .retries = config_.upload_retries,
+                                                   .masters = trusted_masters(config_.masters)},
+                                 *spool_, *session_, topics_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
               config_.node_id, config_.ip, *session_number, config_.broker.url,

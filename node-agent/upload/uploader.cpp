@@ -121,7 +121,11 @@ void uploader::on_request(protocol::logs_request request) {
     // may send many.
     auto why = fmt::format("master '{}' is not in this node's [agent] masters", request.master_id);
     requests_refused_.refuse(fmt::format("request {}: {}", request.request_id, why));
-    send_reply({request.request_id, request.master_id, protocol::reply_status::failed, {}, why,
+    send_reply({request.request_id,
+                request.master_id,
+                protocol::reply_status::failed,
+                {},
+                why,
                 wall_clock_ms()});
     return;
   }

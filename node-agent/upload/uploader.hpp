@@ -33,7 +33,7 @@ struct uploader_settings {
   std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
   std::uint32_t retries = 5;
   std::size_t max_waiting_requests = 4;  // of other masters, behind the one being served
-  trusted_masters masters{};               // whose requests and acks are taken
+  trusted_masters masters{};             // whose requests and acks are taken
 };
 
 // Serves `logs/request`s (docs/protocol.md): answers each with a

@@ -53,8 +53,8 @@ class masters {
   }
 
   void request(const std::string& master, const std::string& id, bool retained = false) {
-    protocol::logs_request r{id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000,
-                             wall_clock_ms()};
+    protocol::logs_request r{
+        id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000, wall_clock_ms()};
     publish(k_topics.logs_request(k_node), protocol::encode(r), retained);
   }
 
@@ -118,9 +118,9 @@ BOOST_AUTO_TEST_CASE(a_complete_deletes_only_from_the_serving_master_with_the_sh
   BOOST_TEST(begin.sha256 == sha);
   BOOST_TEST(begin.master_id == "m1");
 
-  m.complete(begin.transfer_id, "m2", sha);                // another master, right digest
+  m.complete(begin.transfer_id, "m2", sha);                   // another master, right digest
   m.complete(begin.transfer_id, "m1", std::string(64, '0'));  // the master's id, wrong digest
-  m.complete(begin.transfer_id, "m1", "");                 // no digest at all
+  m.complete(begin.transfer_id, "m1", "");                    // no digest at all
   BOOST_REQUIRE_MESSAGE(m.counter_reaches("acks_refused", 3), rig.log());
   BOOST_TEST(std::filesystem::exists(rig.spool_files() / k_file));
   BOOST_TEST(m.counter("uploads_done") == 0u);

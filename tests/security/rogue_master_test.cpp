@@ -13,6 +13,7 @@
 // until master-1 has sent its request, then master-1 until the rogue acks
 // have been handled; so the acks meet a running transfer every time.
 #define BOOST_TEST_MODULE rogue_master
+#include <httplib.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -21,8 +22,6 @@
 #include <future>
 #include <mutex>
 #include <thread>
-
-#include <httplib.h>
 
 #include "core/fs/sha256.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
@@ -248,8 +247,8 @@ BOOST_AUTO_TEST_CASE(rogue_completes_do_not_delete_a_spool_file) {
   auto content = spool_content();
   auto sha = sha256_hex(content);
   fleet.restart_node_b(*rogue, content);
-  auto node_a_acks = std::make_unique<watcher>(fleet.client("node-a", "node-a-acks"),
-                                               std::vector<std::string>{});
+  auto node_a_acks =
+      std::make_unique<watcher>(fleet.client("node-a", "node-a-acks"), std::vector<std::string>{});
 
   // node-b waits while master-1 asks, then master-1 waits while node-b
   // starts the transfer and hears the rogue.
@@ -299,7 +298,8 @@ BOOST_AUTO_TEST_CASE(rogue_completes_do_not_delete_a_spool_file) {
 BOOST_AUTO_TEST_CASE(a_master_outside_the_allow_list_is_refused_and_counted) {
   rogue_fleet fleet("masters = [\"master-1\"]\n");
   auto rogue = fleet.rogue();
-  rogue->publish_acked(k_topics.logs_request("node-b"), rogue_fleet::request("r-rogue", "master-2"));
+  rogue->publish_acked(k_topics.logs_request("node-b"),
+                       rogue_fleet::request("r-rogue", "master-2"));
   BOOST_REQUIRE(wait_until([&] { return !rogue_fleet::replies(*rogue, "r-rogue").empty(); }));
   auto reply = rogue_fleet::replies(*rogue, "r-rogue").front();
   BOOST_TEST((reply.status == protocol::reply_status::failed));
@@ -322,10 +322,9 @@ BOOST_AUTO_TEST_CASE(a_retained_request_is_not_served_again_at_reconnect) {
   BOOST_REQUIRE(wait_until([&] { return !rogue_fleet::replies(*rogue, "r-retained").empty(); }));
 
   fleet.restart_node_b(*rogue);
-  BOOST_REQUIRE_MESSAGE(wait_until([&] {
-                          return rogue_fleet::counter(*rogue, "messages_retained_ignored") >= 1;
-                        }),
-                        fleet.node_b->log());
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return rogue_fleet::counter(*rogue, "messages_retained_ignored") >= 1; }),
+      fleet.node_b->log());
   // node-b handles its messages in order: once this one is answered, the
   // retained one would have been answered again before it.
   rogue->publish_acked(k_topics.logs_request("node-b"), rogue_fleet::request("r-live", "master-2"));

@@ -24,9 +24,9 @@ class production_fleet {
  public:
   // `acl_extra` is appended to a copy of the shipped ACL (e.g. a block for
   // a second master user); empty: the shipped file itself.
-  explicit production_fleet(
-      std::vector<std::string> users = {"node-a", "node-b", "master-1", "edge-site-1"},
-      const std::string& acl_extra = "");
+  explicit production_fleet(std::vector<std::string> users = {"node-a", "node-b", "master-1",
+                                                              "edge-site-1"},
+                            const std::string& acl_extra = "");
 
   // Starts mosquitto with `conf` (written to <dir>/<name>.conf) and waits
   // until it listens.

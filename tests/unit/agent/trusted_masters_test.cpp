@@ -5,7 +5,6 @@
 #include <fstream>
 
 #include "core/protocol/messages/alarm.hpp"
-
 #include "node-agent/alarms/alarm_sender.hpp"
 #include "tests/support/temp_dir.hpp"
 
