@@ -34,6 +34,7 @@ result<void> agent::build_sources(std::uint64_t session) {
 
   alarm_sender_settings a{config_.node_id, session, config_.spool_dir / "outbox",
                           config_.alarm_outbox_max, config_.alarm_resend_after};
+  a.masters = trusted_masters(config_.masters);
   auto alarms = alarm_sender::create(std::move(a), topics_, config_.broker.session_options());
   if (!alarms) return std::unexpected(alarms.error());
   alarms_ = std::move(*alarms);
@@ -79,8 +80,11 @@ result<void> agent::start() {
   session_->subscribe(topics_.all_masters(), 1);
   session_->on_connected([this] { presence_->publish_online(); });
   uploader_ =
-      std::make_unique<uploader>(uploader_settings{config_.node_id, *session_number,
-                                                   config_.ack_timeout, config_.upload_retries},
+      std::make_unique<uploader>(uploader_settings{.node = config_.node_id,
+                                                   .session = *session_number,
+                                                   .ack_timeout = config_.ack_timeout,
+                                                   .retries = config_.upload_retries,
+                                                   .masters = trusted_masters(config_.masters)},
                                  *spool_, *session_, topics_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
@@ -106,6 +110,12 @@ void agent::route(const mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return count_invalid("topic", topic.error().message);
   bool mine = topic->owner == config_.node_id;
+  // Only presence is retained by design: a request or ack left retained on
+  // the broker would otherwise be acted on again at every reconnect.
+  if (msg.retained && topic->kind != protocol::topic_kind::heartbeat &&
+      topic->kind != protocol::topic_kind::master_status) {
+    return retained_ignored_.refuse("on " + msg.topic);
+  }
   switch (topic->kind) {
     case protocol::topic_kind::heartbeat:
       if (mine) presence_->handle_echo(msg);
@@ -168,6 +178,10 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"spool_dropped_files", s.dropped_files},
       {"spool_dropped_bytes", s.dropped_bytes},
       {"messages_invalid", messages_invalid_.load()},
+      {"messages_retained_ignored", retained_ignored_.count()},
+      {"requests_refused", uploader_->requests_refused()},
+      {"acks_refused", uploader_->acks_refused()},
+      {"alarm_acks_refused", alarms_->acks_refused()},
       {"messages_dropped", session_->inbox_dropped() + uploader_->events_dropped()},
   };
 }

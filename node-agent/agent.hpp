@@ -18,6 +18,7 @@
 #include "node-agent/sources/file_watcher.hpp"
 #include "node-agent/sources/line_sink.hpp"
 #include "node-agent/spool/spool.hpp"
+#include "node-agent/trust/refusal_counter.hpp"
 #include "node-agent/upload/uploader.hpp"
 
 namespace peranda::agent {
@@ -63,6 +64,7 @@ class agent {
   std::jthread dispatcher_;
 
   std::atomic<std::uint64_t> messages_invalid_{0};
+  refusal_counter retained_ignored_{"retained message"};
 };
 
 }  // namespace peranda::agent

@@ -36,6 +36,9 @@ constexpr key_spec k_agent_keys[] = {
      "Upload: no ack for this long while chunks are outstanding -> resend from `next`."},
     {"agent", "upload_retries", key_type::integer, "5",
      "Upload: resend rounds without any ack before the transfer is given up (file kept)."},
+    {"agent", "masters", key_type::string_list, "[] (any)",
+     "Master ids this node serves: other masters' requests are answered `failed`, their logs "
+     "and alarm acks ignored (counted). See docs/agent.md on what an id proves."},
 };
 
 const std::vector<key_spec>& all_keys() {
@@ -116,6 +119,12 @@ result<agent_config> build_agent_config(const config_document& doc) {
     return std::unexpected(a.error_at("heartbeat_interval", "must be at least 100ms"));
   }
   if (auto ok = load_limits(a, c); !ok) return std::unexpected(ok.error());
+  c.masters = a.list_or("masters", {});
+  for (const auto& m : c.masters) {
+    if (auto ok = protocol::validate_node_id(m); !ok) {
+      return std::unexpected(a.error_at("masters", "'" + m + "': " + ok.error().message));
+    }
+  }
 
   auto sources =
       load_sources(doc.array("source"), std::filesystem::path(doc.file()).parent_path());

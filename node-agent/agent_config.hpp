@@ -35,6 +35,8 @@ struct agent_config {
   // Uploads
   std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
   std::uint32_t upload_retries = 5;
+  // Masters whose requests and acks are taken (empty: any); each a valid id.
+  std::vector<std::string> masters;
 
   std::vector<source_settings> sources;
   std::vector<rule_settings> rules;

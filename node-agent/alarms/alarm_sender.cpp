@@ -129,6 +129,10 @@ void alarm_sender::on_completion(const std::string& key, bool delivered) {
 }
 
 void alarm_sender::confirm(const protocol::alarm_ack& ack) {
+  if (!settings_.masters.allows(ack.master_id)) {
+    return acks_refused_.refuse(
+        fmt::format("master '{}' is not in [agent] masters; the alarms stay", ack.master_id));
+  }
   std::vector<std::string> done;
   {
     std::lock_guard lock(mu_);
@@ -148,6 +152,7 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
 }
 
 void alarm_sender::master_state(const protocol::master_status& status) {
+  if (!settings_.masters.allows(status.master_id)) return;  // it would not confirm
   {
     std::lock_guard lock(mu_);
     if (status.state != protocol::node_state::online) {

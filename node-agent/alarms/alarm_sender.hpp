@@ -21,6 +21,8 @@
 #include "core/protocol/topics.hpp"
 #include "node-agent/alarms/alarm_outbox.hpp"
 #include "node-agent/rules/rule_engine.hpp"
+#include "node-agent/trust/refusal_counter.hpp"
+#include "node-agent/trust/trusted_masters.hpp"
 
 namespace peranda::agent {
 
@@ -32,6 +34,8 @@ struct alarm_sender_settings {
   // Unconfirmed this long (while a master is online): publish again.
   std::chrono::milliseconds resend_after{std::chrono::seconds(30)};
   std::size_t max_inflight = 64;
+  // Acks and statuses of other masters are ignored (acks counted).
+  trusted_masters masters{};
 };
 
 // Turns rule hits into alarms and gets each into a master's journal at
@@ -68,6 +72,7 @@ class alarm_sender {
   std::uint64_t sent() const { return sent_.load(); }
   std::uint64_t confirmed() const { return confirmed_.load(); }
   std::uint64_t raised() const { return raised_.load(); }
+  std::uint64_t acks_refused() const { return acks_refused_.count(); }
   std::uint64_t dropped() const;
   std::uint64_t pending() const;
 
@@ -121,6 +126,7 @@ class alarm_sender {
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> confirmed_{0};
   std::atomic<std::uint64_t> raised_{0};
+  refusal_counter acks_refused_{"alarm ack"};
   std::jthread thread_;
 };
 

@@ -7,10 +7,25 @@
 
 namespace peranda::agent {
 
-transfer_machine::transfer_machine(std::uint32_t chunk_count, std::uint32_t window,
-                                   std::chrono::milliseconds ack_timeout,
+std::string_view to_string(ack_verdict v) {
+  switch (v) {
+    case ack_verdict::accepted:
+      return "accepted";
+    case ack_verdict::other_transfer:
+      return "not the current transfer";
+    case ack_verdict::other_master:
+      return "not from the master whose request it serves";
+    case ack_verdict::wrong_sha256:
+      return "`complete` with another sha256 than the one sent";
+  }
+  return "?";
+}
+
+transfer_machine::transfer_machine(transfer_identity identity, std::uint32_t chunk_count,
+                                   std::uint32_t window, std::chrono::milliseconds ack_timeout,
                                    std::uint32_t max_timeouts)
-    : count_(chunk_count),
+    : identity_(std::move(identity)),
+      count_(chunk_count),
       ack_timeout_(ack_timeout),
       max_timeouts_(std::max<std::uint32_t>(max_timeouts, 1)),
       window_(std::max<std::uint32_t>(window, 1)) {}
@@ -39,10 +54,21 @@ std::vector<transfer_action> transfer_machine::start(clock::time_point now) {
   return out;
 }
 
+ack_verdict transfer_machine::check(const protocol::logs_ack& ack) const {
+  if (ack.transfer_id != identity_.transfer_id) return ack_verdict::other_transfer;
+  // The ack topic does not name its sender: the id in the payload is all there is.
+  if (ack.master_id != identity_.master_id) return ack_verdict::other_master;
+  // Deleting the spool file needs proof that the master holds exactly what was sent.
+  if (ack.status == protocol::ack_status::complete && ack.sha256 != identity_.sha256) {
+    return ack_verdict::wrong_sha256;
+  }
+  return ack_verdict::accepted;
+}
+
 std::vector<transfer_action> transfer_machine::on_ack(const protocol::logs_ack& ack,
                                                       clock::time_point now) {
   std::vector<transfer_action> out;
-  if (state_ != transfer_state::running) return out;
+  if (state_ != transfer_state::running || check(ack) != ack_verdict::accepted) return out;
   any_ack_ = true;
   timeouts_ = 0;
   last_ack_ = now;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/protocol/messages/logs_ack.hpp"
@@ -21,6 +22,24 @@ struct transfer_action {
 
 enum class transfer_state { running, complete, rejected, failed };
 
+// Whose transfer it is: acks are taken only for this transfer id, from the
+// master whose request it serves, and a `complete` only with the digest of
+// the bytes sent.
+struct transfer_identity {
+  std::string transfer_id;
+  std::string master_id;  // the request's
+  std::string sha256;     // the begin's (lower-case hex)
+};
+
+// What an ack is to a transfer (transfer_machine::check).
+enum class ack_verdict {
+  accepted,
+  other_transfer,  // another transfer id: a late repeat of an earlier transfer's ack
+  other_master,    // this transfer, but not the master whose request it serves
+  wrong_sha256,    // a `complete` whose sha256 is not the one sent in `begin`
+};
+std::string_view to_string(ack_verdict v);
+
 // The agent's side of one file transfer (docs/protocol.md, "Transfers"), as a
 // Sans-I/O state machine: it is fed the start, acks and clock ticks and
 // returns what to publish; the caller does the I/O (and deletes the spool
@@ -29,16 +48,19 @@ enum class transfer_state { running, complete, rejected, failed };
 // latest ack). No ack for `ack_timeout` while something is outstanding:
 // go-back-N from `next` (and `begin` again if nothing was ever acked);
 // after `max_timeouts` such rounds without any ack, the next timeout fails
-// the transfer (the file stays in the spool). Not thread-safe.
+// the transfer (the file stays in the spool). An ack that check() does not
+// accept changes nothing, not even the timeouts. Not thread-safe.
 class transfer_machine {
  public:
   using clock = std::chrono::steady_clock;
 
-  transfer_machine(std::uint32_t chunk_count, std::uint32_t window,
+  transfer_machine(transfer_identity identity, std::uint32_t chunk_count, std::uint32_t window,
                    std::chrono::milliseconds ack_timeout, std::uint32_t max_timeouts);
 
   std::vector<transfer_action> start(clock::time_point now);
-  // REQUIRES: ack.transfer_id is this transfer's (the caller routes acks).
+  // Whether on_ack() would take `ack` (docs/protocol.md, "logs ack").
+  ack_verdict check(const protocol::logs_ack& ack) const;
+  // An ack that check() does not accept is ignored.
   std::vector<transfer_action> on_ack(const protocol::logs_ack& ack, clock::time_point now);
   std::vector<transfer_action> on_tick(clock::time_point now);
   // The caller cannot do its part (a chunk cannot be read): the transfer
@@ -56,6 +78,7 @@ class transfer_machine {
   void resend(std::uint32_t index, std::vector<transfer_action>& out);
 
   // Constant after construction
+  const transfer_identity identity_;
   const std::uint32_t count_;
   const std::chrono::milliseconds ack_timeout_;
   const std::uint32_t max_timeouts_;

@@ -103,14 +103,32 @@ void uploader::reply(const protocol::logs_request& request, protocol::reply_stat
                          std::move(files),   std::move(reason), wall_clock_ms()};
   log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
               protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
+  send_reply(r);
+}
+
+void uploader::send_reply(const protocol::logs_reply& r) {
   if (auto ok =
           session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
       !ok) {
-    log()->warn("reply to request {} not sent: {}", request.request_id, ok.error().message);
+    log()->warn("reply to request {} not sent: {}", r.request_id, ok.error().message);
   }
 }
 
 void uploader::on_request(protocol::logs_request request) {
+  if (!settings_.masters.allows(request.master_id)) {
+    // Answered all the same (one reply per request), so that master's pull
+    // ends at once with the reason; logged through the counter, as a master
+    // may send many.
+    auto why = fmt::format("master '{}' is not in this node's [agent] masters", request.master_id);
+    requests_refused_.refuse(fmt::format("request {}: {}", request.request_id, why));
+    send_reply({request.request_id,
+                request.master_id,
+                protocol::reply_status::failed,
+                {},
+                why,
+                wall_clock_ms()});
+    return;
+  }
   if (request.deadline_ms != 0 && request.deadline_ms < wall_clock_ms()) {
     reply(request, protocol::reply_status::expired);
     return;
@@ -215,7 +233,8 @@ void uploader::next_transfer() {
   begin_payload_ = protocol::encode(begin);
   log()->info("transfer {}: {} ({} bytes, {} chunks) to master '{}'", transfer_id_, name, size,
               count, request.master_id);
-  machine_.emplace(static_cast<std::uint32_t>(count), request.window, settings_.ack_timeout,
+  machine_.emplace(transfer_identity{transfer_id_, request.master_id, *sha},
+                   static_cast<std::uint32_t>(count), request.window, settings_.ack_timeout,
                    settings_.retries);
   execute(machine_->start(std::chrono::steady_clock::now()));
   prefetch_next_sha();
@@ -286,8 +305,23 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
 }
 
 void uploader::on_ack(const protocol::logs_ack& ack) {
-  if (!machine_ || ack.transfer_id != transfer_id_ || ack.master_id != job_->request.master_id) {
+  if (!settings_.masters.allows(ack.master_id)) {
+    acks_refused_.refuse(fmt::format("{} for transfer {}: master '{}' is not in [agent] masters",
+                                     protocol::to_string(ack.status), ack.transfer_id,
+                                     ack.master_id));
+    return;
+  }
+  auto verdict = machine_ ? machine_->check(ack) : ack_verdict::other_transfer;
+  if (verdict == ack_verdict::other_transfer) {
     log()->debug("ignoring ack for transfer {} (not the current one)", ack.transfer_id);
+    return;
+  }
+  if (verdict != ack_verdict::accepted) {
+    // Someone with a master's credentials, or a confused master: nothing it
+    // says may touch the file, which stays until its master's `complete`.
+    acks_refused_.refuse(fmt::format("{} for transfer {} naming master '{}': {}",
+                                     protocol::to_string(ack.status), ack.transfer_id,
+                                     ack.master_id, to_string(verdict)));
     return;
   }
   execute(machine_->on_ack(ack, std::chrono::steady_clock::now()));

@@ -21,6 +21,8 @@
 #include "core/protocol/topics.hpp"
 #include "core/util/bounded_queue.hpp"
 #include "node-agent/spool/spool.hpp"
+#include "node-agent/trust/refusal_counter.hpp"
+#include "node-agent/trust/trusted_masters.hpp"
 #include "node-agent/upload/transfer_machine.hpp"
 
 namespace peranda::agent {
@@ -31,13 +33,17 @@ struct uploader_settings {
   std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
   std::uint32_t retries = 5;
   std::size_t max_waiting_requests = 4;  // of other masters, behind the one being served
+  trusted_masters masters{};             // whose requests and acks are taken
 };
 
 // Serves `logs/request`s (docs/protocol.md): answers each with a
 // `logs/reply`, closes the active spool file so the newest lines go too, and
 // uploads the requested closed files one transfer after another, driven by
-// a transfer_machine per file. A spool file is deleted only on `complete`;
-// on `rejected` or a dead master it stays for a later request. The file in
+// a transfer_machine per file. A spool file is deleted only on a `complete`
+// of the master whose request is served, carrying the sha256 that was sent;
+// on `rejected` or a dead master it stays for a later request. Requests of a
+// master not in `masters` are answered `failed`, its acks ignored (both
+// counted). The file in
 // transfer is pinned against the spool cap. A restart mid-transfer loses
 // nothing: the next request starts the file again under a new transfer id.
 // submit_*() are called from the dispatcher and never block; the work runs
@@ -60,6 +66,8 @@ class uploader {
   std::uint64_t uploads_failed() const { return failed_.load(); }
   std::uint64_t chunks_resent() const { return resent_.load(); }
   std::uint64_t events_dropped() const { return events_dropped_.load(); }
+  std::uint64_t requests_refused() const { return requests_refused_.count(); }
+  std::uint64_t acks_refused() const { return acks_refused_.count(); }
 
  private:
   struct job {
@@ -78,8 +86,10 @@ class uploader {
   void execute(const std::vector<transfer_action>& actions);
   // REQUIRES: machine_ is no longer running.
   void finish_transfer();
+  // Logs and sends the one reply of `request`.
   void reply(const protocol::logs_request& request, protocol::reply_status status,
              std::vector<std::string> files = {}, std::string reason = {});
+  void send_reply(const protocol::logs_reply& r);
   bool master_gone(const std::string& master) const;
 
   // Constant after construction
@@ -111,6 +121,8 @@ class uploader {
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> resent_{0};
   std::atomic<std::uint64_t> events_dropped_{0};
+  refusal_counter requests_refused_{"request"};
+  refusal_counter acks_refused_{"logs ack"};
   std::jthread thread_;
 };
 

@@ -25,14 +25,20 @@ std::string production_fleet::role_of(const std::string& user) {
   return "node";
 }
 
-production_fleet::production_fleet(std::vector<std::string> users) : port(free_port()) {
+production_fleet::production_fleet(std::vector<std::string> users, const std::string& acl_extra)
+    : acl_file(source_path("broker-config/acl")), port(free_port()) {
+  if (!acl_extra.empty()) {
+    auto shipped = read_text(acl_file);
+    acl_file = dir / "acl";
+    write_text(acl_file, shipped + "\n" + acl_extra + "\n");
+  }
   auto ca = run({"/bin/bash", source_path("scripts/make-test-ca.sh"), (dir / "ca").string()},
                 dir / "ca.log");
   BOOST_REQUIRE_MESSAGE(ca.status == 0, ca.output);
   for (const auto& user : users) {
     auto p = run({"/bin/bash", source_path("scripts/provision-node.sh"), "-p",
                   (dir / "passwd").string(), "-o", (dir / "creds").string(), "--role", role_of(user),
-                  "--acl", source_path("broker-config/acl"), "--ca-cert", ca_file().string(),
+                  "--acl", acl_file.string(), "--ca-cert", ca_file().string(),
                   "--ca-key", (dir / "ca" / "ca.key").string(), user},
                  dir / "provision.log");
     BOOST_REQUIRE_MESSAGE(p.status == 0, p.output);
@@ -68,7 +74,7 @@ std::string production_fleet::production_config(std::uint16_t listen_port,
   rewrite(conf, "\nlistener 8883\n", "\nlistener " + std::to_string(listen_port) + " 127.0.0.1\n");
   rewrite(conf, "/etc/mosquitto/certs/", (dir / "ca").string() + "/");
   rewrite(conf, "/etc/mosquitto/peranda/passwd", (dir / "passwd").string());
-  rewrite(conf, "/etc/mosquitto/peranda/acl", source_path("broker-config/acl"));
+  rewrite(conf, "/etc/mosquitto/peranda/acl", acl_file.string());
   rewrite(conf, "/usr/lib/peranda/peranda_broker_plugin.so", PERANDA_BROKER_PLUGIN);
   std::filesystem::create_directories(dir / name);
   rewrite(conf, "/var/lib/mosquitto/", (dir / name).string() + "/");
@@ -85,6 +91,15 @@ std::string production_fleet::edge_config(std::uint16_t listen_port) const {
   rewrite(bridge, "remote_password CHANGE-ME", "remote_password " + password("edge-site-1"));
   rewrite(bridge, "/etc/mosquitto/certs/central-ca.crt", ca_file().string());
   return production_config(listen_port, "edge") + "\n" + bridge;
+}
+
+std::string production_fleet::master_acl_block(const std::string& master) {
+  auto acl = read_text(source_path("broker-config/acl"));
+  auto start = acl.find("\nuser master-1\n");
+  BOOST_REQUIRE_MESSAGE(start != std::string::npos, "the shipped ACL has no `user master-1`");
+  auto block = acl.substr(start + 1, acl.find("\n\n", start + 1) - start);
+  rewrite(block, "master-1", master);
+  return block;
 }
 
 std::string production_fleet::url(const std::string& host, std::uint16_t p) {

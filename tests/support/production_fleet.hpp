@@ -23,8 +23,11 @@ namespace peranda::test {
 // plays the attacker against a real master and a real node-b agent.
 class production_fleet {
  public:
-  explicit production_fleet(
-      std::vector<std::string> users = {"node-a", "node-b", "master-1", "edge-site-1"});
+  // `acl_extra` is appended to a copy of the shipped ACL (e.g. a block for
+  // a second master user); empty: the shipped file itself.
+  explicit production_fleet(std::vector<std::string> users = {"node-a", "node-b", "master-1",
+                                                              "edge-site-1"},
+                            const std::string& acl_extra = "");
 
   // The provisioning role of one of the fixture's users: "master" for
   // master-*, "edge" for edge-*, else "node" (the ACL's example blocks).
@@ -59,7 +62,11 @@ class production_fleet {
   // password file and the CA (for start_agent / start_master).
   program_config as_user(const std::string& user, const std::string& folder) const;
 
+  // The ACL block of the shipped file's `user master-1`, for `master`.
+  static std::string master_acl_block(const std::string& master);
+
   temp_dir dir;
+  std::filesystem::path acl_file;  // what the brokers read
   std::uint16_t port;
   std::unique_ptr<child_process> broker;
 };

@@ -79,12 +79,23 @@ BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
   expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nseverity = \"meh\"\n", "rule.severity");
   expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nthreshold = 0\n", "rule.threshold");
   expect_error("spool_max_bytes = \"1KiB\"\n", "spool_max_bytes");
+  expect_error("masters = [\"master-1\", \"../m\"]\n", "key 'agent.masters': '../m'");
+  expect_error("masters = [\"+\"]\n", "agent.masters");
+}
+
+BOOST_AUTO_TEST_CASE(masters_default_to_any_and_are_kept_in_order) {
+  auto any = parse("");
+  BOOST_REQUIRE(any.has_value());
+  BOOST_TEST(any->masters.empty());
+  auto two = parse("masters = [\"master-1\", \"master-2\"]\n");
+  BOOST_REQUIRE_MESSAGE(two.has_value(), (two ? std::string() : two.error().message));
+  BOOST_TEST(two->masters == (std::vector<std::string>{"master-1", "master-2"}));
 }
 
 BOOST_AUTO_TEST_CASE(every_key_is_documented) {
   auto text = describe_keys(agent_keys());
   for (auto key : {"spool_max_bytes", "ack_timeout", "command", "from_beginning", "cooldown",
-                   "recovery", "rule_lines_per_second"}) {
+                   "recovery", "rule_lines_per_second", "masters"}) {
     BOOST_TEST(text.find(std::string("`") + key + "`") != std::string::npos, key);
   }
 }
