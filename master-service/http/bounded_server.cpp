@@ -81,8 +81,9 @@ class connection_pool final : public httplib::TaskQueue {
   bool shutdown_ = false;
 };
 
+// Rounded up: a poll that times out has reached the deadline.
 int millis_until(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now());
   return static_cast<int>(std::max<std::int64_t>(0, left.count()));
 }
 
@@ -132,7 +133,9 @@ class deadline_stream final : public httplib::Stream {
         over_limit_ = true;
         return -1;
       }
-      if (!wait_for(sock_, POLLIN, millis_until(deadline_))) {
+      // Checked before waiting too: a steady trickle never lets poll time out.
+      if (clock_type::now() >= deadline_ ||
+          !wait_for(sock_, POLLIN, millis_until(deadline_))) {
         expired_ = clock_type::now() >= deadline_;
         return -1;
       }
