@@ -279,12 +279,16 @@ BOOST_AUTO_TEST_CASE(slow_connections_do_not_starve_healthz) {
 }
 
 BOOST_AUTO_TEST_CASE(unsafe_listen_addresses_and_token_files_stop_the_start) {
-  for (auto listen : {"127.attacker.example:8641", "localhost.evil:8641", "127.1:8641"}) {
+  // A free port each, so that a master wrongly accepting one never binds a
+  // port another test uses.
+  auto port = std::to_string(free_port());
+  for (auto host : {"127.attacker.example:", "localhost.evil:", "127.1:"}) {
+    auto listen = host + port;
     auto r = run_master(dir.path(), fmt::format("http_listen = \"{}\"", listen));
     BOOST_TEST(r.status == 2, listen << ": " << r.output);
     BOOST_TEST(r.output.find(listen) != std::string::npos, r.output);
   }
-  auto off = run_master(dir.path(), "http_listen = \"0.0.0.0:8641\"");
+  auto off = run_master(dir.path(), "http_listen = \"0.0.0.0:" + port + "\"");
   BOOST_TEST(off.status == 2);
   BOOST_TEST(off.output.find("requires http_token_file") != std::string::npos, off.output);
 
@@ -294,13 +298,15 @@ BOOST_AUTO_TEST_CASE(unsafe_listen_addresses_and_token_files_stop_the_start) {
   fs::permissions(token, fs::perms::owner_read | fs::perms::owner_write);
   auto link = dir / "api.token.link";
   fs::create_symlink(token, link);
-  auto symlinked = run_master(dir.path(), "http_token_file = \"" + link.string() + "\"");
+  auto listen = "http_listen = \"127.0.0.1:" + port + "\"\n";
+  auto symlinked =
+      run_master(dir.path(), listen + "http_token_file = \"" + link.string() + "\"");
   BOOST_TEST(symlinked.status == 2);
   BOOST_TEST(symlinked.output.find("'" + link.string() + "' is a symbolic link") !=
                  std::string::npos,
              symlinked.output);
   fs::permissions(token, fs::perms::group_write, fs::perm_options::add);
-  auto writable = run_master(dir.path(), "http_token_file = \"" + token.string() + "\"");
+  auto writable = run_master(dir.path(), listen + "http_token_file = \"" + token.string() + "\"");
   BOOST_TEST(writable.status == 2);
   BOOST_TEST(writable.output.find("'" + token.string() + "' is writable by group or others") !=
                  std::string::npos,
