@@ -93,7 +93,8 @@ void api_server::add_guard_and_errors() {
                                          req.remote_addr, res.status));
     }
   });
-  server_->set_default_headers({{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
+  server_->set_default_headers(
+      {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   server_->set_payload_max_length(k_max_request_body);
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");

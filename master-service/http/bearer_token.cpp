@@ -29,8 +29,7 @@ struct fd_guard {
 result<void> check_file(const std::filesystem::path& path, const struct stat& st,
                         token_file_owner owner) {
   if (!S_ISREG(st.st_mode)) return failf("'{}' is not a regular file", path.string());
-  if (owner == token_file_owner::this_user_or_root && st.st_uid != ::geteuid() &&
-      st.st_uid != 0) {
+  if (owner == token_file_owner::this_user_or_root && st.st_uid != ::geteuid() && st.st_uid != 0) {
     return failf("'{}' is owned by uid {}; it must belong to the master's user (uid {}) or root",
                  path.string(), st.st_uid, ::geteuid());
   }
@@ -48,11 +47,13 @@ result<void> check_file(const std::filesystem::path& path, const struct stat& st
 result<std::string> read_token_file(const std::filesystem::path& path, token_file_owner owner) {
   fd_guard f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
   if (f.fd < 0) {
-    if (errno == ELOOP) return failf("'{}' is a symbolic link; name the file itself", path.string());
+    if (errno == ELOOP)
+      return failf("'{}' is a symbolic link; name the file itself", path.string());
     return failf("cannot open '{}': {}", path.string(), std::strerror(errno));
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) return failf("cannot stat '{}': {}", path.string(), std::strerror(errno));
+  if (::fstat(f.fd, &st) != 0)
+    return failf("cannot stat '{}': {}", path.string(), std::strerror(errno));
   if (auto ok = check_file(path, st, owner); !ok) return std::unexpected(ok.error());
   std::string text(k_max_token_file + 1, '\0');
   std::size_t got = 0;

@@ -2,12 +2,11 @@
 #include "master-service/http/bounded_server.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <condition_variable>
 #include <cstring>
@@ -134,8 +133,7 @@ class deadline_stream final : public httplib::Stream {
         return -1;
       }
       // Checked before waiting too: a steady trickle never lets poll time out.
-      if (clock_type::now() >= deadline_ ||
-          !wait_for(sock_, POLLIN, millis_until(deadline_))) {
+      if (clock_type::now() >= deadline_ || !wait_for(sock_, POLLIN, millis_until(deadline_))) {
         expired_ = clock_type::now() >= deadline_;
         return -1;
       }
@@ -169,8 +167,7 @@ class deadline_stream final : public httplib::Stream {
 
  private:
   static int write_timeout_ms() {
-    return static_cast<int>(
-        std::chrono::milliseconds(bounded_server::k_write_timeout).count());
+    return static_cast<int>(std::chrono::milliseconds(bounded_server::k_write_timeout).count());
   }
   // A closed connection polls readable and reads 0 bytes.
   bool peer_still_there() const {
@@ -227,10 +224,9 @@ void answer_busy(int sock) {
 }  // namespace
 
 bounded_server::bounded_server(refusal_sink on_refusal) : on_refusal_(std::move(on_refusal)) {
+  // httplib's own timeouts and keep-alive settings do not apply: the
+  // connection loop below (deadline_stream) replaces them.
   new_task_queue = [] { return new connection_pool(k_workers, k_max_waiting); };
-  set_read_timeout(k_request_deadline);
-  set_write_timeout(k_write_timeout);
-  set_keep_alive_max_count(1);
 }
 
 bool bounded_server::process_and_close_socket(socket_t sock) {

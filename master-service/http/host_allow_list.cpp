@@ -57,17 +57,17 @@ bool is_ip_literal(std::string_view host) {
 
 bool is_dns_name(std::string_view host) {
   if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
-  return std::ranges::all_of(host, [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '.';
-  });
+  return std::ranges::all_of(
+      host, [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; });
 }
 
 }  // namespace
 
-host_allow_list::host_allow_list(const listen_address& listen,
-                                 std::span<const std::string> names)
+host_allow_list::host_allow_list(const listen_address& listen, std::span<const std::string> names)
     : port_(listen.port), any_ip_literal_(listen.wildcard) {
-  auto add = [&](std::string_view host) { exact_.insert(fmt::format("{}:{}", lower(host), port_)); };
+  auto add = [&](std::string_view host) {
+    exact_.insert(fmt::format("{}:{}", lower(host), port_));
+  };
   add(listen.ipv6 ? "[" + listen.host + "]" : listen.host);
   if (listen.loopback || listen.wildcard) {
     for (auto h : {"localhost", "127.0.0.1", "[::1]"}) add(h);

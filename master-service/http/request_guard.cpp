@@ -50,9 +50,9 @@ std::optional<refusal> request_guard::check(const request_view& req) const {
     return std::nullopt;
   }
   if (write && req.request_header != "1") {
-    return refusal{403, "missing_request_header",
-                   fmt::format("a POST needs the header '{}: 1' (peranda-ctl sends it)",
-                               k_request_header)};
+    return refusal{
+        403, "missing_request_header",
+        fmt::format("a POST needs the header '{}: 1' (peranda-ctl sends it)", k_request_header)};
   }
   return std::nullopt;
 }

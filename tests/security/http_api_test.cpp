@@ -5,12 +5,11 @@
 // connections; and unsafe listen addresses and token files at start. Each
 // is refused and counted, and node-b's presence and pulls are unaffected.
 #define BOOST_TEST_MODULE http_api
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <httplib.h>
 
 #include <atomic>
 #include <thread>
@@ -148,11 +147,11 @@ BOOST_AUTO_TEST_CASE(a_cross_site_form_post_triggers_no_pull) {
   settle(*this);
   auto before = node_b_pulls(http_port).first;
   // What a page on evil.example submits with <form method=post>.
-  auto form = round_trip(http_port, "POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " +
-                                      host_of(http_port) +
-                                      "\r\nOrigin: http://evil.example\r\n"
-                                      "Content-Type: application/x-www-form-urlencoded\r\n"
-                                      "Content-Length: 3\r\nConnection: close\r\n\r\na=1");
+  auto form = round_trip(http_port,
+                         "POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " + host_of(http_port) +
+                             "\r\nOrigin: http://evil.example\r\n"
+                             "Content-Type: application/x-www-form-urlencoded\r\n"
+                             "Content-Length: 3\r\nConnection: close\r\n\r\na=1");
   BOOST_TEST(status_of(form) == 403, form);
   BOOST_TEST(form.find("X-Peranda-Request") != std::string::npos);
   // Its preflight, were it a script, gets no CORS grant.
@@ -178,9 +177,8 @@ BOOST_AUTO_TEST_CASE(a_cross_site_form_post_triggers_no_pull) {
 
 BOOST_AUTO_TEST_CASE(a_rebound_host_name_reads_nothing) {
   for (auto path : {"/api/v1/nodes", "/api/v1/alarms", "/metrics", "/healthz"}) {
-    auto r = round_trip(http_port, std::string("GET ") + path +
-                                     " HTTP/1.1\r\nHost: evil.example:" + std::to_string(http_port) +
-                                     "\r\n\r\n");
+    auto r = round_trip(http_port, std::string("GET ") + path + " HTTP/1.1\r\nHost: evil.example:" +
+                                       std::to_string(http_port) + "\r\n\r\n");
     BOOST_TEST(status_of(r) == 421, path << ": " << r);
     BOOST_TEST(r.find("node-b") == std::string::npos);
     BOOST_TEST(r.find("http_allowed_hosts") != std::string::npos);
@@ -188,11 +186,11 @@ BOOST_AUTO_TEST_CASE(a_rebound_host_name_reads_nothing) {
   auto bare = round_trip(http_port, "GET /api/v1/nodes HTTP/1.0\r\n\r\n");  // no Host at all
   BOOST_TEST(status_of(bare) == 421, bare);
   auto twice = round_trip(http_port, "GET /api/v1/nodes HTTP/1.1\r\nHost: " + host_of(http_port) +
-                                       "\r\nHost: evil.example\r\n\r\n");
+                                         "\r\nHost: evil.example\r\n\r\n");
   BOOST_TEST(status_of(twice) == 421, twice);
   BOOST_TEST(refused(http_port, "host_not_allowed") == 6);
   auto local = round_trip(http_port, "GET /api/v1/nodes HTTP/1.1\r\nHost: localhost:" +
-                                       std::to_string(http_port) + "\r\n\r\n");
+                                         std::to_string(http_port) + "\r\n\r\n");
   BOOST_TEST(status_of(local) == 200, local);
   BOOST_TEST(local.find("node-b") != std::string::npos);
 }
@@ -211,8 +209,7 @@ BOOST_AUTO_TEST_CASE(a_gzip_bomb_is_refused_before_anything_is_inflated) {
   BOOST_TEST(wait_until([&] { return refused(http_port, "content_encoding") == 1; }));
   // Only the head is read when the guard refuses; the raw form shows it.
   raw_connection raw(http_port);
-  BOOST_REQUIRE(raw.send("POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " +
-                         host_of(http_port) +
+  BOOST_REQUIRE(raw.send("POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " + host_of(http_port) +
                          "\r\nX-Peranda-Request: 1\r\nContent-Encoding: gzip\r\n"
                          "Content-Length: 1300000\r\n\r\n"));
   auto r = raw.read_all();
@@ -221,9 +218,9 @@ BOOST_AUTO_TEST_CASE(a_gzip_bomb_is_refused_before_anything_is_inflated) {
   BOOST_TEST(master_rss_kib() < rss_before + 64 * 1024, "master RSS " << master_rss_kib());
   BOOST_TEST(master_rss_kib() < 200u * 1024);
   // A plain body over the limit is refused as well.
-  auto big = round_trip(http_port, "POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " +
-                                     host_of(http_port) +
-                                     "\r\nX-Peranda-Request: 1\r\nContent-Length: 1000000\r\n\r\n");
+  auto big = round_trip(http_port,
+                        "POST /api/v1/nodes/node-b/pull HTTP/1.1\r\nHost: " + host_of(http_port) +
+                            "\r\nX-Peranda-Request: 1\r\nContent-Length: 1000000\r\n\r\n");
   BOOST_TEST(status_of(big) == 413, big);
   BOOST_TEST(node_state("node-b") == "online");
 }
@@ -232,8 +229,8 @@ BOOST_AUTO_TEST_CASE(slow_connections_do_not_starve_healthz) {
   // 12 connections that send part of a head and then nothing, and 12 that
   // trickle a byte every 100 ms (never idle long enough for a read timeout):
   // more than the server has workers.
-  const std::string head = "GET /api/v1/nodes HTTP/1.1\r\nHost: " + host_of(http_port) +
-                           "\r\nX-Slow: ";
+  const std::string head =
+      "GET /api/v1/nodes HTTP/1.1\r\nHost: " + host_of(http_port) + "\r\nX-Slow: ";
   std::vector<std::unique_ptr<raw_connection>> silent;
   std::vector<std::unique_ptr<raw_connection>> tricklers;
   for (int i = 0; i < 12; ++i) {
@@ -260,18 +257,18 @@ BOOST_AUTO_TEST_CASE(slow_connections_do_not_starve_healthz) {
   c.set_read_timeout(k_deadline);
   auto asked = std::chrono::steady_clock::now();
   auto health = c.Get("/healthz");
-  BOOST_TEST_MESSAGE("/healthz answered after " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       std::chrono::steady_clock::now() - asked)
-                                                       .count()
-                                                << " ms with 24 slow connections open");
+  BOOST_TEST_MESSAGE("/healthz answered after "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - asked)
+                            .count()
+                     << " ms with 24 slow connections open");
   BOOST_REQUIRE(health);
   BOOST_TEST(health->status == 200);
   // The server, not the clients, ends the slow ones: the deadline covers the
   // whole head, so trickling does not extend it.
   BOOST_TEST(wait_until([&] { return still_open == 0; }));
-  BOOST_TEST(wait_until([&] {
-    return std::ranges::all_of(silent, [](auto& s) { return s->closed_by_server(); });
-  }));
+  BOOST_TEST(wait_until(
+      [&] { return std::ranges::all_of(silent, [](auto& s) { return s->closed_by_server(); }); }));
   BOOST_TEST(wait_until([&] { return refused(http_port, "request_timeout") >= 24; }),
              metric(http_port, "peranda_http_refused_total{reason=\"request_timeout\"}"));
   BOOST_TEST(node_state("node-b") == "online");
@@ -299,12 +296,11 @@ BOOST_AUTO_TEST_CASE(unsafe_listen_addresses_and_token_files_stop_the_start) {
   auto link = dir / "api.token.link";
   fs::create_symlink(token, link);
   auto listen = "http_listen = \"127.0.0.1:" + port + "\"\n";
-  auto symlinked =
-      run_master(dir.path(), listen + "http_token_file = \"" + link.string() + "\"");
+  auto symlinked = run_master(dir.path(), listen + "http_token_file = \"" + link.string() + "\"");
   BOOST_TEST(symlinked.status == 2);
-  BOOST_TEST(symlinked.output.find("'" + link.string() + "' is a symbolic link") !=
-                 std::string::npos,
-             symlinked.output);
+  BOOST_TEST(
+      symlinked.output.find("'" + link.string() + "' is a symbolic link") != std::string::npos,
+      symlinked.output);
   fs::permissions(token, fs::perms::group_write, fs::perm_options::add);
   auto writable = run_master(dir.path(), listen + "http_token_file = \"" + token.string() + "\"");
   BOOST_TEST(writable.status == 2);
@@ -322,16 +318,16 @@ BOOST_AUTO_TEST_CASE(with_a_token_ctl_works_and_strangers_do_not) {
   master_fixture m("", "1h", "0123456789abcdef-secret");
   auto port = m.http_port();
   const std::string bearer = "Authorization: Bearer 0123456789abcdef-secret\r\n";
-  auto no_token = round_trip(port, "POST /api/v1/nodes/node-x/pull HTTP/1.1\r\nHost: " +
-                                     host_of(port) +
-                                     "\r\nX-Peranda-Request: 1\r\nContent-Length: 0\r\n\r\n");
+  auto no_token =
+      round_trip(port, "POST /api/v1/nodes/node-x/pull HTTP/1.1\r\nHost: " + host_of(port) +
+                           "\r\nX-Peranda-Request: 1\r\nContent-Length: 0\r\n\r\n");
   BOOST_TEST(status_of(no_token) == 401, no_token);
-  auto rebound = round_trip(port, "GET /api/v1/nodes HTTP/1.1\r\nHost: evil.example\r\n" + bearer +
-                                    "\r\n");
+  auto rebound =
+      round_trip(port, "GET /api/v1/nodes HTTP/1.1\r\nHost: evil.example\r\n" + bearer + "\r\n");
   BOOST_TEST(status_of(rebound) == 421, rebound);
-  auto with_token = round_trip(port, "POST /api/v1/nodes/node-x/pull HTTP/1.1\r\nHost: " +
-                                       host_of(port) + "\r\n" + bearer +
-                                       "Content-Length: 0\r\n\r\n");
+  auto with_token =
+      round_trip(port, "POST /api/v1/nodes/node-x/pull HTTP/1.1\r\nHost: " + host_of(port) +
+                           "\r\n" + bearer + "Content-Length: 0\r\n\r\n");
   BOOST_TEST(status_of(with_token) == 404, with_token);  // served: the node is unknown
   auto ctl = run_ctl(m.dir(), {"-c", m.config().string(), "nodes"});
   BOOST_TEST(ctl.status == 0, ctl.output);

@@ -24,7 +24,8 @@ fs::path token_file(const peranda::test::temp_dir& dir, const std::string& text,
   return p;
 }
 
-std::string error_of(const fs::path& p, token_file_owner owner = token_file_owner::this_user_or_root) {
+std::string error_of(const fs::path& p,
+                     token_file_owner owner = token_file_owner::this_user_or_root) {
   auto r = read_token_file(p, owner);
   return r ? "" : r.error().message;
 }

@@ -46,9 +46,9 @@ BOOST_AUTO_TEST_CASE(loopback_comes_from_the_address_not_the_text) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_addresses_and_ports_are_refused) {
-  for (auto bad : {"", ":80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
-                   "127.0.0.1:80x", "::1:80", "[::1]", "[::1]80", "[nope]:80", "[]:80",
-                   "127.0.0.1:-1"}) {
+  for (auto bad :
+       {"", ":80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x",
+        "::1:80", "[::1]", "[::1]80", "[nope]:80", "[]:80", "127.0.0.1:-1"}) {
     BOOST_TEST(!parse_listen_address(bad), bad);
   }
 }
