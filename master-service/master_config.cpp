@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/master_config.hpp"
 
-#include <sys/stat.h>
-
-#include <charconv>
 #include <vector>
 
-#include "core/fs/durable_file.hpp"
 #include "core/net/host_info.hpp"
 #include "core/protocol/identifiers.hpp"
 #include "core/protocol/messages/logs_request.hpp"
+#include "master-service/http/host_allow_list.hpp"
 
 namespace peranda::master {
 namespace {
@@ -26,9 +23,15 @@ constexpr key_spec k_master_keys[] = {
     {"master", "alarm_journal", key_type::string, "<data_dir>/alarms.jsonl",
      "Alarm journal: one JSON object per line, de-duplicated by alarm id."},
     {"master", "http_listen", key_type::string, "127.0.0.1:8641",
-     "host:port of the HTTP API; off loopback it requires http_token_file."},
+     "Address of the HTTP API: `a.b.c.d:port`, `[v6]:port` or `localhost:port` (host names are "
+     "not resolved); off loopback it requires http_token_file."},
     {"master", "http_token_file", key_type::string, "",
-     "File holding the bearer token the HTTP API requires (not readable by others)."},
+     "File holding the bearer token the HTTP API requires: first line, >= 16 visible characters; "
+     "a regular file (no symlink) owned by the master's user or root, not writable by group or "
+     "others, not readable by others."},
+    {"master", "http_allowed_hosts", key_type::string_list, "",
+     "More `Host` names the HTTP API answers to (`name` or `name:port`), besides the listen "
+     "address and, on loopback, localhost; others get 421 (DNS rebinding)."},
     {"master", "stale_after", key_type::duration, "60s",
      "A node without a heartbeat for this long is `stale` and not pulled."},
     {"master", "forget_after", key_type::duration, "7d",
@@ -100,34 +103,10 @@ result<void> load_transfer_keys(const config_section& m, master_config& c) {
 
 }  // namespace
 
-bool listen_address::is_loopback() const {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
-
-result<listen_address> parse_listen_address(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return failf("'{}' is not host:port", text);
-  }
-  listen_address out;
-  out.host = std::string(text.substr(0, colon));
-  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') {
-    out.host = out.host.substr(1, out.host.size() - 2);
-  }
-  auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
-      port > 65535) {
-    return failf("'{}' has no valid port (1-65535)", text);
-  }
-  out.port = static_cast<std::uint16_t>(port);
-  return out;
-}
-
 std::span<const key_spec> master_keys() { return all_keys(); }
 
-result<master_config> build_master_config(const config_document& doc) {
+result<master_config> build_master_config(const config_document& doc,
+                                          token_file_owner token_owner) {
   master_config c;
   auto broker = load_broker_settings(doc.section("broker"));
   if (!broker) return std::unexpected(broker.error());
@@ -159,20 +138,21 @@ result<master_config> build_master_config(const config_document& doc) {
   if (!listen) return std::unexpected(m.error_at("http_listen", listen.error().message));
   c.http_listen = *listen;
   if (auto file = m.string_or("http_token_file", ""); !file.empty()) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH)) {
-      return std::unexpected(m.error_at(
-          "http_token_file", fmt::format("'{}' must exist and not be readable by others", file)));
-    }
-    auto token = read_file(file);
+    auto token = read_token_file(file, token_owner);
     if (!token) return std::unexpected(m.error_at("http_token_file", token.error().message));
-    c.http_token = token->substr(0, token->find_first_of("\r\n"));
+    c.http_token = std::move(*token);
   }
-  if (!c.http_listen.is_loopback() && c.http_token.size() < 16) {
+  if (!c.http_listen.is_loopback() && c.http_token.empty()) {
     return std::unexpected(
         m.error_at("http_listen",
-                   "listening off loopback requires http_token_file with a token of "
-                   "at least 16 characters"));
+                   fmt::format("listening off loopback ({}) requires http_token_file",
+                               c.http_listen.authority())));
+  }
+  c.http_allowed_hosts = m.list_or("http_allowed_hosts", {});
+  for (const auto& h : c.http_allowed_hosts) {
+    if (auto ok = validate_allowed_host(h); !ok) {
+      return std::unexpected(m.error_at("http_allowed_hosts", ok.error().message));
+    }
   }
   c.stale_after = m.duration_or("stale_after", c.stale_after);
   c.forget_after = m.duration_or("forget_after", c.forget_after);
@@ -191,10 +171,11 @@ result<master_config> build_master_config(const config_document& doc) {
   return c;
 }
 
-result<master_config> load_master_config(const std::filesystem::path& path) {
+result<master_config> load_master_config(const std::filesystem::path& path,
+                                         token_file_owner token_owner) {
   auto doc = config_document::load(path, master_keys());
   if (!doc) return std::unexpected(doc.error());
-  return build_master_config(*doc);
+  return build_master_config(*doc, token_owner);
 }
 
 }  // namespace peranda::master

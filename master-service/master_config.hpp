@@ -11,17 +11,10 @@
 #include "core/config/broker_settings.hpp"
 #include "core/config/config_document.hpp"
 #include "core/error.hpp"
+#include "master-service/http/bearer_token.hpp"
+#include "master-service/http/listen_address.hpp"
 
 namespace peranda::master {
-
-// host:port the HTTP API listens on.
-struct listen_address {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8641;
-  bool is_loopback() const;
-};
-
-[[nodiscard]] result<listen_address> parse_listen_address(std::string_view text);
 
 // Everything peranda-master reads from its TOML file, validated once.
 struct master_config {
@@ -33,6 +26,7 @@ struct master_config {
   std::filesystem::path alarm_journal;  // default: data_dir/alarms.jsonl
   listen_address http_listen;
   std::string http_token;  // read from http_token_file; required off loopback
+  std::vector<std::string> http_allowed_hosts;  // more `Host` names the API answers to
   std::chrono::milliseconds stale_after{std::chrono::seconds(60)};
   std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
   // Storage: directory template below data_dir ({ip}, {node}, {date}).
@@ -57,7 +51,11 @@ inline constexpr std::uint64_t k_max_invited_chunks = 256;
 
 std::span<const key_spec> master_keys();
 
-[[nodiscard]] result<master_config> load_master_config(const std::filesystem::path& path);
-[[nodiscard]] result<master_config> build_master_config(const config_document& doc);
+// `token_owner`: see token_file_owner; peranda-ctl passes `anyone`.
+[[nodiscard]] result<master_config> load_master_config(
+    const std::filesystem::path& path,
+    token_file_owner token_owner = token_file_owner::this_user_or_root);
+[[nodiscard]] result<master_config> build_master_config(
+    const config_document& doc, token_file_owner token_owner = token_file_owner::this_user_or_root);
 
 }  // namespace peranda::master

@@ -250,7 +250,7 @@ pull_interval = \"1h\""
       cpu0=$(upload_ticks "$bpid" "$MASTER_PID" "${apids[@]}")
       t0=$(date +%s%3N)
       for ((a = 0; a < agents; a++)); do
-        ids+=("$(curl -sS --max-time 10 -d "" "http://127.0.0.1:$MASTER_HTTP/api/v1/nodes/bench-$a/pull" | jq -r .request_id)")
+        ids+=("$(curl -sS --max-time 10 -H 'X-Peranda-Request: 1' -d '' "http://127.0.0.1:$MASTER_HTTP/api/v1/nodes/bench-$a/pull" | jq -r .request_id)")
       done
       # The time is the master's own `ended` of the last pull, so this loop
       # can look rarely: a curl + jq per pull every 50 ms took a quarter of

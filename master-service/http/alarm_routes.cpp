@@ -40,6 +40,7 @@ void api_server::add_alarm_routes() {
     }
     if (++followers_ > k_max_followers) {
       --followers_;
+      refused("too_many_followers", fmt::format("follower from {}", req.remote_addr));
       return send_json(res, {{"error", "too many followers; try again later"}}, 503);
     }
     // One JSON object per line: the backlog asked for, then new alarms as

@@ -5,6 +5,7 @@
 
 #include "core/log/log.hpp"
 #include "master-service/http/api_json.hpp"
+#include "master-service/http/bounded_server.hpp"
 #include "master-service/http/node_json.hpp"
 #include "master-service/metrics/prometheus.hpp"
 #include "master-service/receiver/receiver.hpp"
@@ -19,36 +20,90 @@ auto log() {
   return l;
 }
 
+constexpr std::chrono::minutes k_summary_every{1};
+// Set on a response the guard refused, so the logger does not count it twice.
+constexpr const char* k_refused_header = "X-Peranda-Refused";
+
+request_view view_of(const httplib::Request& req) {
+  auto header = [&](const char* name) -> std::string_view {
+    auto it = req.headers.find(name);
+    return it == req.headers.end() ? std::string_view() : std::string_view(it->second);
+  };
+  // Two Host headers are as bad as a wrong one.
+  auto host = req.headers.count("Host") == 1 ? header("Host") : std::string_view();
+  return {req.method,
+          req.path,
+          host,
+          header("Authorization"),
+          header(k_request_header.data()),
+          header("Content-Encoding"),
+          header("Transfer-Encoding"),
+          header("Content-Length")};
+}
+
 }  // namespace
 
 api_server::api_server(const master_config& config, api_sources sources)
     : address_(config.http_listen),
-      token_(config.http_token),
+      guard_(host_allow_list(config.http_listen, config.http_allowed_hosts), config.http_token),
       src_(sources),
-      server_(std::make_unique<httplib::Server>()) {
-  add_auth_and_errors();
+      refusals_(log()),
+      server_(std::make_unique<bounded_server>(
+          [this](std::string_view reason, const std::string& peer) {
+            refused(reason, fmt::format("connection from {}", peer));
+          })) {
+  add_guard_and_errors();
   add_node_routes();
   add_alarm_routes();
 }
 
 api_server::~api_server() { stop(); }
 
-void api_server::add_auth_and_errors() {
+void api_server::refused(std::string_view reason, std::string_view detail) {
+  refusals_.reject(reason, detail);
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+                 .count();
+  auto last = last_summary_ms_.load();
+  if (now - last >= std::chrono::milliseconds(k_summary_every).count() &&
+      last_summary_ms_.compare_exchange_strong(last, now)) {
+    refusals_.log_summary();
+  }
+}
+
+void api_server::add_guard_and_errors() {
+  // Runs after the head is read and before any body is: a refused request
+  // never has its body read, let alone inflated.
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (token_.empty() || req.path == "/healthz")
-      return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + token_) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    send_json(res, {{"error", "missing or wrong bearer token"}}, 401);
+    auto no = guard_.check(view_of(req));
+    if (!no) return httplib::Server::HandlerResponse::Unhandled;
+    refused(no->reason, fmt::format("{:.10} {:.200} from {}: {}", req.method, req.path,
+                                    req.remote_addr, no->message));
+    if (no->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    res.set_header(k_refused_header, std::string(no->reason));
+    send_json(res, {{"error", no->message}, {"reason", no->reason}}, no->status);
     return httplib::Server::HandlerResponse::Handled;
   });
+  // What httplib itself refuses (a malformed request line, a URI or body
+  // over its limits) is counted here.
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (res.status >= 400 && res.status != 404 && res.status < 500 &&
+        !res.has_header(k_refused_header)) {
+      refused("bad_request", fmt::format("{:.10} {:.200} from {}: HTTP {}", req.method, req.path,
+                                         req.remote_addr, res.status));
+    }
+  });
+  server_->set_default_headers(
+      {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
+  server_->set_payload_max_length(k_max_request_body);
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(render_metrics(src_, std::chrono::steady_clock::now()),
-                    "text/plain; version=0.0.4");
+    auto text = render_metrics(src_, std::chrono::steady_clock::now());
+    append_labelled_counter(text, "peranda_http_refused_total", "reason", refusals_.counts(),
+                            "HTTP requests and connections refused, by reason.");
+    res.set_content(text, "text/plain; version=0.0.4");
   });
   server_->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -106,12 +161,11 @@ void api_server::add_node_routes() {
 
 result<void> api_server::start() {
   if (!server_->bind_to_port(address_.host, address_.port)) {
-    return failf("cannot listen on {}:{} (address in use or not available)", address_.host,
-                 address_.port);
+    return failf("cannot listen on {} (address in use or not available)", address_.authority());
   }
   listener_ = std::jthread([this] { server_->listen_after_bind(); });
-  log()->info("HTTP API on http://{}:{}{}", address_.host, address_.port,
-              token_.empty() ? "" : " (bearer token required)");
+  log()->info("HTTP API on {}{}", address_.url(),
+              guard_.token_required() ? " (bearer token required)" : "");
   return {};
 }
 

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "master-service/http/request_guard.hpp"
 #include "master-service/master_config.hpp"
+#include "master-service/metrics/counters.hpp"
 
 namespace httplib {
 class Server;
@@ -36,9 +38,12 @@ struct api_sources {
 };
 
 // The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text
-// at /metrics, /healthz. Requests other than /healthz need
-// `Authorization: Bearer <token>` when a token is configured. Runs its own
-// listener thread; start()/stop() from one thread.
+// at /metrics, /healthz. Every request passes the request_guard (Host
+// allow-list, methods, no encoded or large bodies, the bearer token or, with
+// none configured, k_request_header on POSTs) before any body is read, and
+// runs on a bounded_server (bounded workers, request deadline). Refusals are
+// counted by reason (peranda_http_refused_total). Runs its own listener
+// thread; start()/stop() from one thread.
 class api_server {
  public:
   // At most this many `GET /api/v1/alarms?follow=1` streams at once: each
@@ -54,14 +59,20 @@ class api_server {
   void stop();
 
  private:
-  void add_auth_and_errors();
+  void add_guard_and_errors();
+  // Counts and logs (first of a reason at once, then a summary at most once
+  // a minute) one refused request or connection.
+  void refused(std::string_view reason, std::string_view detail);
   void add_node_routes();
   void add_alarm_routes();
 
   // Constant after construction
   const listen_address address_;
-  const std::string token_;
+  const request_guard guard_;
   const api_sources src_;
+
+  rejection_log refusals_;
+  std::atomic<std::int64_t> last_summary_ms_{0};
 
   std::unique_ptr<httplib::Server> server_;
   std::jthread listener_;

@@ -31,6 +31,12 @@ void single(std::string& out, std::string_view name, std::string_view type, doub
 
 }  // namespace
 
+void append_labelled_counter(std::string& out, std::string_view name, std::string_view label,
+                             const std::map<std::string, std::uint64_t>& values,
+                             std::string_view help) {
+  labelled(out, name, label, values, help);
+}
+
 std::string render_metrics(const api_sources& src, std::chrono::steady_clock::time_point now) {
   std::string out;
   single(out, "peranda_broker_connected", "gauge", src.broker_connected() ? 1 : 0,

@@ -216,7 +216,8 @@ class fault_rig {
   std::string pull(const std::string& node) const {
     httplib::Client c("127.0.0.1", http_port_);
     c.set_connection_timeout(2);
-    auto res = c.Post("/api/v1/nodes/" + node + "/pull");
+    auto res = c.Post("/api/v1/nodes/" + node + "/pull", {{"X-Peranda-Request", "1"}}, "",
+                      "application/json");
     if (!res || res->status != 202) return "";
     return nlohmann::json::parse(res->body, nullptr, false).value("request_id", "");
   }

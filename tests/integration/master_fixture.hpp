@@ -71,8 +71,10 @@ class master_fixture {
   std::string api_url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   std::uint16_t http_port() const { return http_port_; }
 
+  // Sends the token, or else the header the API requires on POSTs.
   httplib::Client client() const {
     httplib::Client c(api_url());
+    c.set_default_headers({{"X-Peranda-Request", "1"}});
     if (!token_.empty()) c.set_bearer_token_auth(token_.c_str());
     return c;
   }

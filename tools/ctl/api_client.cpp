@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include "master-service/http/request_guard.hpp"
+
 namespace peranda::ctl {
 namespace {
 
@@ -22,8 +24,10 @@ result<nlohmann::json> interpret(const httplib::Result& res, const std::string& 
   return body;
 }
 
+// The token when there is one; the request header always, which the master
+// requires on POSTs when it has no token (a cross-site form cannot send it).
 httplib::Headers auth_headers(const std::string& token) {
-  httplib::Headers h;
+  httplib::Headers h{{std::string(master::k_request_header), "1"}};
   if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
   return h;
 }

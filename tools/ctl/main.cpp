@@ -43,12 +43,14 @@ int main(int argc, char** argv) {
   std::string token;
   if (master_url.empty()) {
     if (config_path.empty()) config_path = "/etc/peranda/master.toml";
-    auto config = master::load_master_config(config_path);
+    // peranda-ctl only sends the token to this config's master, so it reads
+    // the file whoever owns it (root, or an operator of the master's group).
+    auto config = master::load_master_config(config_path, master::token_file_owner::anyone);
     if (!config) {
       std::fprintf(stderr, "peranda-ctl: %s\n", config.error().message.c_str());
       return 2;
     }
-    master_url = fmt::format("http://{}:{}", config->http_listen.host, config->http_listen.port);
+    master_url = config->http_listen.url();
     token = config->http_token;
   }
   auto limit = parse_duration(wait_limit);
