@@ -3,7 +3,9 @@
 // session that sends heartbeats, answers logs requests and uploads files
 // under the protocol's flow control, with switches for misbehaviour
 // (shuffled and duplicated chunks, `end` twice, a wrong sha256). It deletes
-// a file from its "spool" only after `complete`.
+// a file from its "spool" only after `complete`. A test that uploads by
+// hand first opens a pull announcing its files (open_pull): the master
+// accepts uploads only for those.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +29,7 @@
 #include "core/protocol/messages/upload_end.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/clock.hpp"
+#include "tests/integration/master_fixture.hpp"
 
 namespace peranda::test {
 
@@ -106,6 +109,27 @@ class test_agent {
         answer(*req, opts);
       }
     });
+  }
+
+  // Takes the next request (one serve() is not answering) and accepts it,
+  // announcing `files`; nullopt if none comes within `timeout`.
+  std::optional<protocol::logs_request> accept_request(const std::vector<std::string>& files,
+                                                       std::chrono::milliseconds timeout) {
+    std::optional<protocol::logs_request> req;
+    {
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_for(lock, timeout, [&] { return !requests_.empty(); })) return std::nullopt;
+      req = std::move(requests_.front());
+      requests_.pop_front();
+    }
+    protocol::logs_reply reply;
+    reply.request_id = req->request_id;
+    reply.master_id = req->master_id;
+    reply.status = protocol::reply_status::accepted;
+    reply.files = files;
+    reply.ts_ms = wall_clock_ms();
+    publish({topics_.logs_reply(node_), protocol::encode(reply), 1, false});
+    return req;
   }
 
   protocol::upload_begin manifest(const std::string& file, const std::string& bytes,
@@ -281,5 +305,25 @@ class test_agent {
   std::jthread reader_;
   std::jthread server_;
 };
+
+}  // namespace peranda::test
+
+namespace peranda::test {
+
+// Asks `m` for a pull of the agent's node and accepts it announcing
+// `files`; returns the request id once the master knows the reply, so a
+// test may upload those files by hand under it.
+inline std::string open_pull(const master_fixture& m, test_agent& agent,
+                             const std::vector<std::string>& files) {
+  auto id = m.pull(agent.node());
+  BOOST_REQUIRE(!id.empty());
+  auto req = agent.accept_request(files, std::chrono::seconds(60));
+  BOOST_REQUIRE(req && req->request_id == id);
+  BOOST_REQUIRE(wait_until([&] {
+    auto p = m.pull_status(id);
+    return p.is_object() && p.value("status", "") == "accepted";
+  }));
+  return id;
+}
 
 }  // namespace peranda::test
