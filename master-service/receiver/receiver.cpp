@@ -113,9 +113,10 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                             protocol::upload_begin manifest, clock::time_point now) {
   key k = node + '/' + transfer_id;
   if (auto it = transfers_.find(k); it != transfers_.end()) {
-    // A repeat is answered but is no progress: it does not keep the slot.
+    // A repeat is answered (within the node's budget: it could be sent in
+    // a loop) but is no progress: it does not keep the slot.
     if (it->second.state.manifest() == manifest)
-      return send_ack_(node, it->second.state.progress());
+      return answer(node, it->second.state.progress(), now);
     return reject(it, "manifest_changed", "a repeated begin announced a different file");
   }
   if (repeat_finished(node, k, now)) return;

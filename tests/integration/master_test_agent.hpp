@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include <boost/test/unit_test.hpp>
+
 #include "core/fs/sha256.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
@@ -43,11 +45,10 @@ struct upload_options {
 class test_agent {
  public:
   test_agent(std::string broker_url, std::string node, std::string ip, std::uint64_t session = 1)
+      : test_agent(plain(std::move(broker_url), node), node, std::move(ip), session) {}
+  // With session options of one's own (user name, password, TLS).
+  test_agent(mqtt_session::options o, std::string node, std::string ip, std::uint64_t session = 1)
       : node_(std::move(node)), ip_(std::move(ip)), session_id_(session) {
-    mqtt_session::options o;
-    o.server_uri = std::move(broker_url);
-    o.client_id = node_;
-    o.clean_session = true;
     o.will = heartbeat_message(protocol::node_state::lost, session_id_);
     seq_ = 0;  // heartbeats count from 1
     session_ = std::make_unique<mqtt_session::session>(std::move(o));
@@ -65,6 +66,11 @@ class test_agent {
   }
 
   const std::string& node() const { return node_; }
+  // Acks received so far, of every transfer.
+  std::size_t acks_seen() const {
+    std::lock_guard lock(mu_);
+    return acks_seen_;
+  }
   const protocol::topic_scheme& topics() const { return topics_; }
 
   mqtt_session::message heartbeat_message(protocol::node_state state, std::uint64_t session) const {
@@ -193,6 +199,14 @@ class test_agent {
   }
 
  private:
+  static mqtt_session::options plain(std::string url, const std::string& node) {
+    mqtt_session::options o;
+    o.server_uri = std::move(url);
+    o.client_id = node;
+    o.clean_session = true;
+    return o;
+  }
+
   void read(std::stop_token stop) {
     while (!stop.stop_requested()) {
       auto msg = session_->inbox().pop_for(std::chrono::milliseconds(100));
@@ -207,6 +221,7 @@ class test_agent {
         }
       } else if (topic->kind == protocol::topic_kind::logs_ack) {
         if (auto a = protocol::decode_logs_ack(msg->payload)) {
+          ++acks_seen_;
           acks_[a->transfer_id].push_back(std::move(*a));
         }
       }
@@ -300,6 +315,7 @@ class test_agent {
   std::deque<protocol::logs_request> requests_;
   std::size_t requests_seen_ = 0;
   std::map<std::string, std::deque<protocol::logs_ack>> acks_;
+  std::size_t acks_seen_ = 0;
   unsigned transfers_ = 0;
 
   std::jthread reader_;

@@ -22,7 +22,10 @@ namespace peranda::test {
 
 struct attacked_fleet : production_fleet {
   explicit attacked_fleet(const std::string& master_extra = "",
-                          const std::string& node_b_extra = "") {
+                          const std::string& node_b_extra = "",
+                          std::vector<std::string> users = {"node-a", "node-b", "master-1",
+                                                            "edge-site-1"})
+      : production_fleet(std::move(users)) {
     master = start_master(as_user("master-1", "master"), "master-1", http_port, master_extra);
     node_b = start_agent(as_user("node-b", "node-b"), "node-b", node_b_extra);
     BOOST_REQUIRE_MESSAGE(wait_until([&] { return node_state("node-b") == "online"; }),
