@@ -209,9 +209,13 @@ void receiver::on_end(const std::string& node, const std::string& transfer_id,
     return reject_unknown(node, transfer_id, "", "", "unknown_transfer",
                           "unknown transfer (no begin seen; master restarted?)", now);
   }
-  if (!it->second.end_seen) it->second.last_activity = now;  // only the first end is progress
+  bool repeat = it->second.end_seen;
+  if (!repeat) it->second.last_activity = now;  // only the first end is progress
   it->second.end_seen = true;
-  if (auto missing = it->second.state.on_end()) return send_ack_(node, *missing);
+  if (auto missing = it->second.state.on_end()) {
+    // A repeated end could be sent in a loop: its answers are budgeted.
+    return repeat ? answer(node, *missing, now) : send_ack_(node, *missing);
+  }
   finalize(it);
 }
 

@@ -36,6 +36,12 @@ bool transfer_gate::answers_left(std::string_view node, clock::time_point now) c
 
 bool transfer_gate::spend_answer(const std::string& node, clock::time_point now) {
   std::lock_guard lock(mu_);
+  // A bridge user may write for any node id: forget budgets that would be
+  // fresh anyway before keeping more than k_max_budgets.
+  if (budgets_.size() >= k_max_budgets && !budgets_.contains(node)) {
+    std::erase_if(budgets_, [&](const auto& e) { return now - e.second.since >= k_answer_interval; });
+    if (budgets_.size() >= k_max_budgets) return false;
+  }
   auto& b = budgets_[node];
   if (now - b.since >= k_answer_interval) b = {now, 0};
   if (b.used >= k_answers) return false;

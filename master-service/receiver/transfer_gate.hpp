@@ -29,6 +29,8 @@ class transfer_gate {
   // Answers per node and interval to messages of no open transfer.
   static constexpr unsigned k_answers = 20;
   static constexpr clock::duration k_answer_interval = std::chrono::seconds(10);
+  // Nodes with a budget in use at once; beyond, no answers (counted).
+  static constexpr std::size_t k_max_budgets = 100'000;
 
   // `node` may send `transfer` from now on (its oldest beyond k_per_node is
   // forgotten).

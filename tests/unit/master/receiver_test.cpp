@@ -306,4 +306,20 @@ BOOST_AUTO_TEST_CASE(answers_to_unknown_transfers_are_bounded) {
   BOOST_TEST(acks.size() == transfer_gate::k_answers + 2);
 }
 
+// A running transfer's repeated begin or end could be sent in a loop: its
+// answers come out of the same budget.
+BOOST_AUTO_TEST_CASE(repeats_of_a_running_transfer_get_bounded_answers) {
+  std::string bytes(1000, 'l');
+  auto m = begin("t1", bytes);
+  rx().on_begin("n1", "t1", protocol::encode(m), now);
+  acks.clear();
+  auto end = protocol::encode(protocol::upload_end{"t1", 2});
+  for (int i = 0; i < 500; ++i) {
+    rx().on_begin("n1", "t1", protocol::encode(m), now);
+    rx().on_end("n1", "t1", end, now);
+  }
+  BOOST_TEST(acks.size() <= transfer_gate::k_answers + 1);
+  BOOST_TEST(rx().active() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
