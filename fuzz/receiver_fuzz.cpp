@@ -66,9 +66,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_file_size = 64 * 1024;
   master::storage_layout layout(config.data_dir, config.storage_template);
   master::master_metrics metrics(get_logger("fuzz"));
+  // The pull tracker's answers: f2.log was never announced, and the pull
+  // closes (and opens again) at fuzzer-chosen expiries.
+  bool pull_open = true;
   master::receiver rx(
       config, layout, metrics, [](const std::string&, const protocol::logs_ack&) {},
-      [](const master::transfer_outcome&) {}, [](std::string_view) { return "127.0.0.1"; });
+      [](const master::transfer_outcome&) {}, [](std::string_view) { return "127.0.0.1"; },
+      [](const protocol::upload_begin& m) -> std::optional<master::upload_refusal> {
+        if (m.file == "f2.log") return master::upload_refusal{"not_announced", "not announced"};
+        return std::nullopt;
+      },
+      [&](const std::string&, const std::string&) { return pull_open; });
 
   static const char* k_nodes[] = {"n1", "n2"};
   static const char* k_transfers[] = {"t1", "t2", "t3"};
@@ -118,6 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 5:
         now += std::chrono::minutes(in.byte());
+        pull_open = in.byte() % 4 != 0;
         rx.expire(now);
         break;
     }

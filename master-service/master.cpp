@@ -19,6 +19,14 @@ auto log() {
 // Upload messages waiting for the receiver: with max_transfers x window
 // chunks invited at most, this never fills unless agents misbehave.
 constexpr std::size_t k_upload_backlog = 4096;
+
+// ... and their bytes: twice what the master invites (max_transfers x window
+// x chunk_size), at least 16 MiB. A chunk may be as large as the broker's
+// packet limit, so the count alone once let 60 junk chunks take 250 MiB.
+std::uint64_t upload_backlog_bytes(const master_config& c) {
+  return std::max<std::uint64_t>(16ull << 20,
+                                 2ull * c.max_transfers * c.window * c.chunk_size);
+}
 // Rejected-message summaries go to the log at most this often (ticks).
 constexpr unsigned k_summary_ticks = 30;
 
@@ -39,7 +47,7 @@ master::master(master_config config)
                }),
       hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
             metrics_),
-      pulls_(metrics_),
+      pulls_(metrics_, {config_.max_pull_bytes, config_.max_daily_bytes}),
       scheduler_(config_, registry_, pulls_,
                  [this](const std::string& node, const protocol::logs_request& req) {
                    return send_request(node, req);
@@ -52,11 +60,19 @@ master::master(master_config config)
             pulls_.on_transfer(outcome);
             if (pulls_.open_sent() < open) scheduler_.slot_freed();
           },
+          // The heartbeat's IP is self-reported: it names a folder, nothing more.
           [this](std::string_view node) {
             auto r = registry_.find(node);
             return r ? r->ip : std::string();
+          },
+          [this](const protocol::upload_begin& m) {
+            return pulls_.admit_upload(m.node, m.request_id, m.file, m.size, wall_clock_ms());
+          },
+          [this](const std::string& node, const std::string& request_id) {
+            return pulls_.is_open(node, request_id);
           }),
-      uploads_(k_upload_backlog) {}
+      uploads_(k_upload_backlog),
+      upload_backlog_limit_(upload_backlog_bytes(config_)) {}
 
 master::~master() { stop(); }
 
@@ -118,13 +134,16 @@ void master::dispatch(std::stop_token stop) {
 void master::route(const mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return metrics_.rejected_messages.reject("bad_topic", topic.error().message);
+  // Only presence is meant to be retained; anything else retained is old (or
+  // planted) and would be replayed at every start.
+  if (msg.retained && topic->kind != protocol::topic_kind::heartbeat) {
+    return metrics_.rejected_messages.reject("retained_ignored", msg.topic);
+  }
   switch (topic->kind) {
     case protocol::topic_kind::heartbeat:
       return on_heartbeat(*topic, msg);
     case protocol::topic_kind::alarm:
       return on_alarm(*topic, msg);
-    case protocol::topic_kind::logs_reply:
-      return on_reply(*topic, msg);
     default:
       return metrics_.rejected_messages.reject("unexpected_topic", msg.topic);
   }
@@ -133,17 +152,65 @@ void master::route(const mqtt_session::message& msg) {
 bool master::claim_upload(mqtt_session::message& msg) {
   auto topic = topics_.parse(msg.topic);
   if (!topic) return false;  // the dispatcher counts it
-  switch (topic->kind) {
-    case protocol::topic_kind::upload_begin:
-    case protocol::topic_kind::upload_chunk:
-    case protocol::topic_kind::upload_end:
-      if (!uploads_.try_push({std::move(*topic), std::move(msg.payload)})) {
-        metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
-      }
-      return true;
-    default:
-      return false;
+  auto kind = topic->kind;
+  if (kind != protocol::topic_kind::upload_begin && kind != protocol::topic_kind::upload_chunk &&
+      kind != protocol::topic_kind::upload_end && kind != protocol::topic_kind::logs_reply) {
+    return false;
   }
+  if (msg.retained) {
+    metrics_.rejected_messages.reject("retained_ignored", msg.topic);
+    return true;
+  }
+  auto& gate = receiver_.gate();
+  auto now = std::chrono::steady_clock::now();
+  const auto& node = topic->owner;
+  std::size_t oversized = 0;
+  switch (kind) {
+    case protocol::topic_kind::upload_begin:
+      // Chunks may follow at once: they pass if the node has an open pull.
+      // Without one the begin is only answered (rejected), within a budget.
+      if (pulls_.open_for(node)) {
+        gate.open(node, topic->transfer);
+      } else if (!gate.answers_left(node, now)) {
+        metrics_.rejected_messages.reject("unrequested_begin", msg.topic);
+        return true;
+      }
+      break;
+    case protocol::topic_kind::upload_chunk:
+      if (msg.payload.size() > config_.chunk_size) {
+        if (!gate.expects(node, topic->transfer)) {
+          metrics_.rejected_messages.reject(
+              "oversized_chunk", fmt::format("{} ({} bytes)", msg.topic, msg.payload.size()));
+          return true;
+        }
+        oversized = msg.payload.size();  // its transfer learns why it ends, unread
+        std::string().swap(msg.payload);
+      } else if (!gate.expects(node, topic->transfer) && !gate.answers_left(node, now)) {
+        metrics_.rejected_messages.reject("chunk_unknown_transfer", msg.topic);
+        return true;
+      }
+      break;
+    case protocol::topic_kind::upload_end:
+      if (!gate.expects(node, topic->transfer) && !gate.answers_left(node, now)) {
+        metrics_.rejected_messages.reject("end_unknown_transfer", msg.topic);
+        return true;
+      }
+      break;
+    default:  // a reply: queued in order with the begins that follow it
+      break;
+  }
+  // One producer (this thread): nobody else adds between check and add.
+  auto bytes = msg.payload.size();
+  if (metrics_.upload_backlog_bytes.load() + bytes > upload_backlog_limit_) {
+    metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
+    return true;
+  }
+  metrics_.upload_backlog_bytes += bytes;
+  if (!uploads_.try_push({std::move(*topic), std::move(msg.payload), oversized})) {
+    metrics_.upload_backlog_bytes -= bytes;
+    metrics_.rejected_messages.reject("upload_backlog_full", msg.topic);
+  }
+  return true;
 }
 
 void master::receive_uploads(std::stop_token stop) {
@@ -153,9 +220,14 @@ void master::receive_uploads(std::stop_token stop) {
     auto now = std::chrono::steady_clock::now();
     if (msg) {
       const auto& t = msg->topic;
+      metrics_.upload_backlog_bytes -= msg->payload.size();
       try {
-        if (t.kind == protocol::topic_kind::upload_begin) {
+        if (t.kind == protocol::topic_kind::logs_reply) {
+          on_reply(t, msg->payload);
+        } else if (t.kind == protocol::topic_kind::upload_begin) {
           receiver_.on_begin(t.owner, t.transfer, msg->payload, now);
+        } else if (msg->oversized > 0) {
+          receiver_.on_oversized_chunk(t.owner, t.transfer, msg->oversized, now);
         } else if (t.kind == protocol::topic_kind::upload_chunk) {
           receiver_.on_chunk(t.owner, t.transfer, t.index, msg->payload, now);
         } else {
@@ -224,8 +296,8 @@ void master::confirm_alarm(const std::string& node, const std::string& id) {
   if (!ok) log()->warn("alarm ack to '{}' not sent: {}", node, ok.error().message);
 }
 
-void master::on_reply(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {
-  auto reply = protocol::decode_logs_reply(msg.payload);
+void master::on_reply(const protocol::parsed_topic& topic, std::string_view payload) {
+  auto reply = protocol::decode_logs_reply(payload);
   if (!reply) return metrics_.rejected_messages.reject("bad_reply", reply.error().message);
   if (reply->master_id != config_.id) return;  // another master's request
   auto open = pulls_.open_sent();
@@ -243,7 +315,10 @@ void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
   // Never blocks the upload thread: Paho buffers the ack while the broker
   // is away; a lost ack is recovered by the agent's ack timeout.
   auto ok = session_->publish({topics_.logs_ack(node), protocol::encode(ack), 1, false}, {}, false);
-  if (!ok) log()->warn("ack to '{}' not sent: {}", node, ok.error().message);
+  if (!ok) {
+    metrics_.rejected_messages.reject("ack_not_sent", fmt::format("ack to '{}' not sent: {}", node,
+                                                                   ok.error().message));
+  }
 }
 
 result<void> master::send_request(const std::string& node, const protocol::logs_request& req) {

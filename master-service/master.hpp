@@ -44,13 +44,19 @@ class master {
  private:
   void dispatch(std::stop_token stop);
   void route(const mqtt_session::message& msg);
-  // On Paho's thread: queues upload messages for the upload thread (the
-  // payload is moved, not copied) and leaves the rest to the dispatcher.
+  // On Paho's thread: queues upload messages and replies for the upload
+  // thread (the payload is moved, not copied; a reply in order with the
+  // begins that follow it) and leaves the rest to the dispatcher. Drops,
+  // counted, before they take memory: retained ones, chunks larger than
+  // chunk_size or of no transfer the gate expects, unrequested begins
+  // beyond the node's answer budget, and whatever would exceed the
+  // backlog's bytes.
   bool claim_upload(mqtt_session::message& msg);
   void receive_uploads(std::stop_token stop);
   void on_heartbeat(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
   void on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
-  void on_reply(const protocol::parsed_topic& topic, const mqtt_session::message& msg);
+  // On the upload thread.
+  void on_reply(const protocol::parsed_topic& topic, std::string_view payload);
   void send_ack(const std::string& node, const protocol::logs_ack& ack);
   // After the alarm is in the journal: the agent may drop it from its outbox.
   void confirm_alarm(const std::string& node, const std::string& id);
@@ -60,6 +66,7 @@ class master {
   struct upload_message {
     protocol::parsed_topic topic;
     std::string payload;
+    std::size_t oversized = 0;  // a chunk of this size, dropped unread
   };
 
   // Constant after construction
@@ -76,6 +83,7 @@ class master {
   scheduler scheduler_;
   receiver receiver_;
   bounded_queue<upload_message> uploads_;
+  const std::uint64_t upload_backlog_limit_;  // bytes of uploads_' payloads
   std::unique_ptr<mqtt_session::session> session_;
   std::unique_ptr<api_server> api_;
   std::jthread dispatcher_;

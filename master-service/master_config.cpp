@@ -37,14 +37,19 @@ constexpr key_spec k_master_keys[] = {
     {"master", "forget_after", key_type::duration, "7d",
      "A node not heard from for this long is removed from the registry."},
     {"master", "storage_template", key_type::string, "{ip}/{node}",
-     "Directory of a node's files below data_dir; `{ip}`, `{node}`, `{date}` (UTC). Without "
-     "`{node}` file names are prefixed with `<node>_` so nodes sharing an IP never collide."},
+     "Directory of a node's files below data_dir; `{ip}` (self-reported by the node), `{node}`, "
+     "`{date}` (UTC). Unless a whole level is `{node}`, a `<node>` folder is appended, so no "
+     "two nodes ever share a folder."},
     {"master", "chunk_size", key_type::bytes, "64KiB",
      "Chunk size asked of agents (512 B - 1 MiB; 64-256 KiB recommended)."},
     {"master", "window", key_type::integer, "8", "Chunks an agent may have unacknowledged (1-64)."},
     {"master", "max_transfers", key_type::integer, "8",
      "Concurrent transfers (= open pulls); max_transfers x window must stay <= 256."},
     {"master", "max_file_size", key_type::bytes, "1GiB", "Larger uploads are rejected."},
+    {"master", "max_pull_bytes", key_type::bytes, "4GiB",
+     "Bytes one pull may upload; files beyond it are rejected (quota_pull) and stay on the node."},
+    {"master", "max_daily_bytes", key_type::bytes, "32GiB",
+     "Bytes one node may upload per UTC day; files beyond it are rejected (quota_day)."},
     {"master", "transfer_idle_timeout", key_type::duration, "2m",
      "A transfer without traffic for this long is dropped (partial file removed)."},
     {"master", "request_timeout", key_type::duration, "10m",
@@ -92,6 +97,12 @@ result<void> load_transfer_keys(const config_section& m, master_config& c) {
   c.max_transfers = static_cast<unsigned>(transfers);
   c.max_file_size = m.bytes_or("max_file_size", c.max_file_size);
   if (c.max_file_size == 0) return std::unexpected(m.error_at("max_file_size", "must be > 0"));
+  c.max_pull_bytes = m.bytes_or("max_pull_bytes", c.max_pull_bytes);
+  if (c.max_pull_bytes == 0) return std::unexpected(m.error_at("max_pull_bytes", "must be > 0"));
+  c.max_daily_bytes = m.bytes_or("max_daily_bytes", c.max_daily_bytes);
+  if (c.max_daily_bytes < c.max_pull_bytes) {
+    return std::unexpected(m.error_at("max_daily_bytes", "must be at least max_pull_bytes"));
+  }
   c.transfer_idle_timeout = m.duration_or("transfer_idle_timeout", c.transfer_idle_timeout);
   c.request_timeout = m.duration_or("request_timeout", c.request_timeout);
   if (c.transfer_idle_timeout < std::chrono::seconds(1) ||

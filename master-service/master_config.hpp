@@ -36,6 +36,9 @@ struct master_config {
   std::uint32_t window = 8;
   unsigned max_transfers = 8;  // concurrent; x window stays far below broker queues
   std::uint64_t max_file_size = 1ull << 30;
+  // Per-node quotas: bytes one pull, and one node per UTC day, may upload.
+  std::uint64_t max_pull_bytes = 4ull << 30;
+  std::uint64_t max_daily_bytes = 32ull << 30;
   std::chrono::milliseconds transfer_idle_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds request_timeout{std::chrono::minutes(10)};
   // Alarms.

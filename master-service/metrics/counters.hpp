@@ -67,6 +67,10 @@ struct master_metrics {
   labelled_counter pulls;               // pull requests, by final status
   std::atomic<std::uint64_t> bytes_stored{0};
   std::atomic<std::uint64_t> files_stored{0};
+  // Stored files read to learn their sha256 (each at most once while unchanged).
+  std::atomic<std::uint64_t> stored_file_hashes{0};
+  // Bytes of upload messages queued for the upload thread (a gauge).
+  std::atomic<std::uint64_t> upload_backlog_bytes{0};
   std::atomic<std::uint64_t> alarms{0};
   std::atomic<std::uint64_t> alarm_duplicates{0};
   labelled_counter alarm_hooks;  // hook runs, by outcome

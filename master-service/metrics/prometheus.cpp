@@ -72,6 +72,12 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
          static_cast<double>(src.metrics.bytes_stored.load()), "Bytes of files stored.");
   single(out, "peranda_files_stored_total", "counter",
          static_cast<double>(src.metrics.files_stored.load()), "Files stored.");
+  single(out, "peranda_stored_file_hashes_total", "counter",
+         static_cast<double>(src.metrics.stored_file_hashes.load()),
+         "Stored files read to learn their sha256 (once per file while unchanged).");
+  single(out, "peranda_upload_backlog_bytes", "gauge",
+         static_cast<double>(src.metrics.upload_backlog_bytes.load()),
+         "Bytes of upload messages waiting for the upload thread.");
   single(out, "peranda_alarms_total", "counter", static_cast<double>(src.metrics.alarms.load()),
          "Alarms journaled (after de-duplication).");
   single(out, "peranda_alarm_duplicates_total", "counter",

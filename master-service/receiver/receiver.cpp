@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/receiver/receiver.hpp"
 
-#include "core/fs/durable_file.hpp"
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/upload_end.hpp"
@@ -15,6 +14,7 @@ auto log() {
   return l;
 }
 
+// Whether a received part file holds the manifest's bytes (read back).
 bool same_bytes(const std::filesystem::path& path, const protocol::upload_begin& m) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return false;
@@ -39,20 +39,48 @@ void remember_bounded(Map& map, std::deque<std::string>& order, const std::strin
 
 receiver::receiver(const master_config& config, const storage_layout& layout,
                    master_metrics& metrics, ack_sink send_ack, outcome_sink finished,
-                   ip_lookup ip_of)
+                   ip_lookup ip_of, admission admit, pull_check pull_open)
     : config_(config),
       layout_(layout),
       metrics_(metrics),
       send_ack_(std::move(send_ack)),
       finished_sink_(std::move(finished)),
-      ip_of_(std::move(ip_of)) {}
+      ip_of_(std::move(ip_of)),
+      admit_(std::move(admit)),
+      pull_open_(std::move(pull_open)),
+      digests_(metrics.stored_file_hashes) {}
 
 std::optional<std::filesystem::path> receiver::stored_copy(const std::filesystem::path& final,
-                                                           const protocol::upload_begin& m) const {
+                                                           const protocol::upload_begin& m) {
   for (const auto& path : {final, storage_layout::alternate_path(final, m.sha256)}) {
-    if (same_bytes(path, m)) return path;
+    if (digests_.digest(path, m.size) == m.sha256) return path;
   }
   return std::nullopt;
+}
+
+std::optional<upload_refusal> receiver::refusal(const std::string& node,
+                                                const protocol::upload_begin& m) const {
+  if (m.size > config_.max_file_size) {
+    return upload_refusal{"too_large", fmt::format("file of {} bytes exceeds max_file_size {}",
+                                                   m.size, config_.max_file_size)};
+  }
+  if (m.chunk_size > config_.chunk_size) {
+    return upload_refusal{"bad_chunk_size",
+                          fmt::format("chunk_size {} exceeds the requested {}", m.chunk_size,
+                                      config_.chunk_size)};
+  }
+  // One transfer per node: its slot is its pull's, and a node cannot hold more.
+  auto prefix = node + '/';
+  if (auto it = transfers_.lower_bound(prefix);
+      it != transfers_.end() && it->first.starts_with(prefix)) {
+    return upload_refusal{"node_busy", fmt::format("busy: transfer '{}' of this node is running",
+                                                   it->second.state.manifest().transfer_id)};
+  }
+  if (transfers_.size() >= config_.max_transfers) {
+    return upload_refusal{"too_many_transfers",
+                          fmt::format("busy: {} transfers already running", transfers_.size())};
+  }
+  return admit_(m);
 }
 
 void receiver::on_begin(const std::string& node, const std::string& transfer_id,
@@ -61,7 +89,8 @@ void receiver::on_begin(const std::string& node, const std::string& transfer_id,
   std::lock_guard lock(mu_);
   if (!manifest) {
     metrics_.rejected_messages.reject("bad_upload_begin", manifest.error().message);
-    return reject_unknown(node, transfer_id, "", "bad_manifest", manifest.error().message, now);
+    return reject_unknown(node, transfer_id, "", "", "bad_manifest", manifest.error().message,
+                          now);
   }
   if (manifest->master_id != config_.id) {
     // Another master's transfer: not ours to judge, nor to count as invalid.
@@ -74,7 +103,7 @@ void receiver::on_begin(const std::string& node, const std::string& transfer_id,
         fmt::format("begin on node '{}' transfer '{}' names node "
                     "'{}' transfer '{}'",
                     node, transfer_id, manifest->node, manifest->transfer_id));
-    return reject_unknown(node, transfer_id, "", "id_mismatch",
+    return reject_unknown(node, transfer_id, "", "", "id_mismatch",
                           "manifest node/transfer differ from the topic", now);
   }
   begin_locked(node, transfer_id, std::move(*manifest), now);
@@ -84,31 +113,25 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                             protocol::upload_begin manifest, clock::time_point now) {
   key k = node + '/' + transfer_id;
   if (auto it = transfers_.find(k); it != transfers_.end()) {
-    it->second.last_activity = now;
+    // A repeat is answered (within the node's budget: it could be sent in
+    // a loop) but is no progress: it does not keep the slot.
     if (it->second.state.manifest() == manifest)
-      return send_ack_(node, it->second.state.progress());
+      return answer(node, it->second.state.progress(), now);
     return reject(it, "manifest_changed", "a repeated begin announced a different file");
   }
-  if (repeat_finished(node, k)) return;
+  if (repeat_finished(node, k, now)) return;
+  if (auto no = refusal(node, manifest)) {
+    return reject_unknown(node, transfer_id, manifest.request_id, manifest.file, no->label,
+                          std::move(no->reason), now);
+  }
   reassembly state(manifest, config_.id, config_.window);
-  if (manifest.size > config_.max_file_size) {
-    return reject_unknown(node, transfer_id, manifest.request_id, "too_large",
-                          fmt::format("file of {} bytes exceeds max_file_size {}", manifest.size,
-                                      config_.max_file_size),
-                          now);
-  }
-  if (transfers_.size() >= config_.max_transfers) {
-    return reject_unknown(node, transfer_id, manifest.request_id, "too_many_transfers",
-                          fmt::format("busy: {} transfers already running", transfers_.size()),
-                          now);
-  }
   auto started_ms = wall_clock_ms();
   auto ip = ip_of_(node);
   auto final = layout_.final_path(node, ip, manifest.file, started_ms);
   if (!final) {
     // A master that just started can get a begin queued for it before the
     // node's retained heartbeat: the agent keeps its file for the next pull.
-    return reject_unknown(node, transfer_id, manifest.request_id,
+    return reject_unknown(node, transfer_id, manifest.request_id, manifest.file,
                           ip.empty() ? "unknown_ip" : "bad_path", final.error().message, now);
   }
   if (auto copy = stored_copy(*final, manifest)) {
@@ -123,7 +146,7 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                   : result<part_file>(std::unexpected(dir.error()));
   if (!part) {
     log()->error("cannot store '{}' from '{}': {}", manifest.file, node, part.error().message);
-    return reject_unknown(node, transfer_id, manifest.request_id, "storage_error",
+    return reject_unknown(node, transfer_id, manifest.request_id, manifest.file, "storage_error",
                           "master cannot write: " + part.error().message, now);
   }
   auto [it, _] = transfers_.emplace(
@@ -140,21 +163,21 @@ void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
   key k = node + '/' + transfer_id;
   auto it = transfers_.find(k);
   if (it == transfers_.end()) {
-    if (foreign_.contains(k) || repeat_finished(node, k)) return;
+    if (foreign_.contains(k) || repeat_finished(node, k, now)) return;
     metrics_.rejected_messages.reject(
         "unknown_transfer",
         fmt::format("chunk {} of unknown transfer '{}' from '{}'", index, transfer_id, node));
-    return reject_unknown(node, transfer_id, "", "unknown_transfer",
+    return reject_unknown(node, transfer_id, "", "", "unknown_transfer",
                           "unknown transfer (no begin seen; master restarted?)", now);
   }
   auto& t = it->second;
-  t.last_activity = now;
   auto offset = t.state.offset_of(index, bytes.size());
   if (!offset) {
     metrics_.rejected_messages.reject("bad_chunk", offset.error().message);
     return reject(it, "bad_chunk", offset.error().message);
   }
-  if (t.state.has(index)) return;  // a duplicate: already written
+  if (t.state.has(index)) return;  // a duplicate: already written, and no progress
+  t.last_activity = now;
   if (auto ok = t.file.write_at(*offset, bytes); !ok) {
     log()->error("{}", ok.error().message);
     return reject(it, "storage_error", "master cannot write: " + ok.error().message);
@@ -179,17 +202,34 @@ void receiver::on_end(const std::string& node, const std::string& transfer_id,
   }
   auto it = transfers_.find(k);
   if (it == transfers_.end()) {
-    if (foreign_.contains(k) || repeat_finished(node, k)) return;
+    if (foreign_.contains(k) || repeat_finished(node, k, now)) return;
     metrics_.rejected_messages.reject(
         "unknown_transfer",
         fmt::format("end of unknown transfer '{}' from '{}'", transfer_id, node));
-    return reject_unknown(node, transfer_id, "", "unknown_transfer",
+    return reject_unknown(node, transfer_id, "", "", "unknown_transfer",
                           "unknown transfer (no begin seen; master restarted?)", now);
   }
-  it->second.last_activity = now;
+  bool repeat = it->second.end_seen;
+  if (!repeat) it->second.last_activity = now;  // only the first end is progress
   it->second.end_seen = true;
-  if (auto missing = it->second.state.on_end()) return send_ack_(node, *missing);
+  if (auto missing = it->second.state.on_end()) {
+    // A repeated end could be sent in a loop: its answers are budgeted.
+    return repeat ? answer(node, *missing, now) : send_ack_(node, *missing);
+  }
   finalize(it);
+}
+
+void receiver::on_oversized_chunk(const std::string& node, const std::string& transfer_id,
+                                  std::size_t size, clock::time_point) {
+  std::lock_guard lock(mu_);
+  metrics_.rejected_messages.reject(
+      "oversized_chunk", fmt::format("chunk of {} bytes for transfer '{}' from '{}' exceeds "
+                                     "chunk_size {}",
+                                     size, transfer_id, node, config_.chunk_size));
+  auto it = transfers_.find(node + '/' + transfer_id);
+  if (it == transfers_.end()) return;
+  reject(it, "oversized_chunk",
+         fmt::format("a chunk of {} bytes exceeds chunk_size {}", size, config_.chunk_size));
 }
 
 void receiver::finalize(transfer_map::iterator it) {
@@ -206,23 +246,20 @@ void receiver::finalize(transfer_map::iterator it) {
                 m.transfer_id, m.file, m.node, hash ? *hash : hash.error().message, m.sha256);
     return reject(it, "bad_sha256", "sha256 or size of the received bytes does not match");
   }
-  auto target = t.final_path;
-  if (auto copy = stored_copy(target, m)) {
+  if (auto copy = stored_copy(t.final_path, m)) {
     t.file.discard();
     metrics_.transfers.add("duplicate");
   } else {
-    std::error_code ec;
-    if (std::filesystem::exists(target, ec)) {
-      target = storage_layout::alternate_path(target, m.sha256);  // same name, other bytes
+    auto target = storage_layout::store(part, t.final_path, m.sha256);
+    if (!target) {
+      return reject(it, "storage_error", "master cannot store: " + target.error().message);
     }
-    if (auto ok = rename_durable(part, target); !ok) {
-      return reject(it, "storage_error", "master cannot store: " + ok.error().message);
-    }
+    digests_.remember(*target, m.sha256);
     metrics_.transfers.add("complete");
     metrics_.bytes_stored += m.size;
     ++metrics_.files_stored;
     log()->info("stored '{}' from '{}' ({} bytes) as '{}'", m.file, m.node, m.size,
-                target.string());
+                target->string());
   }
   auto node = m.node;
   transfer_outcome outcome{node, m.request_id, m.transfer_id, m.file, true, "", m.size};
@@ -249,37 +286,55 @@ void receiver::reject(transfer_map::iterator it, std::string_view label, std::st
 }
 
 void receiver::reject_unknown(const std::string& node, const std::string& transfer_id,
-                              const std::string& request_id, std::string_view label,
-                              std::string reason, clock::time_point now) {
+                              const std::string& request_id, const std::string& file,
+                              std::string_view label, std::string reason, clock::time_point now) {
   metrics_.transfers_rejected.add(label);
   protocol::logs_ack ack;
   ack.transfer_id = transfer_id;
   ack.master_id = config_.id;
   ack.status = protocol::ack_status::rejected;
   ack.reason = reason;
-  finish(node, ack, {node, request_id, transfer_id, "", false, std::move(reason), 0}, now);
+  finish(node, ack, {node, request_id, transfer_id, file, false, std::move(reason), 0}, now,
+         true);
 }
 
 void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
-                      transfer_outcome outcome, clock::time_point now) {
+                      transfer_outcome outcome, clock::time_point now, bool budgeted) {
   remember_bounded(finished_, finished_order_, node + '/' + ack.transfer_id, finished{ack, now});
-  send_ack_(node, ack);
+  gate_.close(node, ack.transfer_id);
+  if (budgeted) {
+    answer(node, ack, now);
+  } else {
+    send_ack_(node, ack);
+  }
   if (!outcome.request_id.empty()) finished_sink_(outcome);
 }
 
-bool receiver::repeat_finished(const std::string& node, const key& k) {
+bool receiver::repeat_finished(const std::string& node, const key& k, clock::time_point now) {
   auto it = finished_.find(k);
   if (it == finished_.end()) return false;
-  send_ack_(node, it->second.ack);
+  answer(node, it->second.ack, now);
   return true;
+}
+
+void receiver::answer(const std::string& node, const protocol::logs_ack& ack,
+                      clock::time_point now) {
+  if (gate_.spend_answer(node, now)) return send_ack_(node, ack);
+  metrics_.rejected_messages.reject(
+      "ack_budget_spent", fmt::format("no more answers to '{}' for transfers it does not run "
+                                      "(transfer '{}')",
+                                      node, ack.transfer_id));
 }
 
 void receiver::expire(clock::time_point now) {
   std::lock_guard lock(mu_);
   for (auto it = transfers_.begin(); it != transfers_.end();) {
     auto next = std::next(it);
+    const auto& m = it->second.state.manifest();
     if (now - it->second.last_activity >= config_.transfer_idle_timeout) {
-      reject(it, "idle_timeout", "no traffic for transfer_idle_timeout; partial file dropped");
+      reject(it, "idle_timeout", "no progress for transfer_idle_timeout; partial file dropped");
+    } else if (!pull_open_(m.node, m.request_id)) {
+      reject(it, "pull_closed", "its pull is no longer open; partial file dropped");
     }
     it = next;
   }

@@ -18,6 +18,8 @@
 #include "master-service/metrics/counters.hpp"
 #include "master-service/receiver/part_file.hpp"
 #include "master-service/receiver/reassembly.hpp"
+#include "master-service/receiver/transfer_gate.hpp"
+#include "master-service/storage/stored_digests.hpp"
 #include "master-service/storage/storage_layout.hpp"
 
 namespace peranda::master {
@@ -31,6 +33,13 @@ struct transfer_outcome {
   bool stored = false;  // complete (newly stored or already there)
   std::string reason;   // why it was rejected
   std::uint64_t size = 0;
+};
+
+// Why an upload may not begin: `label` a constant (metrics), `reason` the
+// text the node gets in its `rejected` ack.
+struct upload_refusal {
+  std::string label;
+  std::string reason;
 };
 
 // One transfer as the API shows it.
@@ -50,20 +59,31 @@ struct transfer_view {
 // Receives uploads (begin, chunks, end) for many transfers at once and
 // stores each file durably: chunks go to a per-transfer `.part` file at
 // their offset; when all are there and `end` was seen, size and sha256 are
-// checked, the file fsynced, renamed into place and the directory fsynced,
-// and only then `complete` is acked. Everything invalid is counted and
-// answered with `rejected`; the receiver never throws on input.
+// checked, the file fsynced, renamed into place without replacing anything
+// and the directory fsynced, and only then `complete` is acked. A transfer
+// begins only when `admit` allows it (an open pull of that node that
+// announced the file, within its quotas), one per node at a time, and lives
+// only while its pull is open and it makes progress. Everything invalid is
+// counted and answered with `rejected`; the receiver never throws on input.
 // Thread-safety: the on_* and expire() calls come from one thread (the
-// master's upload thread); snapshot() and active() from any thread.
+// master's upload thread); snapshot(), active() and gate() from any thread.
 class receiver {
  public:
   using clock = std::chrono::steady_clock;
   using ack_sink = std::function<void(const std::string& node, const protocol::logs_ack&)>;
   using outcome_sink = std::function<void(const transfer_outcome&)>;
   using ip_lookup = std::function<std::string(std::string_view node)>;
+  // nullopt: the upload may begin (pull_tracker::admit_upload).
+  using admission = std::function<std::optional<upload_refusal>(const protocol::upload_begin&)>;
+  // Whether the pull `request_id` of `node` is still open.
+  using pull_check = std::function<bool(const std::string& node, const std::string& request_id)>;
 
   receiver(const master_config& config, const storage_layout& layout, master_metrics& metrics,
-           ack_sink send_ack, outcome_sink finished, ip_lookup ip_of);
+           ack_sink send_ack, outcome_sink finished, ip_lookup ip_of, admission admit,
+           pull_check pull_open);
+
+  // What the master's claim consults on Paho's thread (see transfer_gate).
+  transfer_gate& gate() { return gate_; }
 
   void on_begin(const std::string& node, const std::string& transfer, std::string_view payload,
                 clock::time_point now);
@@ -71,8 +91,13 @@ class receiver {
                 std::string_view bytes, clock::time_point now);
   void on_end(const std::string& node, const std::string& transfer, std::string_view payload,
               clock::time_point now);
-  // Drops transfers idle for transfer_idle_timeout (partial file removed,
-  // `rejected` sent) and forgets old finished ones.
+  // A chunk larger than the transfer's chunk_size, dropped unread by the
+  // claim: the transfer (if any) is rejected.
+  void on_oversized_chunk(const std::string& node, const std::string& transfer,
+                          std::size_t size, clock::time_point now);
+  // Drops transfers without progress for transfer_idle_timeout and those
+  // whose pull is no longer open (partial file removed, `rejected` sent),
+  // and forgets old finished ones.
   void expire(clock::time_point now);
 
   std::vector<transfer_view> snapshot(clock::time_point now) const;
@@ -104,17 +129,26 @@ class receiver {
                     protocol::upload_begin manifest, clock::time_point now);
   void finalize(transfer_map::iterator it);
   void reject(transfer_map::iterator it, std::string_view label, std::string reason);
+  // `budgeted`: an answer to a message of no running transfer (see answer()).
   void finish(const std::string& node, const protocol::logs_ack& ack, transfer_outcome outcome,
-              clock::time_point now);
-  bool repeat_finished(const std::string& node, const key& k);
+              clock::time_point now, bool budgeted = false);
+  bool repeat_finished(const std::string& node, const key& k, clock::time_point now);
+  // Sends `ack` to a message of no running transfer within the node's
+  // answer budget (transfer_gate), else only counts it: a flood of such
+  // messages once overflowed Paho's outgoing buffer for every node.
+  void answer(const std::string& node, const protocol::logs_ack& ack, clock::time_point now);
   // Rejects a transfer that has no state here (never began or refused at
-  // begin); `request_id` may be empty.
+  // begin); `request_id` and `file` may be empty (a chunk or end without a
+  // begin). The pull learns the outcome under the file's name.
   void reject_unknown(const std::string& node, const std::string& transfer_id,
-                      const std::string& request_id, std::string_view label, std::string reason,
-                      clock::time_point now);
+                      const std::string& request_id, const std::string& file,
+                      std::string_view label, std::string reason, clock::time_point now);
+  // Why the manifest may not begin a transfer here, if it may not.
+  std::optional<upload_refusal> refusal(const std::string& node,
+                                        const protocol::upload_begin& m) const;
   // An already stored copy of the manifest's file, if any (same size+sha256).
   std::optional<std::filesystem::path> stored_copy(const std::filesystem::path& final,
-                                                   const protocol::upload_begin& m) const;
+                                                   const protocol::upload_begin& m);
 
   // Constant after construction
   const master_config& config_;
@@ -123,6 +157,10 @@ class receiver {
   const ack_sink send_ack_;
   const outcome_sink finished_sink_;
   const ip_lookup ip_of_;
+  const admission admit_;
+  const pull_check pull_open_;
+
+  transfer_gate gate_;  // thread-safe itself
 
   // Guarded by mu_
   mutable std::mutex mu_;
@@ -133,6 +171,7 @@ class receiver {
   std::deque<key> finished_order_;
   std::map<key, clock::time_point> foreign_;  // transfers for another master
   std::deque<key> foreign_order_;
+  stored_digests digests_;
 };
 
 }  // namespace peranda::master

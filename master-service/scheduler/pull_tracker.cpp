@@ -43,7 +43,8 @@ bool pull_record::finished() const {
          status != pull_status::accepted;
 }
 
-pull_tracker::pull_tracker(master_metrics& metrics) : epoch_(wall_clock_ms()), metrics_(metrics) {}
+pull_tracker::pull_tracker(master_metrics& metrics, upload_quota quota)
+    : epoch_(wall_clock_ms()), metrics_(metrics), quota_(quota) {}
 
 std::string pull_tracker::create(const std::string& node, bool on_demand) {
   std::lock_guard lock(mu_);
@@ -88,6 +89,7 @@ bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply&
     case protocol::reply_status::accepted:
       r.status = pull_status::accepted;
       r.expected = reply.files;
+      for (const auto& file : r.expected) r.files.try_emplace(file);
       check_done(r);
       break;
     case protocol::reply_status::empty:
@@ -114,13 +116,70 @@ void pull_tracker::on_transfer(const transfer_outcome& outcome) {
   auto it = pulls_.find(outcome.request_id);
   if (it == pulls_.end() || it->second.node != outcome.node) return;
   auto& r = it->second;
-  auto& f = r.files[outcome.file.empty() ? outcome.transfer_id : outcome.file];
+  auto at = r.files.find(outcome.file);
+  if (at == r.files.end()) return;
+  auto& f = at->second;
+  if (f.stored && !outcome.stored) return;  // a refused repeat of a stored file
   f.transfer_id = outcome.transfer_id;
   f.finished = true;
   f.stored = outcome.stored;
   f.reason = outcome.reason;
   f.size = outcome.size;
   if (r.status == pull_status::accepted) check_done(r);
+}
+
+std::optional<upload_refusal> pull_tracker::admit_upload(const std::string& node,
+                                                         const std::string& request_id,
+                                                         const std::string& file,
+                                                         std::uint64_t size,
+                                                         std::uint64_t wall_ms) {
+  std::lock_guard lock(mu_);
+  auto it = pulls_.find(request_id);
+  if (it == pulls_.end() || it->second.node != node || it->second.finished()) {
+    return upload_refusal{"unrequested",
+                          fmt::format("request '{}' is no open pull of node '{}'", request_id, node)};
+  }
+  auto& r = it->second;
+  if (r.status != pull_status::accepted) {
+    return upload_refusal{"unrequested",
+                          fmt::format("request '{}' has no accepting reply yet", request_id)};
+  }
+  auto f = r.files.find(file);
+  if (f == r.files.end()) {
+    return upload_refusal{"not_announced", fmt::format("file '{}' was not announced in the reply "
+                                                       "to request '{}'",
+                                                       file, request_id)};
+  }
+  if (f->second.finished) {
+    return upload_refusal{"already_finished",
+                          fmt::format("file '{}' already finished in request '{}'", file,
+                                      request_id)};
+  }
+  if (f->second.admitted) return std::nullopt;  // a retry: counted once
+  auto& day = daily_[node];
+  if (day.day != wall_ms / 86'400'000) day = {wall_ms / 86'400'000, 0};
+  if (r.admitted_bytes + size > quota_.per_pull) {
+    return upload_refusal{"quota_pull",
+                          fmt::format("quota: {} more bytes exceed max_pull_bytes {} for request "
+                                      "'{}' ({} admitted)",
+                                      size, quota_.per_pull, request_id, r.admitted_bytes)};
+  }
+  if (day.bytes + size > quota_.per_day) {
+    return upload_refusal{"quota_day",
+                          fmt::format("quota: {} more bytes exceed max_daily_bytes {} of node "
+                                      "'{}' today ({} admitted)",
+                                      size, quota_.per_day, node, day.bytes)};
+  }
+  f->second.admitted = true;
+  r.admitted_bytes += size;
+  day.bytes += size;
+  return std::nullopt;
+}
+
+bool pull_tracker::is_open(std::string_view node, std::string_view request_id) const {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(node);
+  return it != open_.end() && it->second == request_id;
 }
 
 void pull_tracker::check_done(pull_record& r) {

@@ -36,6 +36,7 @@ std::string_view to_string(pull_status s);
 
 struct pull_file {
   std::string transfer_id;
+  bool admitted = false;  // an upload of it began (counted against the quotas)
   bool finished = false;
   bool stored = false;
   std::string reason;
@@ -53,21 +54,30 @@ struct pull_record {
   std::chrono::steady_clock::time_point sent_at{};
   std::chrono::steady_clock::time_point deadline{};
   std::vector<std::string> expected;       // files the agent accepted to send
-  std::map<std::string, pull_file> files;  // by file name, as transfers report
+  std::map<std::string, pull_file> files;  // announced files only, by name
+  std::uint64_t admitted_bytes = 0;        // sizes of the files admitted, each once
   std::string reason;
 
   bool finished() const;
 };
 
+// Bytes one node may upload (master_config's max_pull_bytes and
+// max_daily_bytes): what a node announces decides nothing beyond them.
+struct upload_quota {
+  std::uint64_t per_pull = 4ull << 30;
+  std::uint64_t per_day = 32ull << 30;
+};
+
 // Every pull this master asked for, from creation to its final status: the
 // agent's reply, the transfers it led to, or its deadline. Open pulls bound
-// what the master invites (one transfer at a time per pull). Keeps the last
-// 1000 finished ones for the API. Thread-safe.
+// what the master invites (one transfer at a time per pull) and accepts:
+// admit_upload() is the only way an upload begins. Keeps the last 1000
+// finished ones for the API. Thread-safe.
 class pull_tracker {
  public:
   using clock = std::chrono::steady_clock;
 
-  explicit pull_tracker(master_metrics& metrics);
+  explicit pull_tracker(master_metrics& metrics, upload_quota quota = {});
 
   // A new pull of `node` in state queued; returns its request id.
   std::string create(const std::string& node, bool on_demand);
@@ -77,7 +87,20 @@ class pull_tracker {
   // REQUIRES: reply.master_id is this master's. Replies to unknown
   // requests or from another node are ignored; returns false then.
   bool on_reply(const std::string& node, const protocol::logs_reply& reply);
+  // Outcomes of files the pull did not announce, or a refusal of a file
+  // already stored, are ignored.
   void on_transfer(const transfer_outcome& outcome);
+  // Whether `node` may begin uploading `file` (`size` bytes) for
+  // `request_id`: only for its own open pull that the agent accepted, only
+  // a file the reply announced and not finished in this pull yet, within
+  // the quotas (the UTC day of `wall_ms` for per_day). An admitted file
+  // counts against both quotas once, whatever becomes of its transfer.
+  std::optional<upload_refusal> admit_upload(const std::string& node,
+                                             const std::string& request_id,
+                                             const std::string& file, std::uint64_t size,
+                                             std::uint64_t wall_ms);
+  // Whether `request_id` is an open (sent or accepted) pull of `node`.
+  bool is_open(std::string_view node, std::string_view request_id) const;
   // Open pulls past their deadline, and sent ones without a reply for
   // `reply_timeout`, become timed_out (so a silent agent holds no capacity
   // for long); old finished ones are forgotten.
@@ -100,6 +123,7 @@ class pull_tracker {
   // Constant after construction
   const std::uint64_t epoch_;
   master_metrics& metrics_;
+  const upload_quota quota_;
 
   // Guarded by mu_
   mutable std::mutex mu_;
@@ -110,6 +134,11 @@ class pull_tracker {
   // Node -> request id of its sent or accepted pull: the scheduler asks
   // for both on every pick, so neither may scan pulls_.
   std::map<std::string, std::string, std::less<>> open_;
+  struct daily_use {
+    std::uint64_t day = 0;  // UTC days since the epoch
+    std::uint64_t bytes = 0;
+  };
+  std::map<std::string, daily_use, std::less<>> daily_;  // by node
 };
 
 }  // namespace peranda::master

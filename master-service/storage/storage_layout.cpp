@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/storage/storage_layout.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "core/fs/durable_file.hpp"
@@ -52,12 +58,40 @@ std::filesystem::path expand(std::string_view tmpl, std::string_view node, std::
   return out;
 }
 
+bool has_level(std::string_view tmpl, std::string_view level) {
+  for (std::size_t start = 0; start <= tmpl.size();) {
+    auto slash = tmpl.find('/', start);
+    if (tmpl.substr(start, slash == std::string_view::npos ? slash : slash - start) == level) {
+      return true;
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+// A stored name: sanitised, and never an option to a shell tool.
+std::string stored_name(std::string_view file) {
+  auto name = sanitize_file_name(file);
+  return name.front() == '-' ? fmt::format("_{}", name) : name;
+}
+
+// rename(2) that fails with EEXIST instead of replacing `to`; link+unlink
+// where the file system has no RENAME_NOREPLACE.
+int rename_noreplace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  ::unlink(from.c_str());
+  return 0;
+}
+
 }  // namespace
 
 storage_layout::storage_layout(std::filesystem::path data_dir, std::string dir_template)
     : data_dir_(std::move(data_dir)),
       template_(std::move(dir_template)),
-      has_node_(template_.find("{node}") != std::string::npos),
+      has_node_level_(has_level(template_, "{node}")),
       has_ip_(template_.find("{ip}") != std::string::npos) {}
 
 result<std::filesystem::path> storage_layout::final_path(std::string_view node, std::string_view ip,
@@ -66,9 +100,8 @@ result<std::filesystem::path> storage_layout::final_path(std::string_view node, 
   // A stand-in folder would store the file again under the real IP later.
   if (has_ip_ && ip.empty()) return failf("the IP of node '{}' is not known yet", node);
   auto dir = expand(template_, node, ip, utc_date(ms));
-  std::string name = has_node_ ? std::string(file) : fmt::format("{}_{}", node, file);
-  auto relative = dir / sanitize_file_name(name);
-  return join_inside(data_dir_, relative);
+  if (!has_node_level_) dir /= sanitize_file_name(node);
+  return join_inside(data_dir_, dir / stored_name(file));
 }
 
 std::filesystem::path storage_layout::alternate_path(const std::filesystem::path& final,
@@ -81,9 +114,29 @@ std::filesystem::path storage_layout::alternate_path(const std::filesystem::path
 
 std::filesystem::path storage_layout::part_path(const std::filesystem::path& final,
                                                 std::string_view transfer) {
-  auto out = final;
-  out += fmt::format(".{}{}", transfer, k_part_suffix);
-  return out;
+  return final.parent_path() / fmt::format(".{}{}", sanitize_file_name(transfer), k_part_suffix);
+}
+
+result<std::filesystem::path> storage_layout::store(const std::filesystem::path& part,
+                                                    const std::filesystem::path& final,
+                                                    std::string_view sha256) {
+  // Bounded: a directory holding 1000 other files of this name and digest
+  // is an operator's problem, reported as such.
+  constexpr unsigned k_max_suffix = 1000;
+  auto alternate = alternate_path(final, sha256);
+  for (unsigned n = 0; n <= k_max_suffix + 1; ++n) {
+    auto target = n == 0 ? final : alternate;
+    if (n > 1) target += fmt::format(".{}", n - 1);
+    int err = rename_noreplace(part, target);
+    if (err == EEXIST) continue;
+    if (err != 0) {
+      return failf("cannot rename '{}' to '{}': {}", part.string(), target.string(),
+                   std::strerror(err));
+    }
+    if (auto ok = fsync_directory(target.parent_path()); !ok) return std::unexpected(ok.error());
+    return target;
+  }
+  return failf("'{}' and {} alternates of it exist already", final.string(), k_max_suffix + 1);
 }
 
 result<void> storage_layout::ensure_durable_directory(const std::filesystem::path& dir) const {
@@ -106,7 +159,8 @@ std::size_t storage_layout::remove_leftover_parts() const {
   std::error_code ec;
   for (std::filesystem::recursive_directory_iterator it(data_dir_, ec), end; !ec && it != end;
        it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().filename().string().ends_with(k_part_suffix)) {
+    auto name = it->path().filename().string();
+    if (it->is_regular_file(ec) && name.starts_with('.') && name.ends_with(k_part_suffix)) {
       if (std::filesystem::remove(it->path(), ec)) ++removed;
     }
   }

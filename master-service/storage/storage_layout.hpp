@@ -12,9 +12,13 @@ namespace peranda::master {
 
 // Where a received file lives: `<data_dir>/<template>/<file>`, the template
 // expanding `{ip}`, `{node}` and `{date}` (UTC, YYYY-MM-DD). Every expanded
-// part is sanitised and the result proven to stay inside data_dir. When the
-// template has no `{node}`, file names get a `<node>_` prefix: two nodes
-// behind one NAT address never write the same path. Thread-safe (immutable).
+// part is sanitised and the result proven to stay inside data_dir. Unless a
+// whole level of the template is `{node}`, a `<node>` folder is appended:
+// every node has a folder of its own, so no two nodes (e.g. behind one NAT
+// address, or `a` and `a_b`) can ever name the same path. Stored names
+// never start with '.' or '-'; partial files are `.<transfer>.part`, a name
+// space no stored name can take. Nothing is ever overwritten: store()
+// renames without replacing. Thread-safe (immutable).
 class storage_layout {
  public:
   static constexpr std::string_view k_part_suffix = ".part";
@@ -33,25 +37,33 @@ class storage_layout {
   static std::filesystem::path alternate_path(const std::filesystem::path& final,
                                               std::string_view sha256);
 
-  // The temporary file a transfer writes to: `<final>.<transfer>.part`
-  // (per transfer, so a retry never shares a half-written file).
+  // The temporary file a transfer writes to, next to `final`:
+  // `.<transfer>.part` (per transfer, so a retry never shares a
+  // half-written file; a leading '.' no stored name has).
   static std::filesystem::path part_path(const std::filesystem::path& final,
                                          std::string_view transfer);
+
+  // Renames `part` to the first free name of `final`, its alternate_path,
+  // then `<alternate>.1`, `.2`, ... (never replacing a file, even one
+  // created meanwhile), and fsyncs the directory. Returns the name used.
+  [[nodiscard]] static result<std::filesystem::path> store(const std::filesystem::path& part,
+                                                           const std::filesystem::path& final,
+                                                           std::string_view sha256);
 
   // Creates `dir` (inside data_dir) if needed; new directories are fsynced
   // into their parents up to data_dir, so a stored file's path survives a
   // crash, not only its bytes.
   [[nodiscard]] result<void> ensure_durable_directory(const std::filesystem::path& dir) const;
 
-  // Deletes `*.part` files left under data_dir by a crash (no transfer
-  // survives a restart). Returns how many were removed.
+  // Deletes partial files (`.*.part`) left under data_dir by a crash (no
+  // transfer survives a restart). Returns how many were removed.
   std::size_t remove_leftover_parts() const;
 
  private:
   // Constant after construction
   const std::filesystem::path data_dir_;
   const std::string template_;
-  const bool has_node_;
+  const bool has_node_level_;  // a level of the template is exactly `{node}`
   const bool has_ip_;
 };
 

@@ -27,7 +27,8 @@ BOOST_AUTO_TEST_CASE(kill9_mid_transfer_leaves_no_final_file_and_the_next_pull_s
   BOOST_REQUIRE(wait_until([&] { return m.node_state("node-k") == "online"; }));
 
   auto bytes = random_bytes(20 * 1024 + 5, 7);
-  auto man = agent.manifest("k.log", bytes, "tk1", "req-old", master_fixture::k_id, 1024);
+  auto req = open_pull(m, agent, {"k.log"});
+  auto man = agent.manifest("k.log", bytes, "tk1", req, master_fixture::k_id, 1024);
   agent.send_begin(man);
   for (std::uint32_t i = 0; i < 4; ++i) agent.send_chunk(man, bytes, i);
   BOOST_REQUIRE(wait_until([&] {

@@ -56,14 +56,16 @@ BOOST_AUTO_TEST_CASE(hostile_input_is_rejected_counted_and_the_master_keeps_serv
     BOOST_TEST(protocol::to_string(ack->status) == "rejected");
   }
 
-  // A chunk index past the count, and a chunk larger than announced.
-  auto past = agent.manifest("p.log", bytes, "tp1", "req1", master_fixture::k_id, 1024);
+  // A chunk index past the count, and a chunk larger than announced (and
+  // than chunk_size: dropped unread, its transfer rejected).
+  auto req = open_pull(m, agent, {"p.log", "f.log"});
+  auto past = agent.manifest("p.log", bytes, "tp1", req, master_fixture::k_id, 1024);
   agent.send_begin(past);
   agent.publish({t.upload_chunk("node-h", "tp1", 3), "abc", 1, false});
   auto ack = agent.wait_final("tp1", k_ack_wait);
   BOOST_REQUIRE(ack);
   BOOST_TEST(ack->reason.find("past the announced count") != std::string::npos);
-  auto fat = agent.manifest("f.log", bytes, "tl1", "req1", master_fixture::k_id, 1024);
+  auto fat = agent.manifest("f.log", bytes, "tl1", req, master_fixture::k_id, 1024);
   agent.send_begin(fat);
   agent.publish({t.upload_chunk("node-h", "tl1", 0), std::string(1500, 'y'), 1, false});
   ack = agent.wait_final("tl1", k_ack_wait);
@@ -79,12 +81,14 @@ BOOST_AUTO_TEST_CASE(hostile_input_is_rejected_counted_and_the_master_keeps_serv
     agent.publish({topic, noise, 1, false});
   }
   for (int i = 0; i < 3; ++i) agent.publish({t.alarm("node-h"), "not json", 1, false});
+  agent.publish({t.upload_chunk("node-h", "tu1", 0), "abc", 1, false});
 
   BOOST_REQUIRE(wait_until([&] {
     return rejected(m, "bad_topic") >= 2 && rejected(m, "bad_heartbeat") >= 2 &&
            rejected(m, "bad_alarm") >= 4 && rejected(m, "bad_reply") >= 1 &&
            rejected(m, "bad_upload_begin") >= 3 && rejected(m, "unknown_transfer") >= 1 &&
-           rejected(m, "bad_upload_end") >= 1 && rejected(m, "bad_chunk") >= 2;
+           rejected(m, "bad_upload_end") >= 1 && rejected(m, "bad_chunk") >= 1 &&
+           rejected(m, "oversized_chunk") >= 2;
   }));
   BOOST_TEST(m.running());
   // Logged once per reason, not once per message.

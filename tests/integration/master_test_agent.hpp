@@ -3,7 +3,9 @@
 // session that sends heartbeats, answers logs requests and uploads files
 // under the protocol's flow control, with switches for misbehaviour
 // (shuffled and duplicated chunks, `end` twice, a wrong sha256). It deletes
-// a file from its "spool" only after `complete`.
+// a file from its "spool" only after `complete`. A test that uploads by
+// hand first opens a pull announcing its files (open_pull): the master
+// accepts uploads only for those.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include <boost/test/unit_test.hpp>
+
 #include "core/fs/sha256.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
@@ -27,6 +31,7 @@
 #include "core/protocol/messages/upload_end.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/clock.hpp"
+#include "tests/integration/master_fixture.hpp"
 
 namespace peranda::test {
 
@@ -40,11 +45,10 @@ struct upload_options {
 class test_agent {
  public:
   test_agent(std::string broker_url, std::string node, std::string ip, std::uint64_t session = 1)
+      : test_agent(plain(std::move(broker_url), node), node, std::move(ip), session) {}
+  // With session options of one's own (user name, password, TLS).
+  test_agent(mqtt_session::options o, std::string node, std::string ip, std::uint64_t session = 1)
       : node_(std::move(node)), ip_(std::move(ip)), session_id_(session) {
-    mqtt_session::options o;
-    o.server_uri = std::move(broker_url);
-    o.client_id = node_;
-    o.clean_session = true;
     o.will = heartbeat_message(protocol::node_state::lost, session_id_);
     seq_ = 0;  // heartbeats count from 1
     session_ = std::make_unique<mqtt_session::session>(std::move(o));
@@ -62,6 +66,11 @@ class test_agent {
   }
 
   const std::string& node() const { return node_; }
+  // Acks received so far, of every transfer.
+  std::size_t acks_seen() const {
+    std::lock_guard lock(mu_);
+    return acks_seen_;
+  }
   const protocol::topic_scheme& topics() const { return topics_; }
 
   mqtt_session::message heartbeat_message(protocol::node_state state, std::uint64_t session) const {
@@ -106,6 +115,27 @@ class test_agent {
         answer(*req, opts);
       }
     });
+  }
+
+  // Takes the next request (one serve() is not answering) and accepts it,
+  // announcing `files`; nullopt if none comes within `timeout`.
+  std::optional<protocol::logs_request> accept_request(const std::vector<std::string>& files,
+                                                       std::chrono::milliseconds timeout) {
+    std::optional<protocol::logs_request> req;
+    {
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_for(lock, timeout, [&] { return !requests_.empty(); })) return std::nullopt;
+      req = std::move(requests_.front());
+      requests_.pop_front();
+    }
+    protocol::logs_reply reply;
+    reply.request_id = req->request_id;
+    reply.master_id = req->master_id;
+    reply.status = protocol::reply_status::accepted;
+    reply.files = files;
+    reply.ts_ms = wall_clock_ms();
+    publish({topics_.logs_reply(node_), protocol::encode(reply), 1, false});
+    return req;
   }
 
   protocol::upload_begin manifest(const std::string& file, const std::string& bytes,
@@ -169,6 +199,14 @@ class test_agent {
   }
 
  private:
+  static mqtt_session::options plain(std::string url, const std::string& node) {
+    mqtt_session::options o;
+    o.server_uri = std::move(url);
+    o.client_id = node;
+    o.clean_session = true;
+    return o;
+  }
+
   void read(std::stop_token stop) {
     while (!stop.stop_requested()) {
       auto msg = session_->inbox().pop_for(std::chrono::milliseconds(100));
@@ -183,6 +221,7 @@ class test_agent {
         }
       } else if (topic->kind == protocol::topic_kind::logs_ack) {
         if (auto a = protocol::decode_logs_ack(msg->payload)) {
+          ++acks_seen_;
           acks_[a->transfer_id].push_back(std::move(*a));
         }
       }
@@ -276,10 +315,31 @@ class test_agent {
   std::deque<protocol::logs_request> requests_;
   std::size_t requests_seen_ = 0;
   std::map<std::string, std::deque<protocol::logs_ack>> acks_;
+  std::size_t acks_seen_ = 0;
   unsigned transfers_ = 0;
 
   std::jthread reader_;
   std::jthread server_;
 };
+
+}  // namespace peranda::test
+
+namespace peranda::test {
+
+// Asks `m` for a pull of the agent's node and accepts it announcing
+// `files`; returns the request id once the master knows the reply, so a
+// test may upload those files by hand under it.
+inline std::string open_pull(const master_fixture& m, test_agent& agent,
+                             const std::vector<std::string>& files) {
+  auto id = m.pull(agent.node());
+  BOOST_REQUIRE(!id.empty());
+  auto req = agent.accept_request(files, std::chrono::seconds(60));
+  BOOST_REQUIRE(req && req->request_id == id);
+  BOOST_REQUIRE(wait_until([&] {
+    auto p = m.pull_status(id);
+    return p.is_object() && p.value("status", "") == "accepted";
+  }));
+  return id;
+}
 
 }  // namespace peranda::test

@@ -53,7 +53,8 @@ BOOST_AUTO_TEST_CASE(a_repeated_end_after_complete_gets_complete_again) {
   master_fixture m;
   online_agent a(m);
   auto bytes = std::string("hello\n");
-  auto man = a.agent.manifest("r.log", bytes, "tr1", "req1", master_fixture::k_id, 512);
+  auto req = open_pull(m, a.agent, {"r.log"});
+  auto man = a.agent.manifest("r.log", bytes, "tr1", req, master_fixture::k_id, 512);
   a.agent.send_begin(man);
   a.agent.send_chunk(man, bytes, 0);
   a.agent.send_end(man);
@@ -71,7 +72,8 @@ BOOST_AUTO_TEST_CASE(a_missing_chunk_is_reported_after_end) {
   master_fixture m;
   online_agent a(m);
   auto bytes = random_bytes(3000, 3);
-  auto man = a.agent.manifest("gap.log", bytes, "tg1", "req1", master_fixture::k_id, 1024);
+  auto req = open_pull(m, a.agent, {"gap.log"});
+  auto man = a.agent.manifest("gap.log", bytes, "tg1", req, master_fixture::k_id, 1024);
   a.agent.send_begin(man);
   a.agent.send_chunk(man, bytes, 0);
   a.agent.send_chunk(man, bytes, 2);
@@ -109,7 +111,8 @@ BOOST_AUTO_TEST_CASE(limits_give_clear_rejections) {
   master_fixture m("max_file_size = \"4KiB\"\ntransfer_idle_timeout = \"1s\"");
   online_agent a(m);
   auto big = random_bytes(5000, 5);
-  auto man = a.agent.manifest("big.log", big, "tb1", "req1", master_fixture::k_id, 1024);
+  auto req = open_pull(m, a.agent, {"big.log", "idle.log"});
+  auto man = a.agent.manifest("big.log", big, "tb1", req, master_fixture::k_id, 1024);
   a.agent.send_begin(man);
   auto ack = a.agent.wait_final("tb1", k_ack_wait);
   BOOST_REQUIRE(ack);
@@ -118,7 +121,7 @@ BOOST_AUTO_TEST_CASE(limits_give_clear_rejections) {
 
   // An abandoned transfer is dropped after the idle timeout, .part and all.
   auto small = random_bytes(3000, 6);
-  auto man2 = a.agent.manifest("idle.log", small, "ti1", "req1", master_fixture::k_id, 1024);
+  auto man2 = a.agent.manifest("idle.log", small, "ti1", req, master_fixture::k_id, 1024);
   a.agent.send_begin(man2);
   a.agent.send_chunk(man2, small, 0);
   auto idle = a.agent.wait_final("ti1", k_ack_wait);
@@ -139,7 +142,8 @@ BOOST_AUTO_TEST_CASE(an_unwritable_data_dir_rejects_and_the_master_keeps_running
   std::filesystem::create_directories(m.data_dir() / "10.9.8.7");
   std::ofstream(m.data_dir() / "10.9.8.7" / "node-t") << "in the way";
   auto bytes = std::string("data\n");
-  auto man = a.agent.manifest("d.log", bytes, "td1", "req1", master_fixture::k_id, 512);
+  auto req = open_pull(m, a.agent, {"d.log"});
+  auto man = a.agent.manifest("d.log", bytes, "td1", req, master_fixture::k_id, 512);
   a.agent.send_begin(man);
   auto ack = a.agent.wait_final("td1", k_ack_wait);
   BOOST_REQUIRE(ack);

@@ -35,6 +35,16 @@ BOOST_AUTO_TEST_CASE(what_the_master_invites_is_bounded) {
   BOOST_TEST(!build("chunk_size = \"2MiB\""));
 }
 
+BOOST_AUTO_TEST_CASE(upload_quotas_are_positive_and_consistent) {
+  auto c = build("");
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->max_pull_bytes == 4ull << 30);
+  BOOST_TEST(c->max_daily_bytes == 32ull << 30);
+  BOOST_TEST(!build("max_pull_bytes = 0"));
+  BOOST_TEST(!build("max_pull_bytes = \"2GiB\"\nmax_daily_bytes = \"1GiB\""));
+  BOOST_TEST(build("max_pull_bytes = \"1GiB\"\nmax_daily_bytes = \"1GiB\"").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(the_storage_template_stays_relative) {
   BOOST_TEST(!build("storage_template = \"/etc\""));
   BOOST_TEST(!build("storage_template = \"{ip}/../x\""));

@@ -31,18 +31,23 @@ struct fixture {
           config, layout, metrics,
           [this](const std::string&, const protocol::logs_ack& a) { acks.push_back(a); },
           [this](const transfer_outcome& o) { outcomes.push_back(o); },
-          [this](std::string_view) { return ip; });
+          [this](std::string_view) { return ip; },
+          [this](const protocol::upload_begin& m) -> std::optional<upload_refusal> {
+            admitted.push_back(m.file);
+            return refuse;
+          },
+          [this](const std::string&, const std::string&) { return pull_open; });
     }
     return *rx_;
   }
 
   protocol::upload_begin begin(const std::string& transfer, const std::string& bytes,
-                               std::uint32_t chunk = 512) {
+                               std::uint32_t chunk = 512, const std::string& node = "n1") {
     protocol::upload_begin m;
     m.transfer_id = transfer;
     m.request_id = "r1";
     m.master_id = "m1";
-    m.node = "n1";
+    m.node = node;
     m.file = "f.log";
     m.size = bytes.size();
     m.sha256 = sha256_hex(bytes);
@@ -71,6 +76,9 @@ struct fixture {
   std::vector<protocol::logs_ack> acks;
   std::vector<transfer_outcome> outcomes;
   receiver::clock::time_point now{};
+  std::optional<upload_refusal> refuse;  // what the pull tracker answers
+  std::vector<std::string> admitted;     // files it was asked about
+  bool pull_open = true;
 };
 
 std::string read_all(const std::filesystem::path& p) {
@@ -172,9 +180,12 @@ BOOST_AUTO_TEST_CASE(a_node_whose_ip_is_not_known_yet_keeps_its_file) {
 
 BOOST_AUTO_TEST_CASE(limits_reject_with_a_reason) {
   std::string bytes(100, 'q');
-  for (auto t : {"t1", "t2", "t3"}) rx().on_begin("n1", t, protocol::encode(begin(t, bytes)), now);
+  for (auto n : {"n1", "n2", "n3"}) {
+    rx().on_begin(n, "t1", protocol::encode(begin("t1", bytes, 512, n)), now);
+  }
   BOOST_TEST((last() == ack_status::rejected));
   BOOST_TEST(acks.back().reason.find("busy") != std::string::npos);
+  BOOST_TEST(metrics.transfers_rejected.get("too_many_transfers") == 1u);
   BOOST_TEST(rx().active() == 2u);
   // Idle transfers are dropped, their partial files removed.
   rx().expire(now + config.transfer_idle_timeout);
@@ -202,6 +213,113 @@ BOOST_AUTO_TEST_CASE(a_begin_for_another_node_is_refused) {
   rx().on_begin("n2", "t1", protocol::encode(begin("t1", bytes)), now);
   BOOST_TEST((last() == ack_status::rejected));
   BOOST_TEST(metrics.rejected_messages.count("upload_id_mismatch") == 1u);
+}
+
+// The pull tracker decides whether a begin may start a transfer; a refusal
+// is answered with its reason, stores nothing, and reaches the pull under
+// the FILE name (under the transfer id the pull stayed open to its deadline).
+BOOST_AUTO_TEST_CASE(a_refused_begin_stores_nothing_and_settles_the_file) {
+  refuse = upload_refusal{"unrequested", "request 'r1' is no open pull of node 'n1'"};
+  std::string bytes(1000, 'r');
+  send_all(begin("t1", bytes), bytes);
+  BOOST_TEST((acks.front().status == ack_status::rejected));
+  BOOST_TEST(acks.front().reason == "request 'r1' is no open pull of node 'n1'");
+  BOOST_TEST(metrics.transfers_rejected.get("unrequested") == 1u);
+  BOOST_REQUIRE(outcomes.size() == 1u);
+  BOOST_TEST(outcomes[0].file == "f.log");
+  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+  BOOST_TEST(metrics.stored_file_hashes.load() == 0u);
+}
+
+// One transfer per node: its slot belongs to its pull, so 8 begins of one
+// node hold one slot, not all of them.
+BOOST_AUTO_TEST_CASE(a_node_runs_one_transfer_at_a_time) {
+  std::string bytes(100, 'b');
+  for (auto t : {"t1", "t2"}) rx().on_begin("n1", t, protocol::encode(begin(t, bytes)), now);
+  BOOST_TEST(rx().active() == 1u);
+  BOOST_TEST(acks.back().reason.find("transfer 't1' of this node") != std::string::npos);
+  BOOST_TEST(metrics.transfers_rejected.get("node_busy") == 1u);
+}
+
+// A repeated begin or chunk is answered but is no progress: it cannot keep
+// a stalled transfer's slot past transfer_idle_timeout.
+BOOST_AUTO_TEST_CASE(repeats_do_not_refresh_the_idle_timer) {
+  std::string bytes(1000, 'i');
+  auto m = begin("t1", bytes);
+  rx().on_begin("n1", "t1", protocol::encode(m), now);
+  rx().on_chunk("n1", "t1", 0, bytes.substr(0, 512), now);
+  auto later = now + config.transfer_idle_timeout - std::chrono::seconds(1);
+  rx().on_begin("n1", "t1", protocol::encode(m), later);
+  rx().on_chunk("n1", "t1", 0, bytes.substr(0, 512), later);
+  rx().expire(now + config.transfer_idle_timeout);
+  BOOST_TEST(rx().active() == 0u);
+  BOOST_TEST(metrics.transfers_rejected.get("idle_timeout") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_transfer_ends_with_its_pull) {
+  std::string bytes(1000, 'p');
+  rx().on_begin("n1", "t1", protocol::encode(begin("t1", bytes)), now);
+  pull_open = false;
+  rx().expire(now);
+  BOOST_TEST(rx().active() == 0u);
+  BOOST_TEST((last() == ack_status::rejected));
+  BOOST_TEST(metrics.transfers_rejected.get("pull_closed") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(chunks_larger_than_requested_are_refused) {
+  std::string bytes(2000, 'c');
+  auto m = begin("t1", bytes, config.chunk_size * 2);
+  rx().on_begin("n1", "t1", protocol::encode(m), now);
+  BOOST_TEST(acks.back().reason.find("exceeds the requested") != std::string::npos);
+  rx().on_begin("n1", "t2", protocol::encode(begin("t2", bytes)), now);
+  rx().on_oversized_chunk("n1", "t2", 4 << 20, now);
+  BOOST_TEST(rx().active() == 0u);
+  BOOST_TEST(metrics.transfers_rejected.get("oversized_chunk") == 1u);
+}
+
+// A stored file's digest is remembered: begins naming it cost no re-read.
+BOOST_AUTO_TEST_CASE(a_stored_file_is_hashed_at_most_once) {
+  std::string bytes(5000, 'h');
+  send_all(begin("t1", bytes), bytes);
+  BOOST_TEST((last() == ack_status::complete));
+  for (int i = 0; i < 20; ++i) {
+    auto t = fmt::format("d{}", i);
+    rx().on_begin("n1", t, protocol::encode(begin(t, bytes)), now);
+    BOOST_TEST((last() == ack_status::complete));
+  }
+  BOOST_TEST(metrics.stored_file_hashes.load() == 0u);
+  // A file from an earlier run is read once, then remembered.
+  rx_.reset();
+  for (auto t : {"e1", "e2", "e3"}) rx().on_begin("n1", t, protocol::encode(begin(t, bytes)), now);
+  BOOST_TEST(metrics.stored_file_hashes.load() == 1u);
+}
+
+// Answers to messages of no running transfer are bounded per node: 30,000
+// chunks of unknown transfers once overflowed Paho's outgoing buffer.
+BOOST_AUTO_TEST_CASE(answers_to_unknown_transfers_are_bounded) {
+  for (std::uint32_t i = 0; i < 1000; ++i) rx().on_chunk("n1", "nope", i, "x", now);
+  BOOST_TEST(acks.size() == transfer_gate::k_answers);
+  BOOST_TEST(metrics.rejected_messages.count("ack_budget_spent") == 1000u - transfer_gate::k_answers);
+  rx().on_chunk("n2", "nope", 0, "x", now);  // another node's budget is its own
+  BOOST_TEST(acks.size() == transfer_gate::k_answers + 1);
+  rx().on_chunk("n1", "nope", 0, "x", now + transfer_gate::k_answer_interval);
+  BOOST_TEST(acks.size() == transfer_gate::k_answers + 2);
+}
+
+// A running transfer's repeated begin or end could be sent in a loop: its
+// answers come out of the same budget.
+BOOST_AUTO_TEST_CASE(repeats_of_a_running_transfer_get_bounded_answers) {
+  std::string bytes(1000, 'l');
+  auto m = begin("t1", bytes);
+  rx().on_begin("n1", "t1", protocol::encode(m), now);
+  acks.clear();
+  auto end = protocol::encode(protocol::upload_end{"t1", 2});
+  for (int i = 0; i < 500; ++i) {
+    rx().on_begin("n1", "t1", protocol::encode(m), now);
+    rx().on_end("n1", "t1", end, now);
+  }
+  BOOST_TEST(acks.size() <= transfer_gate::k_answers + 1);
+  BOOST_TEST(rx().active() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -23,12 +23,24 @@ BOOST_AUTO_TEST_CASE(the_default_is_per_ip_then_per_node) {
              "/data/10.0.0.1/n1/app.log");
 }
 
-BOOST_AUTO_TEST_CASE(without_node_in_the_template_names_carry_the_node) {
+// Without a `{node}` level every node still gets a folder: a `<node>_`
+// prefix was ambiguous ('_' is legal in node ids), so node-a's `b_x.log`
+// took node-a_b's `x.log`.
+BOOST_AUTO_TEST_CASE(without_a_node_level_every_node_gets_a_folder) {
   storage_layout l("/data", "{ip}/{date}");
   BOOST_TEST(l.final_path("n1", "10.0.0.1", "app.log", k_ms).value() ==
-             "/data/10.0.0.1/2024-03-05/n1_app.log");
-  BOOST_TEST(l.final_path("n2", "10.0.0.1", "app.log", k_ms).value() ==
-             "/data/10.0.0.1/2024-03-05/n2_app.log");
+             "/data/10.0.0.1/2024-03-05/n1/app.log");
+  BOOST_TEST(l.final_path("node-a", "10.0.0.1", "b_x.log", k_ms).value() !=
+             l.final_path("node-a_b", "10.0.0.1", "x.log", k_ms).value());
+  storage_layout mixed("/data", "{node}-{ip}");
+  BOOST_TEST(mixed.final_path("a", "b-c", "x.log", k_ms).value() !=
+             mixed.final_path("a-b", "c", "x.log", k_ms).value());
+}
+
+BOOST_AUTO_TEST_CASE(stored_names_are_no_options_and_no_hidden_files) {
+  storage_layout l("/data", "{ip}/{node}");
+  BOOST_TEST(l.final_path("n1", "ip", "-rf", k_ms).value() == "/data/ip/n1/_-rf");
+  BOOST_TEST(l.final_path("n1", "ip", ".x.part", k_ms).value() == "/data/ip/n1/x.part");
 }
 
 BOOST_AUTO_TEST_CASE(expanded_parts_are_sanitised_and_stay_inside) {
@@ -47,20 +59,51 @@ BOOST_AUTO_TEST_CASE(expanded_parts_are_sanitised_and_stay_inside) {
 
 BOOST_AUTO_TEST_CASE(part_and_alternate_names) {
   std::filesystem::path f = "/data/ip/n/a.log";
-  BOOST_TEST(storage_layout::part_path(f, "t1") == "/data/ip/n/a.log.t1.part");
+  BOOST_TEST(storage_layout::part_path(f, "t1") == "/data/ip/n/.t1.part");
   BOOST_TEST(storage_layout::alternate_path(f, std::string(64, 'b')) ==
              "/data/ip/n/a.log.bbbbbbbbbbbb");
 }
 
+// A node's file named `x.part` is a stored file like any other.
 BOOST_AUTO_TEST_CASE(leftover_parts_are_removed_and_nothing_else) {
   peranda::test::temp_dir dir;
   std::filesystem::create_directories(dir / "ip" / "n");
-  std::ofstream(dir / "ip" / "n" / "a.log.t1.part") << "half";
+  std::ofstream(dir / "ip" / "n" / ".t1.part") << "half";
   std::ofstream(dir / "ip" / "n" / "a.log") << "whole";
+  std::ofstream(dir / "ip" / "n" / "x.part") << "stored";
   storage_layout l(dir.path(), "{ip}/{node}");
   BOOST_TEST(l.remove_leftover_parts() == 1u);
   BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / "a.log"));
-  BOOST_TEST(!std::filesystem::exists(dir / "ip" / "n" / "a.log.t1.part"));
+  BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / "x.part"));
+  BOOST_TEST(!std::filesystem::exists(dir / "ip" / "n" / ".t1.part"));
+}
+
+// `F.<sha12>` may be another stored file (or one created meanwhile): store()
+// takes the next free name and never replaces one.
+BOOST_AUTO_TEST_CASE(store_never_replaces_a_file) {
+  peranda::test::temp_dir dir;
+  auto final = dir / "a.log";
+  std::string sha(64, 'c');
+  auto alternate = storage_layout::alternate_path(final, sha);
+  std::ofstream(final) << "first";
+  std::ofstream(alternate) << "second";
+  for (const auto* expected : {"a.log.cccccccccccc.1", "a.log.cccccccccccc.2"}) {
+    auto part = dir / ".t.part";
+    std::ofstream(part) << "third";
+    auto stored = storage_layout::store(part, final, sha);
+    BOOST_REQUIRE(stored);
+    BOOST_TEST(stored->filename() == expected);
+    BOOST_TEST(!std::filesystem::exists(part));
+  }
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  BOOST_TEST(read(final) == "first");
+  BOOST_TEST(read(alternate) == "second");
+  auto fresh = dir / "b.log";
+  std::ofstream(dir / ".u.part") << "b";
+  BOOST_TEST(storage_layout::store(dir / ".u.part", fresh, sha).value() == fresh);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
