@@ -69,6 +69,7 @@ struct master_metrics {
   std::atomic<std::uint64_t> files_stored{0};
   std::atomic<std::uint64_t> alarms{0};
   std::atomic<std::uint64_t> alarm_duplicates{0};
+  labelled_counter alarms_limited;  // alarms refused (rate) or cut (size), by reason
   labelled_counter alarm_hooks;  // hook runs, by outcome
 };
 
