@@ -161,6 +161,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"alarms_confirmed", alarms_->confirmed()},
       {"alarms_pending", alarms_->pending()},
       {"alarms_dropped", alarms_->dropped()},
+      {"alarms_refused", alarms_->refused()},
       {"uploads_done", uploader_->uploads_done()},
       {"uploads_failed", uploader_->uploads_failed()},
       {"chunks_resent", uploader_->chunks_resent()},
