@@ -305,4 +305,11 @@ std::uint64_t alarm_sender::pending() const {
   return entries_.size();
 }
 
+std::vector<std::string> alarm_sender::unconfirmed_ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [key, e] : entries_) out.push_back(e.id);
+  return out;
+}
+
 }  // namespace peranda::agent

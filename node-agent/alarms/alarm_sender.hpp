@@ -81,6 +81,8 @@ class alarm_sender {
   std::uint64_t refused() const { return refused_.load(); }
   std::uint64_t dropped() const;
   std::uint64_t pending() const;
+  // Ids of the alarms not confirmed yet, oldest first.
+  std::vector<std::string> unconfirmed_ids() const;
 
  private:
   enum class stage { waiting, publishing, published };
