@@ -241,6 +241,8 @@ void master::send_alarm_refusals() {
   for (auto& r : alarm_limits_.take_refusals(std::chrono::steady_clock::now())) {
     protocol::alarm_ack ack{config_.id, {}, std::move(r.ids),
                             static_cast<std::uint64_t>(r.retry_after.count())};
+    log()->debug("refusing {} alarm(s) of '{}' for rate; retry after {} ms", ack.refused.size(),
+                 r.node, ack.retry_after_ms);
     auto ok = session_->publish({topics_.alarm_ack(r.node), protocol::encode(ack), 1, false}, {},
                                 false);
     if (!ok) log()->warn("alarm refusal to '{}' not sent: {}", r.node, ok.error().message);

@@ -10,6 +10,9 @@ namespace {
 
 // An agent told to wait less would mostly be refused again.
 constexpr std::chrono::milliseconds k_min_retry_after{1000};
+// Per-node totals kept for this many nodes at most: a node id comes from
+// the topic, and a bridge user may publish under any (metrics count all).
+constexpr std::size_t k_max_counted_nodes = 10'000;
 
 }  // namespace
 
@@ -25,7 +28,11 @@ bool alarm_limiter::admit(const std::string& node, const std::string& id, time_p
   // its unconfirmed alarms on any refusal, and its resend timer covers them.
   if (n.refused_ids.size() < protocol::alarm_ack::k_max_ids) n.refused_ids.push_back(id);
   ++n.unlogged;
-  ++refused_[node];
+  if (auto total = refused_.find(node); total != refused_.end()) {
+    ++total->second;
+  } else if (refused_.size() < k_max_counted_nodes) {
+    refused_.emplace(node, 1);
+  }
   return false;
 }
 
