@@ -239,6 +239,7 @@ void master::confirm_alarm(const std::string& node, const std::string& id) {
 void master::send_alarm_refusals() {
   // At most one refusal per node and tick, however many alarms it floods.
   for (auto& r : alarm_limits_.take_refusals(std::chrono::steady_clock::now())) {
+    registry_.set_alarms_refused(r.node, r.total);
     protocol::alarm_ack ack{config_.id, {}, std::move(r.ids),
                             static_cast<std::uint64_t>(r.retry_after.count())};
     log()->debug("refusing {} alarm(s) of '{}' for rate; retry after {} ms", ack.refused.size(),

@@ -43,7 +43,7 @@ std::vector<alarm_limiter::refusal> alarm_limiter::take_refusals(time_point now)
     auto& n = it->second;
     if (!n.refused_ids.empty()) {
       out.push_back({it->first, std::move(n.refused_ids),
-                     std::max(k_min_retry_after, n.bucket.until_full(now))});
+                     std::max(k_min_retry_after, n.bucket.until_full(now)), total_of(it->first)});
       n.refused_ids.clear();
     }
     if (n.unlogged == 0 && n.bucket.full(now)) {
@@ -55,9 +55,9 @@ std::vector<alarm_limiter::refusal> alarm_limiter::take_refusals(time_point now)
   return out;
 }
 
-std::map<std::string, std::uint64_t> alarm_limiter::refused_by_node() const {
-  std::lock_guard lock(mu_);
-  return refused_;
+std::uint64_t alarm_limiter::total_of(const std::string& node) const {
+  auto it = refused_.find(node);
+  return it == refused_.end() ? 0 : it->second;
 }
 
 std::map<std::string, std::uint64_t> alarm_limiter::take_unlogged() {

@@ -27,6 +27,7 @@ class alarm_limiter {
     std::string node;
     std::vector<std::string> ids;  // at most alarm_ack::k_max_ids
     std::chrono::milliseconds retry_after{};
+    std::uint64_t total = 0;  // the node's alarms refused since the start
   };
 
   // REQUIRES: rate > 0, burst >= 1.
@@ -38,8 +39,6 @@ class alarm_limiter {
   // forgets nodes whose bucket is full again (a new bucket starts full), so
   // the map holds only nodes that sent alarms lately.
   std::vector<refusal> take_refusals(time_point now);
-  // Alarms refused per node since the start.
-  std::map<std::string, std::uint64_t> refused_by_node() const;
   // Alarms refused per node since the last call (for a log summary).
   std::map<std::string, std::uint64_t> take_unlogged();
 
@@ -49,6 +48,9 @@ class alarm_limiter {
     std::vector<std::string> refused_ids;
     std::uint64_t unlogged = 0;
   };
+
+  // REQUIRES: mu_ held.
+  std::uint64_t total_of(const std::string& node) const;
 
   // Constant after construction
   const double rate_;

@@ -52,6 +52,7 @@ result<std::string> load_or_create_id_key(const std::filesystem::path& file) {
   // after a crash, which the master then journals a second time.
   auto key = random_hex();
   if (!key) return key;
+  if (auto ok = ensure_directory(file.parent_path()); !ok) return std::unexpected(ok.error());
   if (auto ok = write_file_atomic(file, *key); !ok) return std::unexpected(ok.error());
   if (::chmod(file.c_str(), 0600) != 0) {
     return failf("cannot restrict '{}': {}", file.string(), std::strerror(errno));

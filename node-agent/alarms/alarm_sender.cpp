@@ -22,9 +22,7 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
                                                            mqtt_session::options session_options) {
   auto outbox = alarm_outbox::open(settings.outbox_dir, settings.outbox_max);
   if (!outbox) return std::unexpected(outbox.error());
-  // Next to the outbox (which loads only *.json): the key lives as long as
-  // the alarms whose ids it made.
-  auto id_key = load_or_create_id_key(settings.outbox_dir / "id.key");
+  auto id_key = load_or_create_id_key(settings.id_key_file);
   if (!id_key) return std::unexpected(id_key.error());
   auto topic = topics.alarm(settings.node);
   return std::unique_ptr<alarm_sender>(new alarm_sender(std::move(settings), std::move(topic),

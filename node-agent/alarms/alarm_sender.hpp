@@ -32,6 +32,8 @@ struct alarm_sender_settings {
   // Unconfirmed this long (while a master is online): publish again.
   std::chrono::milliseconds resend_after{std::chrono::seconds(30)};
   std::size_t max_inflight = 64;
+  // The secret that keys line alarm ids (alarm_ids.hpp); created if missing.
+  std::filesystem::path id_key_file;
 };
 
 // Turns rule hits into alarms and gets each into a master's journal at

@@ -66,8 +66,12 @@ std::unique_ptr<alarm_sender> offline_sender(const std::filesystem::path& dir,
                                              std::uint64_t outbox_max = 100) {
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started
-  auto sender =
-      alarm_sender::create({"n1", 1795570000, dir, outbox_max}, protocol::topic_scheme(), o);
+  alarm_sender_settings settings{.node = "n1",
+                                 .session = 1795570000,
+                                 .outbox_dir = dir,
+                                 .outbox_max = outbox_max,
+                                 .id_key_file = dir / "state" / "alarm-id.key"};
+  auto sender = alarm_sender::create(std::move(settings), protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
   return std::move(*sender);
 }
