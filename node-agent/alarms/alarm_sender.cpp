@@ -236,14 +236,14 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
   for (auto& [key, e] : entries_) {
     if (e.at != stage::waiting && resend_due(e, now, reconnected)) e.at = stage::waiting;
   }
-  std::size_t inflight = this->inflight();
+  std::size_t busy = inflight();
   std::vector<std::pair<std::string, std::string>> due;  // key, payload
   for (auto& [key, e] : entries_) {
-    if (e.at != stage::waiting || inflight >= settings_.max_inflight) continue;
+    if (e.at != stage::waiting || busy >= settings_.max_inflight) continue;
     e.at = stage::publishing;
     e.sent_at = now;
     ++e.rounds;
-    ++inflight;
+    ++busy;
     due.emplace_back(key, e.payload);
   }
   // Publish unlocked: a completion may run before publish() returns.
