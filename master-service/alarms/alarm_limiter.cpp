@@ -8,8 +8,11 @@
 namespace peranda::master {
 namespace {
 
-// An agent told to wait less would mostly be refused again.
+// An agent told to wait less would mostly be refused again; one told to
+// wait longer (a huge burst over a low rate) would sit on alarms the bucket
+// could take in part already.
 constexpr std::chrono::milliseconds k_min_retry_after{1000};
+constexpr std::chrono::milliseconds k_max_retry_after{60'000};
 // Per-node totals kept for this many nodes at most: a node id comes from
 // the topic, and a bridge user may publish under any (metrics count all).
 constexpr std::size_t k_max_counted_nodes = 10'000;
@@ -43,7 +46,7 @@ std::vector<alarm_limiter::refusal> alarm_limiter::take_refusals(time_point now)
     auto& n = it->second;
     if (!n.refused_ids.empty()) {
       out.push_back({it->first, std::move(n.refused_ids),
-                     std::max(k_min_retry_after, n.bucket.until_full(now)), total_of(it->first)});
+                     std::clamp(n.bucket.until_full(now), k_min_retry_after, k_max_retry_after), total_of(it->first)});
       n.refused_ids.clear();
     }
     if (n.unlogged == 0 && n.bucket.full(now)) {

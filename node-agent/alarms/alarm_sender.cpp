@@ -2,10 +2,10 @@
 #include "node-agent/alarms/alarm_sender.hpp"
 
 #include "core/fs/sha256.hpp"
-#include "node-agent/alarms/alarm_ids.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/alarm.hpp"
 #include "core/util/clock.hpp"
+#include "node-agent/alarms/alarm_ids.hpp"
 
 namespace peranda::agent {
 namespace {
