@@ -136,8 +136,12 @@ void alarm_journal::remember(journal_entry entry, const std::string& key) {
     seen_.erase(seen_order_.front());
     seen_order_.pop_front();
   }
+  lines_bytes_ += entry.json.size();
   lines_.push_back(std::move(entry));
-  while (lines_.size() > k_kept_lines) lines_.pop_front();
+  while (lines_.size() > k_kept_lines || lines_bytes_ > k_kept_bytes) {
+    lines_bytes_ -= lines_.front().json.size();
+    lines_.pop_front();
+  }
 }
 
 bool alarm_journal::rotation_due(std::size_t bytes, std::uint64_t received_ms) const {

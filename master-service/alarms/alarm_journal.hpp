@@ -39,9 +39,11 @@ struct journal_entry {
 // Thread-safe; wait_for_more() lets HTTP followers block for new lines.
 class alarm_journal {
  public:
-  // Ids remembered for de-duplication and lines kept for the API.
+  // Ids remembered for de-duplication and lines kept for the API (at most
+  // so many, and so many bytes: alarm lines may be up to alarm_max_bytes).
   static constexpr std::size_t k_remembered = 100'000;
   static constexpr std::size_t k_kept_lines = 10'000;
+  static constexpr std::size_t k_kept_bytes = 16u << 20;
 
   alarm_journal(std::filesystem::path path, bool fsync, group_commit::error_sink on_sync_error,
                 journal_limits limits = {});
@@ -101,6 +103,7 @@ class alarm_journal {
   std::unordered_set<std::string> seen_;  // "<node>/<id>"
   std::deque<std::string> seen_order_;
   std::deque<journal_entry> lines_;
+  std::size_t lines_bytes_ = 0;  // of lines_' JSON
 };
 
 }  // namespace peranda::master

@@ -159,6 +159,26 @@ BOOST_AUTO_TEST_CASE(rotation_by_size_keeps_n_files_and_de_duplication) {
   BOOST_TEST(!j.append(alarm_with(oldest_kept), t + 201).value().has_value());
 }
 
+// Large alarms: the API's window keeps the newest up to its byte bound.
+BOOST_AUTO_TEST_CASE(the_window_is_bounded_in_bytes) {
+  test::temp_dir dir;
+  alarm_journal j(dir / "alarms.jsonl", false, {});
+  BOOST_REQUIRE(j.open());
+  auto big = alarm_with("");
+  big.line = std::string(4000, 'x');
+  constexpr int k_alarms = 5000;  // about 20 MiB
+  for (int i = 0; i < k_alarms; ++i) {
+    big.id = "big" + std::to_string(i);
+    BOOST_REQUIRE(j.append(big, i).value());
+  }
+  auto kept = j.since(0, alarm_journal::k_kept_lines);
+  std::size_t bytes = 0;
+  for (const auto& e : kept) bytes += e.json.size();
+  BOOST_TEST(bytes <= alarm_journal::k_kept_bytes);
+  BOOST_TEST(kept.size() < static_cast<std::size_t>(k_alarms));
+  BOOST_TEST(kept.back().json.find("\"big4999\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(rotation_by_age_names_the_file_by_the_rotation_time) {
   test::temp_dir dir;
   auto path = dir / "alarms.jsonl";
