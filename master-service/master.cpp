@@ -32,13 +32,14 @@ master::master(master_config config)
       session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
-      journal_(config_.alarm_journal, config_.alarm_fsync,
-               [this](const std::string& error) {
-                 log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
-                              config_.alarm_journal.string(), error);
-                 metrics_.rejected_messages.reject("journal_error", error);
-               },
-               config_.alarm_journal_limits),
+      journal_(
+          config_.alarm_journal, config_.alarm_fsync,
+          [this](const std::string& error) {
+            log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
+                         config_.alarm_journal.string(), error);
+            metrics_.rejected_messages.reject("journal_error", error);
+          },
+          config_.alarm_journal_limits),
       alarm_limits_(config_.alarm_rate, config_.alarm_burst),
       hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
             metrics_),
@@ -240,12 +241,12 @@ void master::send_alarm_refusals() {
   // At most one refusal per node and tick, however many alarms it floods.
   for (auto& r : alarm_limits_.take_refusals(std::chrono::steady_clock::now())) {
     registry_.set_alarms_refused(r.node, r.total);
-    protocol::alarm_ack ack{config_.id, {}, std::move(r.ids),
-                            static_cast<std::uint64_t>(r.retry_after.count())};
+    protocol::alarm_ack ack{
+        config_.id, {}, std::move(r.ids), static_cast<std::uint64_t>(r.retry_after.count())};
     log()->debug("refusing {} alarm(s) of '{}' for rate; retry after {} ms", ack.refused.size(),
                  r.node, ack.retry_after_ms);
-    auto ok = session_->publish({topics_.alarm_ack(r.node), protocol::encode(ack), 1, false}, {},
-                                false);
+    auto ok =
+        session_->publish({topics_.alarm_ack(r.node), protocol::encode(ack), 1, false}, {}, false);
     if (!ok) log()->warn("alarm refusal to '{}' not sent: {}", r.node, ok.error().message);
   }
 }

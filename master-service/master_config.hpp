@@ -54,7 +54,7 @@ struct master_config {
   unsigned alarm_rate = 200;
   unsigned alarm_burst = 1000;
   std::uint64_t alarm_max_bytes = 8 * 1024;  // per journal line; `line` is cut to fit
-  journal_limits alarm_journal_limits;        // rotation of alarm_journal
+  journal_limits alarm_journal_limits;       // rotation of alarm_journal
 };
 
 // Upper bound of max_transfers x window: far below mosquitto's default

@@ -51,10 +51,7 @@ int open_for_append(const std::filesystem::path& path) {
 
 alarm_journal::alarm_journal(std::filesystem::path path, bool fsync,
                              group_commit::error_sink on_sync_error, journal_limits limits)
-    : path_(std::move(path)),
-      fsync_(fsync),
-      limits_(limits),
-      commit_(std::move(on_sync_error)) {}
+    : path_(std::move(path)), fsync_(fsync), limits_(limits), commit_(std::move(on_sync_error)) {}
 
 alarm_journal::~alarm_journal() {
   close();

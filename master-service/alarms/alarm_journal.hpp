@@ -97,10 +97,10 @@ class alarm_journal {
   int fd_ = -1;
   bool closed_ = false;
   std::uint64_t seq_ = 0;
-  std::uint64_t file_bytes_ = 0;     // of the current file
-  std::uint64_t file_first_ms_ = 0;  // `received` of its first line
+  std::uint64_t file_bytes_ = 0;             // of the current file
+  std::uint64_t file_first_ms_ = 0;          // `received` of its first line
   std::uint64_t no_rotation_before_ms_ = 0;  // after a failed rotation
-  std::unordered_set<std::string> seen_;  // "<node>/<id>"
+  std::unordered_set<std::string> seen_;     // "<node>/<id>"
   std::deque<std::string> seen_order_;
   std::deque<journal_entry> lines_;
   std::size_t lines_bytes_ = 0;  // of lines_' JSON

@@ -46,7 +46,8 @@ std::vector<alarm_limiter::refusal> alarm_limiter::take_refusals(time_point now)
     auto& n = it->second;
     if (!n.refused_ids.empty()) {
       out.push_back({it->first, std::move(n.refused_ids),
-                     std::clamp(n.bucket.until_full(now), k_min_retry_after, k_max_retry_after), total_of(it->first)});
+                     std::clamp(n.bucket.until_full(now), k_min_retry_after, k_max_retry_after),
+                     total_of(it->first)});
       n.refused_ids.clear();
     }
     if (n.unlogged == 0 && n.bucket.full(now)) {

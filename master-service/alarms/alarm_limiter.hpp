@@ -25,9 +25,9 @@ class alarm_limiter {
 
   struct refusal {
     std::string node;
-    std::vector<std::string> ids;  // at most alarm_ack::k_max_ids
+    std::vector<std::string> ids;             // at most alarm_ack::k_max_ids
     std::chrono::milliseconds retry_after{};  // until the bucket is full: 1-60 s
-    std::uint64_t total = 0;  // the node's alarms refused since the start
+    std::uint64_t total = 0;                  // the node's alarms refused since the start
   };
 
   // REQUIRES: rate > 0, burst >= 1.

@@ -51,8 +51,8 @@ class group_commit {
 
   // Held while syncing, so replace_fd() never pulls a file from under a sync.
   std::mutex fd_mu_;
-  int fd_ = -1;         // guarded by fd_mu_
-  bool lost_ = false;   // guarded by fd_mu_: a sync of a replaced file failed
+  int fd_ = -1;        // guarded by fd_mu_
+  bool lost_ = false;  // guarded by fd_mu_: a sync of a replaced file failed
 
   mutable std::mutex mu_;
   std::condition_variable_any queued_;

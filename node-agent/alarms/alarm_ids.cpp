@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/alarms/alarm_ids.hpp"
 
+#include <fmt/format.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "core/fs/durable_file.hpp"
 #include "core/fs/sha256.hpp"

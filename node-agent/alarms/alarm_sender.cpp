@@ -148,14 +148,15 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
     if (!ack.refused.empty()) {
       // Whatever is unconfirmed was most likely refused too (only the first
       // ids of a flood are listed): all of it waits, then goes out paced.
-      hold_until_ = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(ack.retry_after_ms);
+      hold_until_ =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(ack.retry_after_ms);
       paced_ = true;
       for (auto& [key, e] : entries_) {
         if (e.at == stage::published) e.at = stage::waiting;
       }
       for (const auto& id : ack.refused) {
-        if (auto it = keys_.find(id); it != keys_.end()) entries_.at(it->second).at = stage::waiting;
+        if (auto it = keys_.find(id); it != keys_.end())
+          entries_.at(it->second).at = stage::waiting;
       }
       refused_ += ack.refused.size();
       log()->warn("master '{}' refused {} alarm(s) for rate; holding them for {} ms", ack.master_id,
@@ -276,9 +277,8 @@ std::size_t alarm_sender::inflight() const {
 bool alarm_sender::has_due() const {
   auto now = std::chrono::steady_clock::now();
   if (now < retry_after_ || now < hold_until_ || !session_->is_connected()) return false;
-  bool waiting = std::ranges::any_of(entries_, [](const auto& kv) {
-    return kv.second.at == stage::waiting;
-  });
+  bool waiting =
+      std::ranges::any_of(entries_, [](const auto& kv) { return kv.second.at == stage::waiting; });
   return waiting && inflight() < settings_.max_inflight;
 }
 

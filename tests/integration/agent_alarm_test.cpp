@@ -229,12 +229,12 @@ BOOST_AUTO_TEST_CASE(refused_alarms_are_held_back_and_sent_again) {
   // Not one was sent again before its hold ended (a lower bound only).
   for (const auto& [id, s] : master.sightings()) {
     if (id == warm_up) continue;
-    BOOST_TEST((s.again_at - s.refused_at >= refusing_master::k_retry_after),
-               id << " again after "
-                  << std::chrono::duration_cast<std::chrono::milliseconds>(s.again_at -
-                                                                           s.refused_at)
-                         .count()
-                  << " ms");
+    BOOST_TEST(
+        (s.again_at - s.refused_at >= refusing_master::k_retry_after),
+        id << " again after "
+           << std::chrono::duration_cast<std::chrono::milliseconds>(s.again_at - s.refused_at)
+                  .count()
+           << " ms");
   }
   BOOST_TEST(wait_until([&] {
     auto hb = watcher.last_heartbeat();

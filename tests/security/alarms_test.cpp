@@ -11,7 +11,6 @@
 //   in its outbox and arrives later, paced.
 #define BOOST_TEST_MODULE security_alarms
 #include <fmt/format.h>
-
 #include <httplib.h>
 
 #include <fstream>
@@ -139,9 +138,11 @@ void append_line(const std::filesystem::path& path, const std::string& line) {
 std::string next_line_id(const std::filesystem::path& spool, std::uint64_t offset) {
   auto key = peranda::read_file(spool / "state" / "alarm-id.key");
   BOOST_REQUIRE(key.has_value());
-  auto pos = nlohmann::json::parse(*peranda::read_file(spool / "state" / "positions" / "app.position"));
-  auto origin = fmt::format("{}:{}:{}", pos["dev"].get<std::uint64_t>(),
-                            pos["ino"].get<std::uint64_t>(), pos["generation"].get<std::uint64_t>());
+  auto pos =
+      nlohmann::json::parse(*peranda::read_file(spool / "state" / "positions" / "app.position"));
+  auto origin =
+      fmt::format("{}:{}:{}", pos["dev"].get<std::uint64_t>(), pos["ino"].get<std::uint64_t>(),
+                  pos["generation"].get<std::uint64_t>());
   return agent::line_alarm_id(*key,
                               fmt::format("node-b\nsquat\napp\n{}\n{}\n{}", origin, offset, false));
 }
@@ -162,8 +163,8 @@ BOOST_FIXTURE_TEST_CASE(an_alarm_id_published_first_by_node_a_is_still_node_bs, 
     auto text = peranda::read_file(position);
     if (!text) return false;
     auto pos = nlohmann::json::parse(*text, nullptr, false);
-    return pos.is_object() && pos.value("offset", std::uint64_t{0}) ==
-                                  std::filesystem::file_size(app_log);
+    return pos.is_object() &&
+           pos.value("offset", std::uint64_t{0}) == std::filesystem::file_size(app_log);
   }));
   auto offset = std::filesystem::file_size(app_log);
   auto id = next_line_id(node_b_spool(), offset);
@@ -171,8 +172,8 @@ BOOST_FIXTURE_TEST_CASE(an_alarm_id_published_first_by_node_a_is_still_node_bs, 
   // node-a publishes it first, as its own alarm (the only topic it may use).
   auto a = node_a_session();
   protocol::topic_scheme topics;
-  BOOST_REQUIRE(a->publish({topics.alarm("node-a"), protocol::encode(node_a_alarm(id, "SQUAT")),
-                            1, false}));
+  BOOST_REQUIRE(
+      a->publish({topics.alarm("node-a"), protocol::encode(node_a_alarm(id, "SQUAT")), 1, false}));
   BOOST_REQUIRE(wait_until([&] { return journaled_by("node-a").size() == 1; }));
   // Confirmed to node-a, which sent it.
   bool confirmed_to_a = wait_until([&] {
@@ -219,10 +220,10 @@ BOOST_FIXTURE_TEST_CASE(a_flood_from_node_a_is_refused_bounded_and_spares_node_b
   // Every flood alarm was handled: journaled or refused for rate, none lost
   // without a count (node-b's one is journaled too).
   BOOST_REQUIRE_MESSAGE(wait_until([&] {
-    return metric("peranda_alarms_total") +
-               metric("peranda_alarms_limited_total{reason=\"rate\"}") >=
-           k_flood + 1;
-  }),
+                          return metric("peranda_alarms_total") +
+                                     metric("peranda_alarms_limited_total{reason=\"rate\"}") >=
+                                 k_flood + 1;
+                        }),
                         "the master did not account for the flood\nmaster:\n" + master->log());
   auto refused = metric("peranda_alarms_limited_total{reason=\"rate\"}");
   auto journaled_total = metric("peranda_alarms_total");
@@ -235,15 +236,15 @@ BOOST_FIXTURE_TEST_CASE(a_flood_from_node_a_is_refused_bounded_and_spares_node_b
   BOOST_REQUIRE(wait_until([&] { return journaled_by("node-b").size() == 1; }));
   auto b_id = journaled_by("node-b").front()["id"].get<std::string>();
   BOOST_TEST(wait_until([&] {
-    auto text = peranda::read_file(hook_out);
-    return text && text->find(b_id) != std::string::npos;
-  }), "node-b's hook never ran");
-  BOOST_TEST_MESSAGE("hooks: "
-                     << metric("peranda_alarm_hooks_total{outcome=\"ok\"}") << " ran, "
-                     << metric("peranda_alarm_hooks_total{outcome=\"skipped_full\"}")
-                     << " skipped (backlog full), "
-                     << metric("peranda_alarm_hooks_total{outcome=\"skipped_evicted\"}")
-                     << " skipped (evicted)");
+               auto text = peranda::read_file(hook_out);
+               return text && text->find(b_id) != std::string::npos;
+             }),
+             "node-b's hook never ran");
+  BOOST_TEST_MESSAGE("hooks: " << metric("peranda_alarm_hooks_total{outcome=\"ok\"}") << " ran, "
+                               << metric("peranda_alarm_hooks_total{outcome=\"skipped_full\"}")
+                               << " skipped (backlog full), "
+                               << metric("peranda_alarm_hooks_total{outcome=\"skipped_evicted\"}")
+                               << " skipped (evicted)");
 
   // node-a is told: an ack listing refused ids with a retry_after_ms.
   bool told = wait_until([&] {
@@ -279,10 +280,10 @@ BOOST_FIXTURE_TEST_CASE(a_real_agent_over_its_rate_loses_nothing, strict_fleet) 
     for (int i = 0; i < k_lines; ++i) out << "SQUAT line " << i << '\n';
   }
   auto node_a = start_agent(as_user("node-a", "node-a"), "node-a", source_and_rule(node_a_log));
-  BOOST_REQUIRE_MESSAGE(wait_until([&] { return journaled_by("node-a").size() == k_lines; },
-                                   std::chrono::minutes(3)),
-                        "node-a's alarms: " << journaled_by("node-a").size() << "\nnode-a:\n"
-                                            << node_a->log());
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return journaled_by("node-a").size() == k_lines; }, std::chrono::minutes(3)),
+      "node-a's alarms: " << journaled_by("node-a").size() << "\nnode-a:\n"
+                          << node_a->log());
   BOOST_TEST(metric("peranda_alarms_limited_total{reason=\"rate\"}") > 0);
   BOOST_TEST(metric("peranda_alarm_duplicates_total") < k_lines);
   auto record = find_node(http_port, "node-a");
@@ -291,7 +292,7 @@ BOOST_FIXTURE_TEST_CASE(a_real_agent_over_its_rate_loses_nothing, strict_fleet) 
     return record.is_object() && record["counters"].value("alarms_pending", 1) == 0;
   }));
   BOOST_TEST(record["counters"].value("alarms_refused", 0) > 0);  // as the agent counts
-  BOOST_TEST(wait_until([&] {  // as the master counts
+  BOOST_TEST(wait_until([&] {                                     // as the master counts
     return find_node(http_port, "node-a").value("alarms_refused", 0) > 0;
   }));
   BOOST_TEST(node_state("node-b") == "online");

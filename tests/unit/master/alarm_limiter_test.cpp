@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(an_oversized_alarm_is_cut_to_the_limit_and_says_so) {
   a.node = "n";
   a.rule = "r";
   a.source = "s";
-  a.line = std::string(4000, '\x01');  // six bytes of JSON each
+  a.line = std::string(4000, '\x01');                 // six bytes of JSON each
   for (int i = 0; i < 10; ++i) a.line += "\xc3\xa9";  // é: never cut in half
   auto original = a.line.size();
   BOOST_TEST(fit_alarm(a, 2048));
