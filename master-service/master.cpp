@@ -7,6 +7,7 @@
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/master_status.hpp"
 #include "core/util/clock.hpp"
+#include "master-service/alarms/alarm_size.hpp"
 
 namespace peranda::master {
 namespace {
@@ -39,12 +40,15 @@ master::master(master_config config)
       session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
-      journal_(config_.alarm_journal, config_.alarm_fsync,
-               [this](const std::string& error) {
-                 log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
-                              config_.alarm_journal.string(), error);
-                 metrics_.rejected_messages.reject("journal_error", error);
-               }),
+      journal_(
+          config_.alarm_journal, config_.alarm_fsync,
+          [this](const std::string& error) {
+            log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
+                         config_.alarm_journal.string(), error);
+            metrics_.rejected_messages.reject("journal_error", error);
+          },
+          config_.alarm_journal_limits),
+      alarm_limits_(config_.alarm_rate, config_.alarm_burst),
       hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
             metrics_),
       pulls_(metrics_, {config_.max_pull_bytes, config_.max_daily_bytes}),
@@ -268,10 +272,19 @@ void master::on_heartbeat(const protocol::parsed_topic& topic, const mqtt_sessio
 void master::on_alarm(const protocol::parsed_topic& topic, const mqtt_session::message& msg) {
   auto a = protocol::decode_alarm(msg.payload);
   if (!a) return metrics_.rejected_messages.reject("bad_alarm", a.error().message);
+  // Confirmations and refusals go to the topic's node only: the broker's
+  // ACL vouches for it, the payload's node must agree.
   if (a->node != topic.owner) {
     return metrics_.rejected_messages.reject(
         "node_mismatch", fmt::format("alarm on '{}' names node '{}'", msg.topic, a->node));
   }
+  // Repeats count too: each costs a confirmation. A refused alarm is not
+  // confirmed, so its agent keeps it and sends it again later.
+  if (!alarm_limits_.admit(a->node, a->id, std::chrono::steady_clock::now())) {
+    metrics_.alarms_limited.add("rate");
+    return;
+  }
+  if (fit_alarm(*a, config_.alarm_max_bytes)) metrics_.alarms_limited.add("size");
   auto entry = journal_.append(*a, wall_clock_ms());
   if (!entry) {
     log()->error("alarm '{}' from '{}' not journaled: {}", a->id, a->node, entry.error().message);
@@ -285,15 +298,36 @@ void master::on_alarm(const protocol::parsed_topic& topic, const mqtt_session::m
     return;
   }
   ++metrics_.alarms;
-  hook_.submit((*entry)->json);
+  hook_.submit(a->node, (*entry)->json);
 }
 
 void master::confirm_alarm(const std::string& node, const std::string& id) {
-  protocol::alarm_ack ack{config_.id, {id}};
+  protocol::alarm_ack ack{config_.id, {id}, {}, 0};
   // Never blocks the dispatcher; a lost confirmation makes the agent resend,
   // and the journal drops the repeat.
   auto ok = session_->publish({topics_.alarm_ack(node), protocol::encode(ack), 1, false}, {}, false);
   if (!ok) log()->warn("alarm ack to '{}' not sent: {}", node, ok.error().message);
+}
+
+void master::send_alarm_refusals() {
+  // At most one refusal per node and tick, however many alarms it floods.
+  for (auto& r : alarm_limits_.take_refusals(std::chrono::steady_clock::now())) {
+    registry_.set_alarms_refused(r.node, r.total);
+    protocol::alarm_ack ack{
+        config_.id, {}, std::move(r.ids), static_cast<std::uint64_t>(r.retry_after.count())};
+    log()->debug("refusing {} alarm(s) of '{}' for rate; retry after {} ms", ack.refused.size(),
+                 r.node, ack.retry_after_ms);
+    auto ok =
+        session_->publish({topics_.alarm_ack(r.node), protocol::encode(ack), 1, false}, {}, false);
+    if (!ok) log()->warn("alarm refusal to '{}' not sent: {}", r.node, ok.error().message);
+  }
+}
+
+void master::log_alarm_refusals() {
+  for (const auto& [node, n] : alarm_limits_.take_unlogged()) {
+    log()->warn("node '{}' is over its alarm rate limit: {} alarm(s) refused (kept by its agent)",
+                node, n);
+  }
 }
 
 void master::on_reply(const protocol::parsed_topic& topic, std::string_view payload) {
@@ -336,7 +370,11 @@ void master::tick() {
   auto open = pulls_.open_sent();
   pulls_.expire(now, config_.transfer_idle_timeout);
   if (pulls_.open_sent() < open) scheduler_.slot_freed();
-  if (++ticks_ % k_summary_ticks == 0) metrics_.rejected_messages.log_summary();
+  if (session_) send_alarm_refusals();
+  if (++ticks_ % k_summary_ticks == 0) {
+    metrics_.rejected_messages.log_summary();
+    log_alarm_refusals();
+  }
 }
 
 void master::stop() {

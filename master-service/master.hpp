@@ -10,6 +10,7 @@
 #include "core/util/bounded_queue.hpp"
 #include "master-service/alarms/alarm_hook.hpp"
 #include "master-service/alarms/alarm_journal.hpp"
+#include "master-service/alarms/alarm_limiter.hpp"
 #include "master-service/http/api_server.hpp"
 #include "master-service/master_config.hpp"
 #include "master-service/metrics/counters.hpp"
@@ -60,6 +61,9 @@ class master {
   void send_ack(const std::string& node, const protocol::logs_ack& ack);
   // After the alarm is in the journal: the agent may drop it from its outbox.
   void confirm_alarm(const std::string& node, const std::string& id);
+  // Tells nodes over their alarm rate which alarms were refused (tick).
+  void send_alarm_refusals();
+  void log_alarm_refusals();
   result<void> send_request(const std::string& node, const protocol::logs_request& req);
   mqtt_session::message presence(protocol::node_state state) const;
 
@@ -78,6 +82,7 @@ class master {
   master_metrics metrics_;
   registry registry_;
   alarm_journal journal_;
+  alarm_limiter alarm_limits_;
   alarm_hook hook_;
   pull_tracker pulls_;
   scheduler scheduler_;

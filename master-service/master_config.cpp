@@ -21,7 +21,7 @@ constexpr key_spec k_master_keys[] = {
     {"master", "pull_interval", key_type::duration, "5m",
      "How often each node's closed spool files are pulled."},
     {"master", "alarm_journal", key_type::string, "<data_dir>/alarms.jsonl",
-     "Alarm journal: one JSON object per line, de-duplicated by alarm id."},
+     "Alarm journal: one JSON object per line, de-duplicated by (node, alarm id)."},
     {"master", "http_listen", key_type::string, "127.0.0.1:8641",
      "Address of the HTTP API: `a.b.c.d:port`, `[v6]:port` or `localhost:port` (host names are "
      "not resolved); off loopback it requires http_token_file."},
@@ -60,7 +60,21 @@ constexpr key_spec k_master_keys[] = {
      "Command (argv, no shell) run for every new alarm with its JSON on stdin."},
     {"master", "alarm_hook_timeout", key_type::duration, "10s", "A hook running longer is killed."},
     {"master", "alarm_hook_concurrency", key_type::integer, "2",
-     "Hooks running at once; alarms beyond a small backlog skip the hook (counted)."},
+     "Hooks running at once; beyond a backlog of 64, shared fairly by nodes, an alarm skips "
+     "the hook (counted)."},
+    {"master", "alarm_rate", key_type::integer, "200",
+     "Alarms per second one node may send on average (1-100000); more are refused (counted) "
+     "and stay in its agent's outbox."},
+    {"master", "alarm_burst", key_type::integer, "1000",
+     "Alarms one node may send at once before alarm_rate applies (1-1000000)."},
+    {"master", "alarm_max_bytes", key_type::bytes, "8KiB",
+     "A journal line longer than this (1-64 KiB) has the alarm's `line` cut to fit (counted)."},
+    {"master", "alarm_journal_max_bytes", key_type::bytes, "64MiB",
+     "The journal is rotated before it grows past this (64 KiB - 64 GiB)."},
+    {"master", "alarm_journal_max_age", key_type::duration, "1d",
+     "The journal is rotated at the first alarm once its first line is this old (>= 1s)."},
+    {"master", "alarm_journal_keep", key_type::integer, "10",
+     "Rotated journal files kept (1-10000); older ones are deleted."},
 };
 
 const std::vector<key_spec>& all_keys() {
@@ -70,6 +84,47 @@ const std::vector<key_spec>& all_keys() {
     return out;
   }();
   return keys;
+}
+
+result<void> load_alarm_keys(const config_section& m, master_config& c) {
+  c.alarm_fsync = m.boolean_or("alarm_fsync", c.alarm_fsync);
+  c.alarm_hook = m.list_or("alarm_hook", {});
+  c.alarm_hook_timeout = m.duration_or("alarm_hook_timeout", c.alarm_hook_timeout);
+  auto hooks = m.integer_or("alarm_hook_concurrency", 2);
+  if (hooks < 1 || hooks > 64) {
+    return std::unexpected(m.error_at("alarm_hook_concurrency", "must be between 1 and 64"));
+  }
+  c.alarm_hook_concurrency = static_cast<unsigned>(hooks);
+  auto rate = m.integer_or("alarm_rate", c.alarm_rate);
+  if (rate < 1 || rate > 100'000) {
+    return std::unexpected(m.error_at("alarm_rate", "must be between 1 and 100000"));
+  }
+  c.alarm_rate = static_cast<unsigned>(rate);
+  auto burst = m.integer_or("alarm_burst", c.alarm_burst);
+  if (burst < 1 || burst > 1'000'000) {
+    return std::unexpected(m.error_at("alarm_burst", "must be between 1 and 1000000"));
+  }
+  c.alarm_burst = static_cast<unsigned>(burst);
+  c.alarm_max_bytes = m.bytes_or("alarm_max_bytes", c.alarm_max_bytes);
+  if (c.alarm_max_bytes < 1024 || c.alarm_max_bytes > 64 * 1024) {
+    return std::unexpected(m.error_at("alarm_max_bytes", "must be between 1KiB and 64KiB"));
+  }
+  auto& j = c.alarm_journal_limits;
+  j.max_bytes = m.bytes_or("alarm_journal_max_bytes", j.max_bytes);
+  if (j.max_bytes < 64 * 1024 || j.max_bytes > (64ull << 30)) {
+    return std::unexpected(
+        m.error_at("alarm_journal_max_bytes", "must be between 64KiB and 64GiB"));
+  }
+  j.max_age = m.duration_or("alarm_journal_max_age", j.max_age);
+  if (j.max_age < std::chrono::seconds(1)) {
+    return std::unexpected(m.error_at("alarm_journal_max_age", "must be at least 1s"));
+  }
+  auto keep = m.integer_or("alarm_journal_keep", j.keep);
+  if (keep < 1 || keep > 10'000) {
+    return std::unexpected(m.error_at("alarm_journal_keep", "must be between 1 and 10000"));
+  }
+  j.keep = static_cast<unsigned>(keep);
+  return {};
 }
 
 result<void> load_transfer_keys(const config_section& m, master_config& c) {
@@ -171,14 +226,7 @@ result<master_config> build_master_config(const config_document& doc,
     return std::unexpected(m.error_at("forget_after", "must be longer than stale_after"));
   }
   if (auto ok = load_transfer_keys(m, c); !ok) return std::unexpected(ok.error());
-  c.alarm_fsync = m.boolean_or("alarm_fsync", c.alarm_fsync);
-  c.alarm_hook = m.list_or("alarm_hook", {});
-  c.alarm_hook_timeout = m.duration_or("alarm_hook_timeout", c.alarm_hook_timeout);
-  auto hooks = m.integer_or("alarm_hook_concurrency", 2);
-  if (hooks < 1 || hooks > 64) {
-    return std::unexpected(m.error_at("alarm_hook_concurrency", "must be between 1 and 64"));
-  }
-  c.alarm_hook_concurrency = static_cast<unsigned>(hooks);
+  if (auto ok = load_alarm_keys(m, c); !ok) return std::unexpected(ok.error());
   return c;
 }
 

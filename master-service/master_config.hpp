@@ -11,6 +11,7 @@
 #include "core/config/broker_settings.hpp"
 #include "core/config/config_document.hpp"
 #include "core/error.hpp"
+#include "master-service/alarms/journal_limits.hpp"
 #include "master-service/http/bearer_token.hpp"
 #include "master-service/http/listen_address.hpp"
 
@@ -46,6 +47,11 @@ struct master_config {
   std::vector<std::string> alarm_hook;  // argv; empty: no hook
   std::chrono::milliseconds alarm_hook_timeout{std::chrono::seconds(10)};
   unsigned alarm_hook_concurrency = 2;
+  // Per node: alarms per second on average, and at once (a token bucket).
+  unsigned alarm_rate = 200;
+  unsigned alarm_burst = 1000;
+  std::uint64_t alarm_max_bytes = 8 * 1024;  // per journal line; `line` is cut to fit
+  journal_limits alarm_journal_limits;       // rotation of alarm_journal
 };
 
 // Upper bound of max_transfers x window: far below mosquitto's default

@@ -32,8 +32,13 @@ result<void> agent::build_sources(std::uint64_t session) {
   rules_ = std::move(*rules);
   for (const auto& s : config_.sources) rules_->set_rate_limit(s.name, s.rule_lines_per_second);
 
-  alarm_sender_settings a{config_.node_id, session, config_.spool_dir / "outbox",
-                          config_.alarm_outbox_max, config_.alarm_resend_after};
+  // The id key lives with the file positions: a line read again keeps its id.
+  alarm_sender_settings a{.node = config_.node_id,
+                          .session = session,
+                          .outbox_dir = config_.spool_dir / "outbox",
+                          .outbox_max = config_.alarm_outbox_max,
+                          .resend_after = config_.alarm_resend_after,
+                          .id_key_file = config_.spool_dir / "state" / "alarm-id.key"};
   a.masters = trusted_masters(config_.masters);
   auto alarms = alarm_sender::create(std::move(a), topics_, config_.broker.session_options());
   if (!alarms) return std::unexpected(alarms.error());
@@ -171,6 +176,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"alarms_confirmed", alarms_->confirmed()},
       {"alarms_pending", alarms_->pending()},
       {"alarms_dropped", alarms_->dropped()},
+      {"alarms_refused", alarms_->refused()},
       {"uploads_done", uploader_->uploads_done()},
       {"uploads_failed", uploader_->uploads_failed()},
       {"chunks_resent", uploader_->chunks_resent()},

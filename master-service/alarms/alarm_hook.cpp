@@ -73,9 +73,17 @@ void alarm_hook::stop() {
   workers_.clear();
 }
 
-void alarm_hook::submit(std::string alarm_json) {
+void alarm_hook::submit(const std::string& node, std::string alarm_json) {
   if (argv_.empty()) return;
-  if (!pending_.try_push(std::move(alarm_json))) metrics_.alarm_hooks.add("skipped");
+  switch (pending_.push(node, std::move(alarm_json))) {
+    case hook_queue::outcome::queued:
+    case hook_queue::outcome::closed:
+      return;
+    case hook_queue::outcome::evicted:
+      return metrics_.alarm_hooks.add("skipped_evicted");
+    case hook_queue::outcome::full:
+      return metrics_.alarm_hooks.add("skipped_full");
+  }
 }
 
 void alarm_hook::run(std::stop_token stop) {

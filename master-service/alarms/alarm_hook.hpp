@@ -6,16 +6,17 @@
 #include <thread>
 #include <vector>
 
-#include "core/util/bounded_queue.hpp"
+#include "master-service/alarms/hook_queue.hpp"
 #include "master-service/metrics/counters.hpp"
 
 namespace peranda::master {
 
 // Runs the configured alarm hook (argv, no shell) once per new alarm with
 // the alarm's JSON on stdin. At most `concurrency` run at once, each killed
-// after `timeout`; alarms beyond a small backlog skip the hook, counted
-// (metrics alarm_hooks{outcome}). Thread-safe; start()/stop() from one
-// thread.
+// after `timeout`. The backlog is shared fairly by nodes (hook_queue): one
+// node's flood cannot skip another node's hooks. What is skipped is counted
+// by reason (metrics alarm_hooks{outcome="skipped_full"|"skipped_evicted"}).
+// Thread-safe; start()/stop() from one thread.
 class alarm_hook {
  public:
   static constexpr std::size_t k_backlog = 64;
@@ -26,8 +27,8 @@ class alarm_hook {
 
   void start();
   void stop();
-  // Never blocks; counts "skipped" when the backlog is full.
-  void submit(std::string alarm_json);
+  // Never blocks; counts a skipped hook (this one or an evicted one).
+  void submit(const std::string& node, std::string alarm_json);
 
  private:
   void run(std::stop_token stop);
@@ -40,7 +41,7 @@ class alarm_hook {
   const unsigned concurrency_;
   master_metrics& metrics_;
 
-  bounded_queue<std::string> pending_;
+  hook_queue pending_;
   std::vector<std::jthread> workers_;
 };
 

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/protocol/messages/alarm.hpp"
 #include "master-service/alarms/group_commit.hpp"
+#include "master-service/alarms/journal_limits.hpp"
 
 namespace peranda::master {
 
@@ -25,25 +26,35 @@ struct journal_entry {
   std::string json;  // one line, no newline
 };
 
-// The alarm journal: JSON lines appended once per alarm id (QoS-1
-// redeliveries and agent resends are dropped); with `fsync` on, what waits
-// for a line to be durable runs after a group commit covering it. On open, the tail of the file rebuilds the set of seen ids and the
-// in-memory window the API serves, so de-duplication survives a restart.
+// The alarm journal: JSON lines appended once per (node, alarm id) — QoS-1
+// redeliveries and agent resends are dropped, and one node's ids never
+// shadow another's; with `fsync` on, what waits for a line to be durable
+// runs after a group commit covering it. The file is rotated by size and
+// age: `<stem><ext>` is renamed `<stem>-<UTC YYYYMMDDTHHMMSS.mmm>Z<ext>`
+// (the time of the rotation, from the alarms' `received` clock) and a new
+// one started; the `keep` newest rotated files are kept. On open, the tail
+// of the journal (the current file, then rotated ones, newest first, up to
+// 16 MiB) rebuilds the set of seen ids and the in-memory window the API
+// serves, so de-duplication survives a restart and a rotation.
 // Thread-safe; wait_for_more() lets HTTP followers block for new lines.
 class alarm_journal {
  public:
-  // Ids remembered for de-duplication and lines kept for the API.
+  // Ids remembered for de-duplication and lines kept for the API (at most
+  // so many, and so many bytes: alarm lines may be up to alarm_max_bytes).
   static constexpr std::size_t k_remembered = 100'000;
   static constexpr std::size_t k_kept_lines = 10'000;
+  static constexpr std::size_t k_kept_bytes = 16u << 20;
 
-  alarm_journal(std::filesystem::path path, bool fsync, group_commit::error_sink on_sync_error);
+  alarm_journal(std::filesystem::path path, bool fsync, group_commit::error_sink on_sync_error,
+                journal_limits limits = {});
   ~alarm_journal();
 
   // Opens (creating the directory and file) and reads the tail.
   [[nodiscard]] result<void> open();
 
-  // Appends `a` unless its id was seen. Returns the new entry, nullopt for
-  // a duplicate, an error when the journal cannot be written.
+  // Appends `a` unless its (node, id) was seen. Returns the new entry,
+  // nullopt for a duplicate, an error when the journal cannot be written.
+  // A failed rotation is logged and the current file grows on.
   [[nodiscard]] result<std::optional<journal_entry>> append(const protocol::alarm& a,
                                                             std::uint64_t received_ms);
 
@@ -57,16 +68,27 @@ class alarm_journal {
   std::vector<journal_entry> wait_for_more(std::uint64_t after_seq,
                                            std::chrono::milliseconds timeout) const;
   std::uint64_t last_seq() const;
+  // Rotated files, oldest first.
+  std::vector<std::filesystem::path> rotated_files() const;
   // Runs what waits for durability, wakes every waiter (shutdown).
   void close();
 
  private:
   // REQUIRES: mu_ is held.
-  void remember(journal_entry entry, const std::string& id);
+  void remember(journal_entry entry, const std::string& key);
+  // REQUIRES: mu_ is held. Reads `file` from `offset` (skipping a partial
+  // first line when offset > 0); returns whether its last line was torn.
+  bool reload(const std::filesystem::path& file, std::uint64_t offset);
+  // REQUIRES: mu_ is held. Should a line of `bytes` start a new file?
+  bool rotation_due(std::size_t bytes, std::uint64_t received_ms) const;
+  // REQUIRES: mu_ is held. Renames the file and starts a new one.
+  void rotate(std::uint64_t now_ms);
+  std::filesystem::path rotated_name(std::uint64_t ms) const;
 
   // Constant after construction
   const std::filesystem::path path_;
   const bool fsync_;
+  const journal_limits limits_;
   group_commit commit_;
 
   // Guarded by mu_
@@ -75,9 +97,13 @@ class alarm_journal {
   int fd_ = -1;
   bool closed_ = false;
   std::uint64_t seq_ = 0;
-  std::unordered_set<std::string> seen_;
+  std::uint64_t file_bytes_ = 0;             // of the current file
+  std::uint64_t file_first_ms_ = 0;          // `received` of its first line
+  std::uint64_t no_rotation_before_ms_ = 0;  // after a failed rotation
+  std::unordered_set<std::string> seen_;     // "<node>/<id>"
   std::deque<std::string> seen_order_;
   std::deque<journal_entry> lines_;
+  std::size_t lines_bytes_ = 0;  // of lines_' JSON
 };
 
 }  // namespace peranda::master

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace peranda::master {
 
@@ -13,7 +14,10 @@ group_commit::group_commit(error_sink on_error) : on_error_(std::move(on_error))
 group_commit::~group_commit() { stop(); }
 
 void group_commit::start(int fd) {
-  fd_ = fd;
+  {
+    std::lock_guard lock(fd_mu_);
+    fd_ = fd;
+  }
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
@@ -40,8 +44,13 @@ void group_commit::run(std::stop_token stop) {
 
 void group_commit::commit(std::vector<action>& batch) {
   // Every line behind `batch` was written before its action was queued.
-  bool synced = ::fdatasync(fd_) == 0;
-  if (!synced && on_error_) on_error_(std::string("fdatasync: ") + std::strerror(errno));
+  bool synced = false;
+  {
+    std::lock_guard lock(fd_mu_);
+    synced = ::fdatasync(fd_) == 0;
+    if (!synced && on_error_) on_error_(std::string("fdatasync: ") + std::strerror(errno));
+    if (std::exchange(lost_, false)) synced = false;
+  }
   {
     std::lock_guard lock(mu_);
     ++syncs_;
@@ -50,6 +59,15 @@ void group_commit::commit(std::vector<action>& batch) {
     for (auto& a : batch) a();
   }
   batch.clear();
+}
+
+void group_commit::replace_fd(int fd) {
+  std::lock_guard lock(fd_mu_);
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
+    lost_ = true;
+    if (on_error_) on_error_(std::string("fdatasync before rotation: ") + std::strerror(errno));
+  }
+  fd_ = fd;
 }
 
 void group_commit::stop() {
@@ -61,7 +79,12 @@ void group_commit::stop() {
     std::lock_guard lock(mu_);
     rest.swap(pending_);
   }
-  if (!rest.empty() && fd_ >= 0) commit(rest);
+  bool started = false;
+  {
+    std::lock_guard lock(fd_mu_);
+    started = fd_ >= 0;
+  }
+  if (!rest.empty() && started) commit(rest);
 }
 
 std::uint64_t group_commit::syncs() const {

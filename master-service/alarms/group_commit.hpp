@@ -29,8 +29,13 @@ class group_commit {
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
 
-  // `fd` must stay open until stop() returns.
+  // `fd` must stay open until stop() returns (or replace_fd() replaced it).
   void start(int fd);
+  // Syncs the current file, then syncs `fd` from now on (a rotated journal):
+  // what waits for lines of the old file is covered by that sync; if it
+  // fails, the next batch is dropped as for any failed sync. The old fd may
+  // be closed when this returns.
+  void replace_fd(int fd);
   // Runs `a` after the next fdatasync of the file that starts after this call.
   void after_sync(action a);
   // Syncs and runs what is queued, then joins the thread.
@@ -43,7 +48,11 @@ class group_commit {
   void commit(std::vector<action>& batch);
 
   const error_sink on_error_;
-  int fd_ = -1;
+
+  // Held while syncing, so replace_fd() never pulls a file from under a sync.
+  std::mutex fd_mu_;
+  int fd_ = -1;        // guarded by fd_mu_
+  bool lost_ = false;  // guarded by fd_mu_: a sync of a replaced file failed
 
   mutable std::mutex mu_;
   std::condition_variable_any queued_;

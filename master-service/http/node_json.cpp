@@ -18,7 +18,8 @@ nlohmann::json to_json(const node_record& r, std::chrono::steady_clock::time_poi
                    {"counters", r.counters},
                    {"last_heartbeat", r.last_heartbeat_ms},
                    {"last_seen_ms_ago", age},
-                   {"queue", r.queue}};
+                   {"queue", r.queue},
+                   {"alarms_refused", r.alarms_refused}};
   if (!r.conflict_machine_id.empty()) j["conflict_machine_id"] = r.conflict_machine_id;
   return j;
 }

@@ -73,6 +73,7 @@ struct master_metrics {
   std::atomic<std::uint64_t> upload_backlog_bytes{0};
   std::atomic<std::uint64_t> alarms{0};
   std::atomic<std::uint64_t> alarm_duplicates{0};
+  labelled_counter alarms_limited;  // alarms refused (rate) or cut (size), by reason
   labelled_counter alarm_hooks;  // hook runs, by outcome
 };
 

@@ -83,6 +83,8 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
   single(out, "peranda_alarm_duplicates_total", "counter",
          static_cast<double>(src.metrics.alarm_duplicates.load()),
          "Alarms dropped as already journaled.");
+  labelled(out, "peranda_alarms_limited_total", "reason", src.metrics.alarms_limited.snapshot(),
+           "Alarms refused for a node's rate limit (kept by its agent) or cut to alarm_max_bytes.");
   labelled(out, "peranda_alarm_hooks_total", "outcome", src.metrics.alarm_hooks.snapshot(),
            "Alarm hook runs by outcome.");
   labelled(out, "peranda_rejected_messages_total", "reason", src.metrics.rejected_messages.counts(),

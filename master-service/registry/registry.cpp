@@ -105,6 +105,13 @@ void registry::set_queue(std::string_view node, int queue) {
   if (auto it = index_.find(std::string(node)); it != index_.end()) it->second->queue = queue;
 }
 
+void registry::set_alarms_refused(std::string_view node, std::uint64_t total) {
+  std::lock_guard lock(mu_);
+  if (auto it = index_.find(std::string(node)); it != index_.end()) {
+    it->second->alarms_refused = total;
+  }
+}
+
 std::optional<node_record> registry::find(std::string_view node) const {
   std::lock_guard lock(mu_);
   auto it = index_.find(std::string(node));

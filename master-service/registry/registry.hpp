@@ -35,6 +35,7 @@ struct node_record {
   std::uint64_t last_heartbeat_ms = 0;  // wall clock, from the agent
   std::chrono::steady_clock::time_point last_seen{};
   int queue = -1;  // worker queue, -1 until assigned
+  std::uint64_t alarms_refused = 0;  // counted by the master, not the agent
   // Another machine claims this node id while this one is live.
   std::string conflict_machine_id;
 };
@@ -62,6 +63,8 @@ class registry {
                                   clock::duration forget_after);
 
   void set_queue(std::string_view node, int queue);
+  // The master's count of this node's alarms refused for rate (if known).
+  void set_alarms_refused(std::string_view node, std::uint64_t total);
   std::optional<node_record> find(std::string_view node) const;
   // find()'s state only, without copying the record: the scheduler asks
   // for every node of its queue at each wake.

@@ -5,6 +5,7 @@
 #include "core/log/log.hpp"
 #include "core/protocol/messages/alarm.hpp"
 #include "core/util/clock.hpp"
+#include "node-agent/alarms/alarm_ids.hpp"
 
 namespace peranda::agent {
 namespace {
@@ -21,14 +22,20 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
                                                            mqtt_session::options session_options) {
   auto outbox = alarm_outbox::open(settings.outbox_dir, settings.outbox_max);
   if (!outbox) return std::unexpected(outbox.error());
+  auto id_key = load_or_create_id_key(settings.id_key_file);
+  if (!id_key) return std::unexpected(id_key.error());
   auto topic = topics.alarm(settings.node);
-  return std::unique_ptr<alarm_sender>(new alarm_sender(
-      std::move(settings), std::move(topic), std::move(*outbox), std::move(session_options)));
+  return std::unique_ptr<alarm_sender>(new alarm_sender(std::move(settings), std::move(topic),
+                                                        std::move(*outbox), std::move(*id_key),
+                                                        std::move(session_options)));
 }
 
 alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
-                           mqtt_session::options session_options)
-    : settings_(std::move(settings)), topic_(std::move(topic)), outbox_(std::move(outbox)) {
+                           std::string id_key, mqtt_session::options session_options)
+    : settings_(std::move(settings)),
+      topic_(std::move(topic)),
+      id_key_(std::move(id_key)),
+      outbox_(std::move(outbox)) {
   for (const auto& [key, payload] : outbox_.entries()) {
     // The outbox only loads entries that decode.
     auto id = protocol::decode_alarm(payload).value().id;
@@ -81,7 +88,7 @@ void alarm_sender::raise(const rule_hit& hit) {
     std::lock_guard lock(mu_);
     // The key orders the outbox (and publishing) by creation, across restarts.
     key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
-    a.id = alarm_id(hit, key);
+    a.id = alarm_id(hit);
     if (keys_.contains(a.id)) {
       // A line read again after a crash, its alarm still unconfirmed.
       log()->debug("alarm {} is already in the outbox", a.id);
@@ -111,13 +118,19 @@ void alarm_sender::raise(const rule_hit& hit) {
   if (!entries_.contains(key)) outbox_.remove(key);  // confirmed while it was being written
 }
 
-std::string alarm_sender::alarm_id(const rule_hit& hit, const std::string& key) const {
-  if (hit.origin.empty()) return "a" + key;
+std::string alarm_sender::alarm_id(const rule_hit& hit) const {
+  if (hit.origin.empty()) {
+    if (auto id = random_alarm_id()) return *id;
+    // getrandom() fails only on a kernel without it: keyed, still unguessable.
+    log()->error("no random alarm id; deriving one from the agent's key");
+    return "a" + sha256_hex(fmt::format("{}\n{}\n{}", id_key_, wall_clock_ms(), raised_.load()))
+                     .substr(0, 32);
+  }
   // A line of a file is alarmed under the same id if it is read again after
   // a crash (position not yet saved): receivers drop the repeat.
   auto line_key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", settings_.node, hit.rule, hit.source,
                               hit.origin, hit.offset, hit.recovery);
-  return "f" + sha256_hex(line_key).substr(0, 40);
+  return line_alarm_id(id_key_, line_key);
 }
 
 void alarm_sender::on_completion(const std::string& key, bool delivered) {
@@ -136,6 +149,23 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
   std::vector<std::string> done;
   {
     std::lock_guard lock(mu_);
+    if (!ack.refused.empty()) {
+      // Whatever is unconfirmed was most likely refused too (only the first
+      // ids of a flood are listed): all of it waits, then goes out paced.
+      hold_until_ =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(ack.retry_after_ms);
+      paced_ = true;
+      for (auto& [key, e] : entries_) {
+        if (e.at == stage::published) e.at = stage::waiting;
+      }
+      for (const auto& id : ack.refused) {
+        if (auto it = keys_.find(id); it != keys_.end())
+          entries_.at(it->second).at = stage::waiting;
+      }
+      refused_ += ack.refused.size();
+      log()->warn("master '{}' refused {} alarm(s) for rate; holding them for {} ms", ack.master_id,
+                  ack.refused.size(), ack.retry_after_ms);
+    }
     for (const auto& id : ack.ids) {
       auto it = keys_.find(id);
       if (it == keys_.end()) continue;  // confirmed before, or not ours
@@ -145,6 +175,7 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
       forget(key);
       ++confirmed_;
     }
+    if (entries_.empty()) paced_ = false;
   }
   // mu_ is released first: raise() takes outbox_mu_ before mu_.
   std::lock_guard outbox_lock(outbox_mu_);
@@ -206,18 +237,19 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
     if (delivered && !std::exchange(e.reached_broker, true)) ++sent_;
   }
   completions_.clear();
-  if (!session_->is_connected()) return;
+  if (!session_->is_connected() || now < hold_until_) return;
   bool reconnected = std::exchange(reconnected_, false);
-  std::size_t inflight = 0;
-  std::vector<std::pair<std::string, std::string>> due;  // key, payload
   for (auto& [key, e] : entries_) {
     if (e.at != stage::waiting && resend_due(e, now, reconnected)) e.at = stage::waiting;
-    if (e.at == stage::publishing) ++inflight;
-    if (e.at != stage::waiting || inflight >= settings_.max_inflight) continue;
+  }
+  std::size_t busy = inflight();
+  std::vector<std::pair<std::string, std::string>> due;  // key, payload
+  for (auto& [key, e] : entries_) {
+    if (e.at != stage::waiting || busy >= settings_.max_inflight) continue;
     e.at = stage::publishing;
     e.sent_at = now;
     ++e.rounds;
-    ++inflight;
+    ++busy;
     due.emplace_back(key, e.payload);
   }
   // Publish unlocked: a completion may run before publish() returns.
@@ -239,15 +271,20 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
   if (!refused.empty()) retry_after_ = now + std::chrono::seconds(1);
 }
 
-bool alarm_sender::has_due() const {
-  if (std::chrono::steady_clock::now() < retry_after_ || !session_->is_connected()) return false;
-  std::size_t inflight = 0;
-  bool waiting = false;
+std::size_t alarm_sender::inflight() const {
+  std::size_t n = 0;
   for (const auto& [key, e] : entries_) {
-    inflight += e.at == stage::publishing;
-    waiting = waiting || e.at == stage::waiting;
+    n += e.at == stage::publishing || (paced_ && e.at == stage::published);
   }
-  return waiting && inflight < settings_.max_inflight;
+  return n;
+}
+
+bool alarm_sender::has_due() const {
+  auto now = std::chrono::steady_clock::now();
+  if (now < retry_after_ || now < hold_until_ || !session_->is_connected()) return false;
+  bool waiting =
+      std::ranges::any_of(entries_, [](const auto& kv) { return kv.second.at == stage::waiting; });
+  return waiting && inflight() < settings_.max_inflight;
 }
 
 void alarm_sender::run(std::stop_token stop) {
@@ -269,6 +306,13 @@ std::uint64_t alarm_sender::dropped() const {
 std::uint64_t alarm_sender::pending() const {
   std::lock_guard lock(mu_);
   return entries_.size();
+}
+
+std::vector<std::string> alarm_sender::unconfirmed_ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [key, e] : entries_) out.push_back(e.id);
+  return out;
 }
 
 }  // namespace peranda::agent

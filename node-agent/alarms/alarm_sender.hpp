@@ -36,6 +36,8 @@ struct alarm_sender_settings {
   std::size_t max_inflight = 64;
   // Acks and statuses of other masters are ignored (acks counted).
   trusted_masters masters{};
+  // The secret that keys line alarm ids (alarm_ids.hpp); created if missing.
+  std::filesystem::path id_key_file;
 };
 
 // Turns rule hits into alarms and gets each into a master's journal at
@@ -46,10 +48,18 @@ struct alarm_sender_settings {
 // loses the alarm. Unconfirmed alarms are published again after a
 // reconnect, when a master (re)starts, and while a master is online after
 // `resend_after` (doubling up to 16x); ids are unique, so the journal keeps
-// each alarm once. An alarm from a file line has an id derived from (file,
-// offset, rule), so a line read again after a crash keeps its id; other
-// alarms get `a<session>-<n>`. The outbox and the publishing order follow
-// creation (`<session>-<n>` keys). Thread-safe.
+// each alarm once. Ids are unguessable by other nodes (alarm_ids.hpp): an
+// alarm from a file line has an id keyed by the agent's secret and derived
+// from (file, offset, rule), so a line read again after a crash keeps its
+// id; other alarms get 128 random bits. The outbox and the publishing order
+// follow creation (`<session>-<n>` keys).
+//
+// A master over whose rate limit this node is refuses alarms (`refused` in
+// an alarm ack): the sender then publishes nothing for `retry_after_ms`,
+// puts everything unconfirmed back to be sent, and from then on until its
+// outbox is empty keeps at most `max_inflight` alarms unconfirmed (not just
+// un-PUBACKed), so it paces itself to what the master confirms instead of
+// hammering it. Thread-safe.
 class alarm_sender {
  public:
   [[nodiscard]] static result<std::unique_ptr<alarm_sender>> create(
@@ -63,7 +73,8 @@ class alarm_sender {
   // Published at once and durable when it returns (unless the outbox could not be written: then
   // the alarm is still published from memory, and the failure logged).
   void raise(const rule_hit& hit);
-  // A master journaled these alarms (from the main session's dispatcher).
+  // A master journaled these alarms, or refused some for rate (from the
+  // main session's dispatcher).
   void confirm(const protocol::alarm_ack& ack);
   // A master's presence: one that comes online (or restarts) gets every
   // unconfirmed alarm again.
@@ -73,8 +84,12 @@ class alarm_sender {
   std::uint64_t confirmed() const { return confirmed_.load(); }
   std::uint64_t raised() const { return raised_.load(); }
   std::uint64_t acks_refused() const { return acks_refused_.count(); }
+  // Alarms a master refused for rate (each sent again later).
+  std::uint64_t refused() const { return refused_.load(); }
   std::uint64_t dropped() const;
   std::uint64_t pending() const;
+  // Ids of the alarms not confirmed yet, oldest first.
+  std::vector<std::string> unconfirmed_ids() const;
 
  private:
   enum class stage { waiting, publishing, published };
@@ -87,14 +102,16 @@ class alarm_sender {
     std::chrono::steady_clock::time_point sent_at{};
   };
   alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
-               mqtt_session::options session_options);
+               std::string id_key, mqtt_session::options session_options);
   void run(std::stop_token stop);
   // REQUIRES: `lock` holds mu_ (released while publishing).
   void publish_due(std::unique_lock<std::mutex>& lock);
   // REQUIRES: mu_ held. Can publish_due() send anything now?
   bool has_due() const;
   void on_completion(const std::string& key, bool delivered);
-  std::string alarm_id(const rule_hit& hit, const std::string& key) const;
+  // REQUIRES: mu_ held. Publishing or published, not yet confirmed (paced).
+  std::size_t inflight() const;
+  std::string alarm_id(const rule_hit& hit) const;
   // REQUIRES: mu_ held. Should this entry be published (again) now?
   bool resend_due(const entry& e, std::chrono::steady_clock::time_point now,
                   bool reconnected) const;
@@ -104,6 +121,7 @@ class alarm_sender {
   // Constant after construction
   const alarm_sender_settings settings_;
   const std::string topic_;
+  const std::string id_key_;  // keys line ids
   std::unique_ptr<mqtt_session::session> session_;
 
   // Taken before mu_ when both are held; never taken while waiting on mu_'s
@@ -122,11 +140,14 @@ class alarm_sender {
   std::uint64_t next_seq_ = 0;
   bool reconnected_ = false;
   std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
+  std::chrono::steady_clock::time_point hold_until_{};   // after a master refused alarms
+  bool paced_ = false;  // since a refusal, until the outbox is empty
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> confirmed_{0};
   std::atomic<std::uint64_t> raised_{0};
   refusal_counter acks_refused_{"alarm ack"};
+  std::atomic<std::uint64_t> refused_{0};
   std::jthread thread_;
 };
 

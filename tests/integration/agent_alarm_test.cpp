@@ -142,3 +142,102 @@ BOOST_AUTO_TEST_CASE(alarms_survive_a_broker_outage_and_an_agent_crash) {
   BOOST_TEST(lines.count("FAIL crash 4") == 1u);
   BOOST_TEST(lines.count("FAIL outage 0") == 1u);
 }
+
+namespace {
+
+// A master over whose rate limit the agent is: it refuses every alarm the
+// first time it sees its id (ack with `refused` and `retry_after_ms`) and
+// confirms it the next time, recording when each id came.
+class refusing_master {
+ public:
+  // Longer than the rig's alarm_resend_after (2s), so a resend by the timer shows.
+  static constexpr std::chrono::milliseconds k_retry_after{4000};
+
+  explicit refusing_master(const std::string& url)
+      : rec_(url, "refusing-master", {"peranda/v1/nodes/+/alarm"},
+             [this](const mqtt_session::message& m) { answer(m); }) {
+    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0};
+    BOOST_REQUIRE(rec_.session()
+                      .publish({topics_.master_status(k_id), protocol::encode(online), 1, true})
+                      .has_value());
+  }
+
+  struct sighting {
+    std::chrono::steady_clock::time_point refused_at{};
+    std::chrono::steady_clock::time_point again_at{};
+    bool confirmed = false;
+  };
+  std::map<std::string, sighting> sightings() const {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  static constexpr const char* k_id = "test-master";
+
+  void answer(const mqtt_session::message& m) {
+    auto a = protocol::decode_alarm(m.payload);
+    if (!a) return;
+    protocol::alarm_ack ack{k_id, {}, {}, 0};
+    {
+      std::lock_guard lock(mu_);
+      auto [it, first] = seen_.try_emplace(a->id);
+      auto now = std::chrono::steady_clock::now();
+      if (first) {
+        it->second.refused_at = now;
+        ack.refused = {a->id};
+        ack.retry_after_ms = static_cast<std::uint64_t>(k_retry_after.count());
+      } else {
+        if (!it->second.confirmed) it->second.again_at = now;
+        it->second.confirmed = true;
+        ack.ids = {a->id};
+      }
+    }
+    (void)rec_.session().publish({topics_.alarm_ack(a->node), protocol::encode(ack), 1, false});
+  }
+
+  protocol::topic_scheme topics_;
+  mutable std::mutex mu_;
+  std::map<std::string, sighting> seen_;
+  recorder rec_;
+};
+
+}  // namespace
+
+// Refused alarms stay in the outbox, are held for retry_after_ms and then
+// sent again until confirmed; the agent counts the refusals.
+BOOST_AUTO_TEST_CASE(refused_alarms_are_held_back_and_sent_again) {
+  temp_dir logs;
+  auto app = logs / "app.log";
+  append_line(app, "start");
+  agent_rig rig(file_source(app) + "[[rule]]\nname = \"fail\"\npattern = 'FAIL'\n");
+  recorder watcher(rig.b.url(), "watcher", {"peranda/v1/nodes/+/heartbeat"});
+  refusing_master master(rig.b.url());
+  rig.start_agent("starting;", 1);
+  auto all_confirmed = [&](std::size_t n) {
+    auto s = master.sightings();
+    return s.size() == n && std::ranges::all_of(s, [](auto& kv) { return kv.second.confirmed; });
+  };
+  // A warm-up alarm: once its confirmation is in, the agent has also seen
+  // the master come online (which alone sends unconfirmed alarms again).
+  append_line(app, "FAIL warm-up");
+  BOOST_REQUIRE(wait_until([&] { return all_confirmed(1) && rig.outbox_size() == 0; }));
+  auto warm_up = master.sightings().begin()->first;
+  for (int i = 0; i < 5; ++i) append_line(app, fmt::format("FAIL {}", i));
+  BOOST_REQUIRE(wait_until([&] { return all_confirmed(6); }));
+  BOOST_REQUIRE(wait_until([&] { return rig.outbox_size() == 0; }));
+  // Not one was sent again before its hold ended (a lower bound only).
+  for (const auto& [id, s] : master.sightings()) {
+    if (id == warm_up) continue;
+    BOOST_TEST(
+        (s.again_at - s.refused_at >= refusing_master::k_retry_after),
+        id << " again after "
+           << std::chrono::duration_cast<std::chrono::milliseconds>(s.again_at - s.refused_at)
+                  .count()
+           << " ms");
+  }
+  BOOST_TEST(wait_until([&] {
+    auto hb = watcher.last_heartbeat();
+    return hb && hb->counters["alarms_refused"] >= 6 && hb->counters["alarms_confirmed"] == 6;
+  }));
+}

@@ -127,7 +127,7 @@ class confirming_master {
   void confirm(const mqtt_session::message& m) {
     auto a = protocol::decode_alarm(m.payload);
     if (!a) return;
-    protocol::alarm_ack ack{k_id, {a->id}};
+    protocol::alarm_ack ack{k_id, {a->id}, {}, 0};
     (void)rec_.session().publish({topics_.alarm_ack(a->node), protocol::encode(ack), 1, false});
   }
 

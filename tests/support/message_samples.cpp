@@ -50,7 +50,7 @@ const std::vector<message_kind>& all_message_kinds() {
                     std::string(64, 'a'), 65536, 4, 1795575213000};
     upload_end ue{"t-9", 4};
     logs_ack ack{"t-9", "master-1", ack_status::progress, 2, 8, {1}, "", ""};
-    alarm_ack aa{"master-1", {"a1b2c3-7", "f0c1d2e3"}};
+    alarm_ack aa{"master-1", {"a1b2c3-7", "f0c1d2e3"}, {}, 0};
     master_status ms{"master-1", node_state::online, 7, "0.1.0", 1795575213717};
     return std::vector<message_kind>{
         kind("heartbeat", encode(hb), decode_heartbeat),

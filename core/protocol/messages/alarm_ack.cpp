@@ -10,6 +10,10 @@ std::string encode(const alarm_ack& m) {
   auto doc = make_envelope();
   doc["master_id"] = m.master_id;
   doc["ids"] = m.ids;
+  if (!m.refused.empty()) {
+    doc["refused"] = m.refused;
+    doc["retry_after_ms"] = m.retry_after_ms;
+  }
   return dump_json(doc);
 }
 
@@ -20,7 +24,10 @@ result<alarm_ack> decode_alarm_ack(std::string_view payload) {
   field_reader r(*doc, "alarm ack");
   r.id("master_id", m.master_id, validate_node_id);
   r.id_list("ids", m.ids, alarm_ack::k_max_ids, validate_token_id);
-  r.require(!m.ids.empty(), "ids", "must name at least one alarm");
+  r.id_list("refused", m.refused, alarm_ack::k_max_ids, validate_token_id, false);
+  r.uint("retry_after_ms", m.retry_after_ms, 0, alarm_ack::k_max_retry_after_ms,
+         !m.refused.empty());
+  r.require(!m.ids.empty() || !m.refused.empty(), "ids", "must name at least one alarm");
   return r.finish(std::move(m));
 }
 

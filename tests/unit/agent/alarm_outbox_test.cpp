@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/fs/durable_file.hpp"
@@ -65,8 +66,12 @@ std::unique_ptr<alarm_sender> offline_sender(const std::filesystem::path& dir,
                                              std::uint64_t outbox_max = 100) {
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started
-  auto sender =
-      alarm_sender::create({"n1", 1795570000, dir, outbox_max}, protocol::topic_scheme(), o);
+  alarm_sender_settings settings{.node = "n1",
+                                 .session = 1795570000,
+                                 .outbox_dir = dir,
+                                 .outbox_max = outbox_max,
+                                 .id_key_file = dir / "state" / "alarm-id.key"};
+  auto sender = alarm_sender::create(std::move(settings), protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
   return std::move(*sender);
 }
@@ -102,6 +107,25 @@ BOOST_AUTO_TEST_CASE(file_line_alarms_keep_their_id) {
   BOOST_TEST(sender->pending() == 4u);
 }
 
+// Exec alarms get random ids: a restart with the same session number (its
+// state lost) repeats none, and nobody can guess the next one.
+BOOST_AUTO_TEST_CASE(exec_alarm_ids_never_repeat_across_sessions) {
+  std::set<std::string> ids;
+  for (int session = 0; session < 2; ++session) {
+    test::temp_dir dir;
+    auto sender = offline_sender(dir.path());
+    for (int i = 0; i < 20; ++i) {
+      sender->raise({"r", protocol::severity::error, "probe", "boom", 0, 0, false, ""});
+    }
+    for (const auto& id : sender->unconfirmed_ids()) {
+      BOOST_TEST(id.size() == 33u);
+      BOOST_TEST(id.front() == 'a');
+      ids.insert(id);
+    }
+  }
+  BOOST_TEST(ids.size() == 40u);
+}
+
 // Only a master's confirmation empties the outbox; ids it does not hold
 // (confirmed before, another node's) change nothing.
 BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
@@ -112,8 +136,8 @@ BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
   }
   auto ids = outbox_alarms(dir.path());
   BOOST_REQUIRE_EQUAL(ids.size(), 3u);
-  sender->confirm({"m1", {ids[0].id, ids[2].id, "unknown-id"}});
-  sender->confirm({"m1", {ids[0].id}});
+  sender->confirm({"m1", {ids[0].id, ids[2].id, "unknown-id"}, {}, 0});
+  sender->confirm({"m1", {ids[0].id}, {}, 0});
   BOOST_TEST(sender->confirmed() == 2u);
   BOOST_TEST(sender->pending() == 1u);
   sender.reset();
@@ -124,8 +148,8 @@ BOOST_AUTO_TEST_CASE(a_master_confirmation_removes_alarms_from_the_outbox) {
 
 // The publish does not wait for the outbox write, so a confirmation can
 // come while the alarm is still being written: it must not leave the file
-// behind. Exec alarms have predictable ids (a<session>-<n>), so a second
-// thread confirms each one as early as it can. The outbox holds them all:
+// behind. A second thread confirms each alarm as early as it can (ids are
+// unguessable, so it asks the sender for them). The outbox holds them all:
 // a confirmer left far behind would otherwise find the oldest dropped.
 BOOST_AUTO_TEST_CASE(a_confirmation_during_the_outbox_write_leaves_no_file) {
   test::temp_dir dir;
@@ -133,11 +157,9 @@ BOOST_AUTO_TEST_CASE(a_confirmation_during_the_outbox_write_leaves_no_file) {
   auto sender = offline_sender(dir.path(), k_alarms);
   auto deadline = std::chrono::steady_clock::now() + test::k_deadline;
   std::jthread confirmer([&](std::stop_token stop) {
-    for (int n = 0; n < k_alarms && !stop.stop_requested() &&
-                    std::chrono::steady_clock::now() < deadline;) {
-      auto id = fmt::format("a{:012}-{:08}", 1795570000, n);
-      sender->confirm({"m1", {id}});
-      if (sender->confirmed() > static_cast<std::uint64_t>(n)) ++n;
+    while (sender->confirmed() < static_cast<std::uint64_t>(k_alarms) && !stop.stop_requested() &&
+           std::chrono::steady_clock::now() < deadline) {
+      for (const auto& id : sender->unconfirmed_ids()) sender->confirm({"m1", {id}, {}, 0});
     }
   });
   for (int i = 0; i < k_alarms; ++i) {

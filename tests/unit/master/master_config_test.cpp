@@ -53,4 +53,26 @@ BOOST_AUTO_TEST_CASE(the_storage_template_stays_relative) {
   BOOST_TEST(c->alarm_hook == std::vector<std::string>{"/bin/true"});
 }
 
+BOOST_AUTO_TEST_CASE(alarm_limits_and_rotation_are_read_and_bounded) {
+  auto c = build(
+      "alarm_rate = 5\nalarm_burst = 50\nalarm_max_bytes = \"2KiB\"\n"
+      "alarm_journal_max_bytes = \"1MiB\"\nalarm_journal_max_age = \"2h\"\n"
+      "alarm_journal_keep = 4");
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->alarm_rate == 5u);
+  BOOST_TEST(c->alarm_burst == 50u);
+  BOOST_TEST(c->alarm_max_bytes == 2048u);
+  BOOST_TEST(c->alarm_journal_limits.max_bytes == 1u << 20);
+  BOOST_TEST((c->alarm_journal_limits.max_age == std::chrono::hours(2)));
+  BOOST_TEST(c->alarm_journal_limits.keep == 4u);
+  BOOST_TEST(!build("alarm_rate = 0"));
+  BOOST_TEST(!build("alarm_burst = 0"));
+  BOOST_TEST(!build("alarm_max_bytes = 100"));
+  BOOST_TEST(!build("alarm_journal_max_bytes = \"1KiB\""));
+  BOOST_TEST(!build("alarm_journal_max_age = \"10ms\""));
+  BOOST_TEST(!build("alarm_journal_keep = 0"));
+  auto error = build("alarm_rate = 0").error().message;
+  BOOST_TEST(error.find("alarm_rate") != std::string::npos, error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
