@@ -85,6 +85,10 @@ result<void> journal_reader::add_matches() {
   return common();
 }
 
+bool journal_reader::has_files() const {
+  return sd_journal_has_runtime_files(j_) > 0 || sd_journal_has_persistent_files(j_) > 0;
+}
+
 void journal_reader::seek_head() { sd_journal_seek_head(j_); }
 void journal_reader::seek_tail() { sd_journal_seek_tail(j_); }
 void journal_reader::seek_cursor(const std::string& cursor) {

@@ -29,6 +29,10 @@ class journal_reader {
   journal_reader(const journal_reader&) = delete;
   journal_reader& operator=(const journal_reader&) = delete;
 
+  // Whether any journal file could be opened (none: no journal on this
+  // host, or no permission to read it).
+  bool has_files() const;
+
   void seek_head();
   void seek_tail();
   // Before the entry of `cursor` (or where it was): next() returns it, or

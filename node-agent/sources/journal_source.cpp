@@ -49,6 +49,12 @@ result<void> journal_source::start() {
   auto reader = journal_reader::open(settings_, sink_.max_line());
   if (!reader) return failf("journal source '{}': {}", settings_.name, reader.error().message);
   reader_ = std::move(*reader);
+  if (settings_.directory.empty() && !reader_->has_files()) {
+    // Still watched: journald may start later (or the agent join the group).
+    log()->warn("{}: no journal files readable (no systemd journal on this host, or the agent's "
+                "user is not in group systemd-journal); waiting for some to appear",
+                settings_.name);
+  }
   auto saved = store_.load_journal(settings_.name);
   if (!saved) return failf("journal source '{}': {}", settings_.name, saved.error().message);
   if (!*saved) {

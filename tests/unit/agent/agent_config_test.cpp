@@ -172,7 +172,10 @@ BOOST_AUTO_TEST_CASE(shipped_agent_toml_is_valid) {
   BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
   BOOST_TEST(c->sources.front().command.front() ==
              (deploy / "collectors" / "cpu.sh").lexically_normal().string());
-  BOOST_TEST(c->sources.size() == 6u);
+  BOOST_TEST(c->sources.size() == 7u);
+  const auto& journal = c->sources.back();
+  BOOST_TEST((journal.type == source_type::journal));
+  BOOST_TEST(journal.max_priority == 4);
   BOOST_TEST(c->rules.size() >= 2u);
 }
 
