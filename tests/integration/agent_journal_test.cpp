@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/util/clock.hpp"
+#include "node-agent/sources/journal_source.hpp"
 #include "node-agent/sources/line_sink.hpp"
 #include "tests/integration/agent_fixture.hpp"
 
@@ -90,7 +91,62 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::ranges::find(v, s) != v.end();
 }
 
+// Saves normally until a batch is saved as pending, then ignores every
+// later save: on disk it is as if the process died right after the spool
+// append, before the cursor was saved.
+class freezing_store : public agent::position_store {
+ public:
+  using position_store::position_store;
+  result<void> save_journal(const std::string& source,
+                            const agent::journal_position& pos) const override {
+    if (frozen_) return {};
+    if (pos.pending) frozen_ = true;
+    return position_store::save_journal(source, pos);
+  }
+
+ private:
+  mutable std::atomic<bool> frozen_{false};
+};
+
 }  // namespace
+
+// The library's journal source against a store that "dies" between the
+// spool append and the cursor save: the restart counts what of the batch
+// is in the spool and neither repeats it nor loses the event half read.
+BOOST_AUTO_TEST_CASE(a_restart_after_a_crash_between_append_and_cursor_save_repeats_nothing) {
+  temp_dir dir;
+  std::filesystem::create_directories(dir / "journal");
+  write_journal(dir / "journal" / "a.journal",
+                {{"start 1"}, {"\tat a"}, {"start 2"}, {"\tat b"}, {"start 3"}});
+  auto spooled_files = std::move(*agent::spool::open(
+      {dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
+  auto rules = std::move(*agent::rule_engine::create({}, {"jr"}));
+  agent::line_sink sink(*spooled_files, *rules, [](const agent::rule_hit&) {}, 4096);
+  agent::source_settings s;
+  s.type = agent::source_type::journal;
+  s.name = "jr";
+  s.directory = dir / "journal";
+  s.from_beginning = true;
+  s.multiline.continuation = *agent::multiline_preset("java");
+  s.multiline.timeout = std::chrono::hours(1);
+  {
+    freezing_store dying(dir / "positions");
+    agent::journal_source first(s, sink, dying);
+    BOOST_REQUIRE(first.start());
+    BOOST_REQUIRE(wait_until([&] { return sink.lines_spooled() == 2; }));
+  }
+  agent::position_store positions(dir / "positions");
+  BOOST_TEST(positions.load_journal("jr")->value().pending.has_value());
+  agent::journal_source second(s, sink, positions);
+  BOOST_REQUIRE(second.start());
+  BOOST_TEST(!positions.load_journal("jr")->value().pending.has_value());
+  write_journal(dir / "journal" / "a.journal", {{"\tat c"}, {"start 4"}});
+  BOOST_REQUIRE(wait_until([&] { return sink.lines_spooled() >= 3; }));
+  second.stop();
+  BOOST_TEST(messages(dir / "spool") ==
+                 (std::vector<std::string>{"start 1\n\tat a", "start 2\n\tat b", "start 3\n\tat c"}),
+             boost::test_tools::per_element());
+}
 
 BOOST_AUTO_TEST_CASE(filters_a_matching_entry_alarms_once_and_a_file_added_later_is_read) {
   temp_dir journal;
@@ -210,4 +266,48 @@ BOOST_AUTO_TEST_CASE(entries_vacuumed_while_the_agent_was_down_are_reported_and_
   BOOST_TEST(got == (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2"}),
              boost::test_tools::per_element());
   BOOST_TEST(rig.count_in_log("were lost before they were read") == 1u, rig.log());
+}
+
+BOOST_AUTO_TEST_CASE(kill9_with_multi_line_events_half_read_neither_loses_nor_repeats_an_event) {
+  temp_dir journal;
+  // No timeout within the test: an event ends only when the next starts.
+  agent_rig rig(journal_source(journal.path(),
+                               "from_beginning = true\nmultiline = \"java\"\n"
+                               "multiline_timeout = \"1h\""));
+  rig.start_agent("following the journal");
+  std::mt19937 random(std::random_device{}());
+  std::vector<std::string> expected;
+  std::size_t starts = 1;
+  constexpr int k_events = 200;
+  for (int n = 0; n < k_events;) {
+    // Some events, cut at a random entry: the rest is written after the
+    // kill, so an event is often half read when it comes.
+    std::vector<entry> chunk;
+    std::vector<std::size_t> ends;  // entries in the chunk after each event
+    for (int i = 0; i < 25 && n < k_events; ++i, ++n) {
+      std::string text = fmt::format("event {:04} failed", n);
+      chunk.push_back({text});
+      for (int f = std::uniform_int_distribution<int>(0, 4)(random); f > 0; --f) {
+        chunk.push_back({fmt::format("\tat frame {}.{}", n, f)});
+        text += "\n" + chunk.back().message;
+      }
+      expected.push_back(text);
+      ends.push_back(chunk.size());
+    }
+    auto split = std::uniform_int_distribution<std::size_t>(0, chunk.size())(random);
+    if (split > 0) write_journal(journal / "a.journal", {chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(split)});
+    auto finished = static_cast<std::size_t>(std::ranges::count_if(ends, [&](auto e) { return e < split; }));
+    auto most = expected.size() - ends.size() + finished;
+    if (split == 0 && most > 0) --most;  // the previous chunk's last event is still open
+    auto target = std::uniform_int_distribution<std::size_t>(0, most)(random);
+    BOOST_REQUIRE(wait_until([&] { return messages(rig.spool_files()).size() >= target; }));
+    rig.agent->kill9();
+    if (split < chunk.size()) write_journal(journal / "a.journal", {chunk.begin() + static_cast<std::ptrdiff_t>(split), chunk.end()});
+    rig.start_agent("resuming the journal", starts++);
+  }
+  write_journal(journal / "a.journal", {{"the end"}});
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return messages(rig.spool_files()).size() >= expected.size(); }),
+      "spooled " << messages(rig.spool_files()).size() << " of " << expected.size());
+  BOOST_TEST(messages(rig.spool_files()) == expected, boost::test_tools::per_element());
 }
