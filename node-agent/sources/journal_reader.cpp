@@ -5,6 +5,8 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace peranda::agent {
@@ -132,8 +134,8 @@ result<journal_entry> journal_reader::entry(bool& cut) const {
   return e;
 }
 
-journal_reader::presence journal_reader::find_unfiltered(const std::string& cursor) {
-  presence p;
+journal_reader::cursor_state journal_reader::find_unfiltered(const std::string& cursor) {
+  cursor_state p;
   sd_journal_flush_matches(j_);
   sd_journal_seek_cursor(j_, cursor.c_str());
   if (sd_journal_next(j_) > 0) {

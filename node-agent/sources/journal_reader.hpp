@@ -49,11 +49,11 @@ class journal_reader {
   // Ignoring the filters: is the entry of `cursor` still in the journal,
   // and if not, the cursor of the first entry after where it was (none if
   // the journal holds nothing newer). Moves the read position (seek after).
-  struct presence {
+  struct cursor_state {
     bool present = false;
     std::optional<std::string> first_after;
   };
-  presence find_unfiltered(const std::string& cursor);
+  cursor_state find_unfiltered(const std::string& cursor);
 
   // For poll(2): the inotify descriptor, its events, and how long to wait
   // at most (sd_journal_get_timeout).

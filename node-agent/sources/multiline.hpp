@@ -72,8 +72,6 @@ class multiline_assembler {
 
   // When expire() would end the open event; nullopt when none is open.
   std::optional<clock::time_point> deadline() const;
-  // Lines in the open event (not yet delivered).
-  std::uint64_t open_lines() const { return open_ ? open_->lines : 0; }
   // Offset of the open event's first line.
   std::optional<std::uint64_t> open_offset() const;
 
