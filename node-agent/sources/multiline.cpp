@@ -16,7 +16,7 @@ constexpr std::pair<std::string_view, std::string_view> k_presets[] = {
     // `Suppressed:`, and the exception's own line (`java.lang.X: message`).
     {"java",
      R"(^(?:\s|Caused by: |Suppressed: |\.\.\. \d+ (?:more|common frames omitted)|)"
-     R"((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$)))"},
+     R"((?:[A-Za-z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|$)))"},
     // `Traceback (most recent call last):`, indented frames, blank lines and
     // the chaining sentences, and the final `ValueError: ...` line.
     {"python",

@@ -79,6 +79,7 @@ BOOST_AUTO_TEST_CASE(java_trace_joins_until_the_next_start_and_keeps_the_first_o
       "\tat com.example.Disk.read(Disk.java:3)\n"
       "\t... 1 more\n"
       "Suppressed: com.example.CloseFailedException\n"
+      "java.lang.Error\n"
       "\t\tat com.example.Disk.close(Disk.java:9)\n";
   BOOST_TEST(f.lines("2026-12-04 09:00:00 INFO started\n") == texts{});
   BOOST_TEST(f.lines(trace) == texts{"2026-12-04 09:00:00 INFO started"},
@@ -88,7 +89,7 @@ BOOST_AUTO_TEST_CASE(java_trace_joins_until_the_next_start_and_keeps_the_first_o
   BOOST_REQUIRE_EQUAL(done.size(), 1u);
   BOOST_TEST(done[0] + "\n" == trace);
   BOOST_TEST(f.events.back().line.offset == 1u);
-  BOOST_TEST(f.events.back().lines == 8u);
+  BOOST_TEST(f.events.back().lines == 9u);
   BOOST_TEST(!f.events.back().split);
 }
 
