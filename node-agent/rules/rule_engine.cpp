@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/rules/rule_engine.hpp"
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 #include <re2/set.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 

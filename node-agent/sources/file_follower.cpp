@@ -189,8 +189,8 @@ void file_follower::expire(multiline_assembler::clock::time_point now) {
 void file_follower::flush_partial() {
   std::vector<multiline_event> events;
   if (!partial_.empty()) {
-    assembler_.feed({std::move(partial_), partial_offset_}, {},
-                    multiline_assembler::clock::now(), events);
+    assembler_.feed({std::move(partial_), partial_offset_}, {}, multiline_assembler::clock::now(),
+                    events);
     partial_.clear();
   }
   assembler_.flush(events);
@@ -198,8 +198,7 @@ void file_follower::flush_partial() {
   auto end = read_at_;
   auto n = events.size();
   if (auto ok = spool_batch(std::move(events), end); !ok) {
-    log()->error("{}: last line(s) of a rotated file lost: {}", settings_.name,
-                 ok.error().message);
+    log()->error("{}: last line(s) of a rotated file lost: {}", settings_.name, ok.error().message);
     sink_.count_dropped(n);
     return;
   }

@@ -79,10 +79,10 @@ result<std::optional<journal_position>> position_store::load_journal(
     journal_position p;
     p.cursor = j.at("cursor").get<std::string>();
     if (auto it = j.find("pending"); it != j.end()) {
-      p.pending = pending_batch{it->at("entries").get<std::uint64_t>(),
-                                {it->at("spool_ino").get<std::uint64_t>(),
-                                 it->at("spool_size").get<std::uint64_t>(),
-                                 it->at("spool_newest").get<std::string>()}};
+      p.pending = pending_batch{
+          it->at("entries").get<std::uint64_t>(),
+          {it->at("spool_ino").get<std::uint64_t>(), it->at("spool_size").get<std::uint64_t>(),
+           it->at("spool_newest").get<std::string>()}};
     }
     return std::optional<journal_position>(p);
   } catch (const nlohmann::json::exception& e) {

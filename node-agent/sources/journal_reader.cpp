@@ -24,7 +24,7 @@ std::string field(sd_journal* j, const char* name) {
 }  // namespace
 
 result<std::unique_ptr<journal_reader>> journal_reader::open(const source_settings& s,
-                                                            std::size_t max_message) {
+                                                             std::size_t max_message) {
   sd_journal* j = nullptr;
   int r = s.directory.empty() ? sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)
                               : sd_journal_open_directory(&j, s.directory.c_str(), 0);
@@ -128,7 +128,8 @@ result<journal_entry> journal_reader::entry(bool& cut) const {
   e.identifier = field(j_, "SYSLOG_IDENTIFIER");
   e.pid = field(j_, "_PID");
   auto priority = field(j_, "PRIORITY");
-  if (priority.size() == 1 && priority[0] >= '0' && priority[0] <= '7') e.priority = priority[0] - '0';
+  if (priority.size() == 1 && priority[0] >= '0' && priority[0] <= '7')
+    e.priority = priority[0] - '0';
   std::uint64_t usec = 0;
   if (sd_journal_get_realtime_usec(j_, &usec) >= 0) e.realtime_us = usec;
   return e;

@@ -24,7 +24,7 @@ class journal_reader {
   // Opens the journal and sets the filters. `max_message`: longer messages
   // are cut (entry() says so).
   [[nodiscard]] static result<std::unique_ptr<journal_reader>> open(const source_settings& s,
-                                                                   std::size_t max_message);
+                                                                    std::size_t max_message);
   ~journal_reader();
   journal_reader(const journal_reader&) = delete;
   journal_reader& operator=(const journal_reader&) = delete;

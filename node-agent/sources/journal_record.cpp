@@ -36,9 +36,10 @@ result<int> parse_priority(std::string_view text) {
   for (const auto& [name, p] : k_aliases) {
     if (name == text) return p;
   }
-  return failf("unknown priority '{}' (emerg, alert, crit, err, warning, notice, info, debug or "
-               "0-7)",
-               text);
+  return failf(
+      "unknown priority '{}' (emerg, alert, crit, err, warning, notice, info, debug or "
+      "0-7)",
+      text);
 }
 
 std::string_view priority_name(int priority) {
@@ -51,8 +52,8 @@ std::string journal_prefix(const journal_entry& e) {
   append_value(out, "unit", e.unit);
   append_value(out, "identifier", e.identifier);
   append_value(out, "pid", e.pid);
-  auto t = std::chrono::sys_time<std::chrono::microseconds>(
-      std::chrono::microseconds(e.realtime_us));
+  auto t =
+      std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(e.realtime_us));
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
   out += fmt::format("time={:%Y-%m-%dT%H:%M:%S}.{:03}Z message=", secs, ms);
@@ -76,7 +77,8 @@ std::optional<cursor_place> parse_cursor(std::string_view cursor) {
       have_id = !place.seqnum_id.empty();
     } else if (part.starts_with("i=")) {
       auto digits = part.substr(2);
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), place.seqnum, 16);
+      auto [end, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), place.seqnum, 16);
       have_seqnum = ec == std::errc() && end == digits.data() + digits.size() && !digits.empty();
     }
   }

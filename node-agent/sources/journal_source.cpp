@@ -32,10 +32,7 @@ std::string origin_of(const std::string& cursor) {
 
 journal_source::journal_source(source_settings settings, line_sink& sink,
                                const position_store& store)
-    : settings_(std::move(settings)),
-      sink_(sink),
-      store_(store),
-      assembler_(settings_.multiline) {}
+    : settings_(std::move(settings)), sink_(sink), store_(store), assembler_(settings_.multiline) {}
 
 journal_source::~journal_source() { stop(); }
 
@@ -51,9 +48,10 @@ result<void> journal_source::start() {
   reader_ = std::move(*reader);
   if (settings_.directory.empty() && !reader_->has_files()) {
     // Still watched: journald may start later (or the agent join the group).
-    log()->warn("{}: no journal files readable (no systemd journal on this host, or the agent's "
-                "user is not in group systemd-journal); waiting for some to appear",
-                settings_.name);
+    log()->warn(
+        "{}: no journal files readable (no systemd journal on this host, or the agent's "
+        "user is not in group systemd-journal); waiting for some to appear",
+        settings_.name);
   }
   auto saved = store_.load_journal(settings_.name);
   if (!saved) return failf("journal source '{}': {}", settings_.name, saved.error().message);
@@ -77,9 +75,10 @@ result<void> journal_source::start() {
   } else {
     pos_ = **saved;
     if (!resume() && pos_.pending) {
-      log()->warn("{}: the batch in progress when the agent stopped cannot be checked against "
-                  "the spool (its entries are gone); some may be spooled twice",
-                  settings_.name);
+      log()->warn(
+          "{}: the batch in progress when the agent stopped cannot be checked against "
+          "the spool (its entries are gone); some may be spooled twice",
+          settings_.name);
       pos_.pending.reset();
     }
     settle_pending();
@@ -118,10 +117,11 @@ bool journal_source::resume() {
     auto n = next->seqnum - saved->seqnum - 1;
     lost = fmt::format("{} entr{}", n, n == 1 ? "y" : "ies");
   }
-  log()->warn("{}: the last entry read is no longer in the journal (rotated or vacuumed while "
-              "the agent was down): {} after it were lost before they were read (of all units; "
-              "this source's are among them); resuming at the oldest entry still there",
-              settings_.name, lost);
+  log()->warn(
+      "{}: the last entry read is no longer in the journal (rotated or vacuumed while "
+      "the agent was down): {} after it were lost before they were read (of all units; "
+      "this source's are among them); resuming at the oldest entry still there",
+      settings_.name, lost);
   return false;
 }
 
@@ -264,8 +264,8 @@ void journal_source::run(std::stop_token stop) {
     expire();
     auto wait = k_wake;
     if (auto deadline = assembler_.deadline()) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(
-          *deadline - multiline_assembler::clock::now());
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline -
+                                                               multiline_assembler::clock::now());
       wait = std::clamp(left, std::chrono::milliseconds(0), wait);
     }
     wait = reader_->wait_limit(wait);

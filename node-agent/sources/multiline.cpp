@@ -14,9 +14,8 @@ namespace {
 constexpr std::pair<std::string_view, std::string_view> k_presets[] = {
     // Indented frames (`\tat ...`, `\t... 3 more`), `Caused by:`,
     // `Suppressed:`, and the exception's own line (`java.lang.X: message`).
-    {"java",
-     R"(^(?:\s|Caused by: |Suppressed: |\.\.\. \d+ (?:more|common frames omitted)|)"
-     R"((?:[A-Za-z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|$)))"},
+    {"java", R"(^(?:\s|Caused by: |Suppressed: |\.\.\. \d+ (?:more|common frames omitted)|)"
+             R"((?:[A-Za-z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)(?::|$)))"},
     // `Traceback (most recent call last):`, indented frames, blank lines and
     // the chaining sentences, and the final `ValueError: ...` line.
     {"python",
@@ -25,9 +24,8 @@ constexpr std::pair<std::string_view, std::string_view> k_presets[] = {
      R"([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration)(?::|$)))"},
     // After `panic: ...`: `[signal ...]`, blank lines, `goroutine N [...]:`,
     // function lines `pkg.F(...)`, indented file lines, `created by`, `exit status N`.
-    {"go",
-     R"(^(?:\s|$|\[signal |goroutine \d+ \[|created by |exit status \d+|)"
-     R"([\w./*()\[\]-]+\(.*\)$))"},
+    {"go", R"(^(?:\s|$|\[signal |goroutine \d+ \[|created by |exit status \d+|)"
+           R"([\w./*()\[\]-]+\(.*\)$))"},
 };
 
 std::unique_ptr<re2::RE2> compile(const std::string& pattern) {

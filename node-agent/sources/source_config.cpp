@@ -67,8 +67,10 @@ constexpr std::string_view k_multiline_limits[] = {"multiline_max_lines", "multi
 // Keys a source of `type` must not have.
 std::vector<std::string_view> foreign_keys(source_type type) {
   std::vector<std::string_view> out;
-  if (type != source_type::exec) out.insert(out.end(), std::begin(k_exec_only), std::end(k_exec_only));
-  if (type != source_type::file) out.insert(out.end(), std::begin(k_file_only), std::end(k_file_only));
+  if (type != source_type::exec)
+    out.insert(out.end(), std::begin(k_exec_only), std::end(k_exec_only));
+  if (type != source_type::file)
+    out.insert(out.end(), std::begin(k_file_only), std::end(k_file_only));
   if (type != source_type::journal)
     out.insert(out.end(), std::begin(k_journal_only), std::end(k_journal_only));
   if (type == source_type::exec) out.push_back("from_beginning");
@@ -151,7 +153,8 @@ result<void> load_journal(const config_section& t, source_settings& s) {
     for (const auto& v : t.list_or(key, {})) {
       // A journal match is FIELD=value: '=' is fine in the value, but an
       // empty value or a control character never matches anything.
-      bool control = std::ranges::any_of(v, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+      bool control =
+          std::ranges::any_of(v, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
       if (v.empty() || control || v.size() > 256) {
         return std::unexpected(t.error_at(
             key, fmt::format("'{}' is not a valid value (1-256 bytes, no control characters)", v)));
@@ -175,8 +178,8 @@ result<void> load_multiline(const config_section& t, multiline_settings& m) {
     auto name = t.string_or("multiline", "");
     auto preset = multiline_preset(name);
     if (!preset) {
-      return std::unexpected(t.error_at(
-          "multiline", fmt::format("unknown preset '{}' (java, python or go)", name)));
+      return std::unexpected(
+          t.error_at("multiline", fmt::format("unknown preset '{}' (java, python or go)", name)));
     }
     m.continuation = *preset;
   }
@@ -204,7 +207,8 @@ result<void> load_multiline(const config_section& t, multiline_settings& m) {
   m.max_lines = static_cast<std::uint64_t>(lines);
   m.max_bytes = t.bytes_or("multiline_max_bytes", m.max_bytes);
   if (m.max_bytes < 256 || m.max_bytes > (16ull << 20)) {
-    return std::unexpected(t.error_at("multiline_max_bytes", "must be between 256 bytes and 16MiB"));
+    return std::unexpected(
+        t.error_at("multiline_max_bytes", "must be between 256 bytes and 16MiB"));
   }
   m.timeout = t.duration_or("multiline_timeout", m.timeout);
   if (m.timeout < std::chrono::milliseconds(10) || m.timeout > std::chrono::hours(1)) {
@@ -231,8 +235,8 @@ result<std::vector<source_settings>> load_sources(const std::vector<config_secti
     } else if (type == "journal") {
       s.type = source_type::journal;
     } else {
-      return std::unexpected(t.error_at(
-          "type", type.empty() ? "missing (exec, file or journal)" : "must be exec, file or journal"));
+      return std::unexpected(t.error_at("type", type.empty() ? "missing (exec, file or journal)"
+                                                             : "must be exec, file or journal"));
     }
     s.name = t.string_or("name", "");
     if (auto ok = protocol::validate_node_id(s.name); !ok) {

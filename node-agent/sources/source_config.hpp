@@ -30,7 +30,7 @@ struct source_settings {
   std::filesystem::path path;
   bool from_beginning = false;  // also journal
   // journal
-  std::filesystem::path directory;  // empty: the local system journal
+  std::filesystem::path directory;       // empty: the local system journal
   std::vector<std::string> units;        // _SYSTEMD_UNIT values (any of them); empty: all
   std::vector<std::string> identifiers;  // SYSLOG_IDENTIFIER values; empty: all
   int max_priority = 7;                  // entries with PRIORITY <= this (7: all)

@@ -43,9 +43,9 @@ void write_journal(const std::filesystem::path& file, const std::vector<entry>& 
           << "\nSYSLOG_IDENTIFIER=" << e.identifier << "\n_PID=" << e.pid << "\n\n";
     }
   }
-  child_process writer({k_journal_remote, "--output=" + file.string(), "--compress=no",
-                        input.string()},
-                       file.parent_path() / "journal-remote.log");
+  child_process writer(
+      {k_journal_remote, "--output=" + file.string(), "--compress=no", input.string()},
+      file.parent_path() / "journal-remote.log");
   BOOST_REQUIRE_MESSAGE(writer.wait_exit(std::chrono::seconds(60)) == 0,
                         "systemd-journal-remote failed: " + writer.log());
   std::filesystem::remove(input);
@@ -61,7 +61,8 @@ std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
   std::vector<std::string> out;
   std::error_code ec;
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec)) files.push_back(e.path());
+  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec))
+    files.push_back(e.path());
   // Closed spool-* files by age, then active.log.
   std::ranges::sort(files, {}, [](const std::filesystem::path& p) {
     return std::pair(p.filename() == "active.log", p.filename().string());
@@ -71,7 +72,8 @@ std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
     std::string record;
     while (std::getline(in, record)) {
       auto at = record.find(" jr ");
-      if (at != std::string::npos) out.push_back(agent::unescape_record_text(record.substr(at + 4)));
+      if (at != std::string::npos)
+        out.push_back(agent::unescape_record_text(record.substr(at + 4)));
     }
   }
   return out;
@@ -118,10 +120,11 @@ BOOST_AUTO_TEST_CASE(a_restart_after_a_crash_between_append_and_cursor_save_repe
   std::filesystem::create_directories(dir / "journal");
   write_journal(dir / "journal" / "a.journal",
                 {{"start 1"}, {"\tat a"}, {"start 2"}, {"\tat b"}, {"start 3"}});
-  auto spooled_files = std::move(*agent::spool::open(
-      {dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
+  auto spooled_files =
+      std::move(*agent::spool::open({dir / "spool", 1 << 20, std::chrono::hours(1), 1 << 30}));
   auto rules = std::move(*agent::rule_engine::create({}, {"jr"}));
-  agent::line_sink sink(*spooled_files, *rules, [](const agent::rule_hit&) {}, 4096);
+  agent::line_sink sink(
+      *spooled_files, *rules, [](const agent::rule_hit&) {}, 4096);
   agent::source_settings s;
   s.type = agent::source_type::journal;
   s.name = "jr";
@@ -143,24 +146,25 @@ BOOST_AUTO_TEST_CASE(a_restart_after_a_crash_between_append_and_cursor_save_repe
   write_journal(dir / "journal" / "a.journal", {{"\tat c"}, {"start 4"}});
   BOOST_REQUIRE(wait_until([&] { return sink.lines_spooled() >= 3; }));
   second.stop();
-  BOOST_TEST(messages(dir / "spool") ==
-                 (std::vector<std::string>{"start 1\n\tat a", "start 2\n\tat b", "start 3\n\tat c"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      messages(dir / "spool") ==
+          (std::vector<std::string>{"start 1\n\tat a", "start 2\n\tat b", "start 3\n\tat c"}),
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(filters_a_matching_entry_alarms_once_and_a_file_added_later_is_read) {
   temp_dir journal;
   write_journal(journal / "a.journal", {{"from before the agent started"}});
-  agent_rig rig(journal_source(journal.path(), "units = [\"app.service\"]\npriority = \"warning\"") +
-                "[[rule]]\nname = \"disk\"\npattern = 'disk failure'\nseverity = \"critical\"\n");
+  agent_rig rig(
+      journal_source(journal.path(), "units = [\"app.service\"]\npriority = \"warning\"") +
+      "[[rule]]\nname = \"disk\"\npattern = 'disk failure'\nseverity = \"critical\"\n");
   recorder watcher(rig.b.url(), "watcher", {"peranda/v1/nodes/+/alarm"});
   rig.start_agent("following the journal");
 
-  write_journal(journal / "a.journal",
-                {{"disk failure on sda"},
-                 {"disk failure but only info", "app.service", 6},
-                 {"disk failure of another unit", "other.service", 2},
-                 {"a warning", "app.service", 4, "app", 43}});
+  write_journal(journal / "a.journal", {{"disk failure on sda"},
+                                        {"disk failure but only info", "app.service", 6},
+                                        {"disk failure of another unit", "other.service", 2},
+                                        {"a warning", "app.service", 4, "app", 43}});
   BOOST_REQUIRE(wait_until([&] { return has(messages(rig.spool_files()), "a warning"); }));
   BOOST_REQUIRE(wait_until([&] { return watcher.alarms().size() == 1; }));
   auto records = spooled(rig.spool_files());
@@ -190,13 +194,12 @@ BOOST_AUTO_TEST_CASE(a_java_stack_trace_in_the_journal_is_one_event_and_one_alar
   rig.start_agent("following the journal");
   // A service's stdout: one journal entry per line. Another process's
   // line does not join the trace.
-  write_journal(journal / "a.journal",
-                {{"\tat other process line", "app.service", 6, "app", 7},
-                 {"ERROR request failed"},
-                 {"java.lang.IllegalStateException: boom"},
-                 {"\tat com.example.App.handle(App.java:42)"},
-                 {"\tat com.example.App.main(App.java:7)"},
-                 {"INFO next request"}});
+  write_journal(journal / "a.journal", {{"\tat other process line", "app.service", 6, "app", 7},
+                                        {"ERROR request failed"},
+                                        {"java.lang.IllegalStateException: boom"},
+                                        {"\tat com.example.App.handle(App.java:42)"},
+                                        {"\tat com.example.App.main(App.java:7)"},
+                                        {"INFO next request"}});
   BOOST_REQUIRE(wait_until([&] { return watcher.alarms().size() == 1; }));
   auto alarm = watcher.alarms().front();
   BOOST_TEST(alarm.line ==
@@ -226,25 +229,23 @@ BOOST_AUTO_TEST_CASE(kill9_at_random_points_neither_loses_nor_repeats_an_entry) 
     // Kill when the spool holds a random number of the entries written so
     // far: mid-batch, between batches, or idle.
     auto target = std::uniform_int_distribution<int>(written - k_per_round, written)(random);
-    BOOST_REQUIRE(wait_until([&] {
-      return static_cast<int>(messages(rig.spool_files()).size()) >= target;
-    }));
+    BOOST_REQUIRE(
+        wait_until([&] { return static_cast<int>(messages(rig.spool_files()).size()) >= target; }));
     rig.agent->kill9();
     rig.start_agent("resuming the journal", starts++);
   }
-  BOOST_REQUIRE_MESSAGE(wait_until([&] {
-                          return static_cast<int>(messages(rig.spool_files()).size()) >= written;
-                        }),
-                        "spooled " << messages(rig.spool_files()).size() << " of " << written);
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return static_cast<int>(messages(rig.spool_files()).size()) >= written; }),
+      "spooled " << messages(rig.spool_files()).size() << " of " << written);
   auto got = messages(rig.spool_files());
   std::map<std::string, int> seen;
   for (const auto& m : got) ++seen[m];
   BOOST_TEST(got.size() == static_cast<std::size_t>(written));
   for (int n = 0; n < written; ++n) {
     auto it = seen.find(fmt::format("entry {:05}", n));
-    BOOST_TEST_REQUIRE((it != seen.end() && it->second == 1), "entry " << n << " spooled "
-                                                                      << (it == seen.end() ? 0 : it->second)
-                                                                      << " times");
+    BOOST_TEST_REQUIRE(
+        (it != seen.end() && it->second == 1),
+        "entry " << n << " spooled " << (it == seen.end() ? 0 : it->second) << " times");
   }
 }
 
@@ -295,14 +296,19 @@ BOOST_AUTO_TEST_CASE(kill9_with_multi_line_events_half_read_neither_loses_nor_re
       ends.push_back(chunk.size());
     }
     auto split = std::uniform_int_distribution<std::size_t>(0, chunk.size())(random);
-    if (split > 0) write_journal(journal / "a.journal", {chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(split)});
-    auto finished = static_cast<std::size_t>(std::ranges::count_if(ends, [&](auto e) { return e < split; }));
+    if (split > 0)
+      write_journal(journal / "a.journal",
+                    {chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(split)});
+    auto finished =
+        static_cast<std::size_t>(std::ranges::count_if(ends, [&](auto e) { return e < split; }));
     auto most = expected.size() - ends.size() + finished;
     if (split == 0 && most > 0) --most;  // the previous chunk's last event is still open
     auto target = std::uniform_int_distribution<std::size_t>(0, most)(random);
     BOOST_REQUIRE(wait_until([&] { return messages(rig.spool_files()).size() >= target; }));
     rig.agent->kill9();
-    if (split < chunk.size()) write_journal(journal / "a.journal", {chunk.begin() + static_cast<std::ptrdiff_t>(split), chunk.end()});
+    if (split < chunk.size())
+      write_journal(journal / "a.journal",
+                    {chunk.begin() + static_cast<std::ptrdiff_t>(split), chunk.end()});
     rig.start_agent("resuming the journal", starts++);
   }
   write_journal(journal / "a.journal", {{"the end"}});

@@ -33,7 +33,8 @@ void append(const std::filesystem::path& path, const std::string& text) {
 std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec)) files.push_back(e.path());
+  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec))
+    files.push_back(e.path());
   // Closed spool-* files by age, then active.log.
   std::ranges::sort(files, {}, [](const std::filesystem::path& p) {
     return std::pair(p.filename() == "active.log", p.filename().string());
@@ -44,7 +45,8 @@ std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
     std::string record;
     while (std::getline(in, record)) {
       auto at = record.find(" app ");
-      if (at != std::string::npos) out.push_back(agent::unescape_record_text(record.substr(at + 5)));
+      if (at != std::string::npos)
+        out.push_back(agent::unescape_record_text(record.substr(at + 5)));
     }
   }
   return out;
@@ -86,7 +88,8 @@ BOOST_AUTO_TEST_CASE(a_java_stack_trace_is_one_record_and_one_alarm_carrying_its
   // A trace longer than an alarm's line: cut at 4096 bytes with a marker;
   // the spool keeps it whole.
   std::string huge = "2026-12-04 09:00:03 ERROR HUGE\njava.lang.OutOfMemoryError: heap\n";
-  for (int i = 0; i < 200; ++i) huge += fmt::format("\tat com.example.Deep.f{}(Deep.java:{})\n", i, i);
+  for (int i = 0; i < 200; ++i)
+    huge += fmt::format("\tat com.example.Deep.f{}(Deep.java:{})\n", i, i);
   append(app, huge);
   BOOST_REQUIRE(wait_until([&] { return watcher.alarms().size() == 2; }));
   auto cut = watcher.alarms().back();
@@ -133,7 +136,8 @@ BOOST_AUTO_TEST_CASE(kill9_with_events_half_read_neither_loses_nor_repeats_an_ev
     append(app, chunk.substr(0, split));
     // Kill once a random number of the events that can be finished are
     // spooled (the last one written waits for the next event's start).
-    auto finished = static_cast<std::size_t>(std::ranges::count_if(ends, [&](auto e) { return e < split; }));
+    auto finished =
+        static_cast<std::size_t>(std::ranges::count_if(ends, [&](auto e) { return e < split; }));
     auto before = expected.size() - ends.size();
     auto most = before + finished;
     if (split == 0 && most > 0) --most;  // the previous chunk's last event is still open

@@ -125,15 +125,17 @@ BOOST_AUTO_TEST_CASE(journal_and_multiline_errors_name_file_line_and_key) {
   const std::string journal = "[[source]]\ntype = \"journal\"\nname = \"j\"\n";
   expect_error(journal + "priority = \"loud\"\n",
                "agent.toml:8: key 'source.priority': unknown priority 'loud'");
-  expect_error(journal + "directory = \"relative\"\n", "key 'source.directory': must be an absolute");
+  expect_error(journal + "directory = \"relative\"\n",
+               "key 'source.directory': must be an absolute");
   expect_error(journal + "units = [\"\"]\n", "key 'source.units'");
   expect_error(journal + "path = \"/a\"\n", "key 'source.path': not allowed for a journal source");
   expect_error(journal + "command = [\"/bin/true\"]\n", "not allowed for a journal source");
   expect_error("[[source]]\ntype = \"file\"\nname = \"f\"\npath = \"/a\"\nunits = [\"x\"]\n",
                "key 'source.units': not allowed for a file source");
-  expect_error("[[source]]\ntype = \"exec\"\nname = \"e\"\ncommand = [\"/bin/true\"]\n"
-               "from_beginning = true\n",
-               "key 'source.from_beginning': not allowed for a exec source");
+  expect_error(
+      "[[source]]\ntype = \"exec\"\nname = \"e\"\ncommand = [\"/bin/true\"]\n"
+      "from_beginning = true\n",
+      "key 'source.from_beginning': not allowed for a exec source");
   expect_error(journal + "multiline = \"cobol\"\n",
                "key 'source.multiline': unknown preset 'cobol' (java, python or go)");
   expect_error(journal + "multiline_start = \"(\"\n", "key 'source.multiline_start': invalid RE2");

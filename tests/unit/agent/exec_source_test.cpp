@@ -79,7 +79,8 @@ BOOST_AUTO_TEST_CASE(a_run_joins_multi_line_events_per_stream) {
   r.pattern = "Exception";
   auto rules = std::move(*rule_engine::create({r}, {"probe"}));
   std::vector<rule_hit> hits;
-  line_sink sink(*s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
+  line_sink sink(
+      *s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
   source_settings settings;
   settings.name = "probe";
   settings.command = {

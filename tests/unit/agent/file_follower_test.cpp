@@ -256,8 +256,8 @@ BOOST_AUTO_TEST_CASE(multi_line_events_survive_a_crash_with_an_event_half_read) 
         rig.restart_agent();
         rig.append(rig.log, "\tat c\nstart 4\n");
         rig.follower->poll();
-        BOOST_TEST((rig.lines() ==
-                    lines_t{"start 1\\n\tat a", "start 2\\n\tat b", "start 3\\n\tat c"}));
+        BOOST_TEST(
+            (rig.lines() == lines_t{"start 1\\n\tat a", "start 2\\n\tat b", "start 3\\n\tat c"}));
         // The last event ends by the timeout, alone in its batch.
         rig.follower->expire(multiline_assembler::clock::now() + std::chrono::hours(1));
         BOOST_TEST(rig.lines().back() == "start 4");

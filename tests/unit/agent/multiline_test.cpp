@@ -192,7 +192,8 @@ BOOST_AUTO_TEST_CASE(patterns_and_presets_are_checked) {
   BOOST_TEST(!multiline_preset("cobol"));
   BOOST_TEST(check_multiline_pattern("^(").has_value() == false);
   BOOST_TEST(check_multiline_pattern("^\\d").has_value());
-  for (auto name : {"java", "python", "go"}) BOOST_TEST(check_multiline_pattern(*multiline_preset(name)).has_value());
+  for (auto name : {"java", "python", "go"})
+    BOOST_TEST(check_multiline_pattern(*multiline_preset(name)).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
