@@ -52,6 +52,8 @@ result<void> agent::build_sources(std::uint64_t session) {
   for (const auto& s : config_.sources) {
     if (s.type == source_type::file) {
       files_->add(std::make_unique<file_follower>(s, *sink_, *positions_));
+    } else if (s.type == source_type::journal) {
+      journals_.push_back(std::make_unique<journal_source>(s, *sink_, *positions_));
     } else {
       execs_.push_back(std::make_unique<exec_source>(s, *sink_));
     }
@@ -101,6 +103,9 @@ result<void> agent::start() {
   uploader_->start();
   if (auto ok = session_->start(); !ok) return ok;
   if (auto ok = files_->start(); !ok) return ok;
+  for (auto& j : journals_) {
+    if (auto ok = j->start(); !ok) return ok;
+  }
   for (auto& e : execs_) e->start();
   return {};
 }
@@ -170,6 +175,9 @@ void agent::fill_stats(protocol::heartbeat& hb) {
   hb.counters = {
       {"lines_spooled", sink_->lines_spooled()},
       {"lines_dropped", sink_->lines_dropped()},
+      {"lines_truncated", sink_->lines_truncated()},
+      {"events_split", sink_->events_split()},
+      {"source_gaps", sink_->source_gaps()},
       {"lines_unchecked", rules_->lines_unchecked()},
       {"alarms_raised", alarms_->raised()},
       {"alarms_sent", alarms_->sent()},
@@ -195,6 +203,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
 void agent::stop() {
   if (!session_) return;
   for (auto& e : execs_) e->stop();
+  for (auto& j : journals_) j->stop();
   files_->stop();
   dispatcher_.request_stop();
   if (dispatcher_.joinable()) dispatcher_.join();

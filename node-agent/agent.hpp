@@ -16,6 +16,7 @@
 #include "node-agent/sources/exec_source.hpp"
 #include "node-agent/sources/file_position.hpp"
 #include "node-agent/sources/file_watcher.hpp"
+#include "node-agent/sources/journal_source.hpp"
 #include "node-agent/sources/line_sink.hpp"
 #include "node-agent/spool/spool.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
@@ -58,6 +59,7 @@ class agent {
   std::unique_ptr<position_store> positions_;
   std::unique_ptr<file_watcher> files_;
   std::vector<std::unique_ptr<exec_source>> execs_;
+  std::vector<std::unique_ptr<journal_source>> journals_;
   std::unique_ptr<presence> presence_;
   std::unique_ptr<mqtt_session::session> session_;
   std::unique_ptr<uploader> uploader_;

@@ -10,6 +10,7 @@ PERANDA_PACKAGES=(
   libboost-test-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
   libre2-dev libsystemd-dev libcpp-httplib-dev
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev python3 python3-jsonschema openssl procps iptables systemd
+  systemd-journal-remote
   clang-16 libclang-rt-16-dev
 )
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/rules/rule_engine.hpp"
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -28,6 +29,17 @@ struct rule_engine::source_matcher {
   clock::time_point second_start{};
   std::uint64_t in_second = 0;
 };
+
+std::string alarm_line(std::string_view text) {
+  constexpr auto k_max = protocol::alarm::k_max_line;
+  if (text.size() <= k_max) return std::string(text);
+  // The marker's length depends on the count it names: reserve the longest.
+  constexpr std::size_t k_marker_room = sizeof(" [... 18446744073709551615 more bytes]") - 1;
+  auto cut = k_max - k_marker_room;
+  // Back to the start of a UTF-8 character (not onto a continuation byte).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{} [... {} more bytes]", text.substr(0, cut), text.size() - cut);
+}
 
 rule_engine::~rule_engine() = default;
 
@@ -122,7 +134,7 @@ std::optional<rule_hit> rule_engine::on_match(rule_state& rule, const std::strin
   rule.matches.clear();
   rule.last_alarm = now;
   rule.raised = true;
-  rule_hit hit{s.name, s.level, source, std::string(line), offset, rule.suppressed, false};
+  rule_hit hit{s.name, s.level, source, alarm_line(line), offset, rule.suppressed, false};
   rule.suppressed = 0;
   return hit;
 }
@@ -136,7 +148,7 @@ std::optional<rule_hit> rule_engine::on_recovery(rule_state& rule, const std::st
   rule_hit hit{rule.settings.name,
                protocol::severity::info,
                source,
-               std::string(line),
+               alarm_line(line),
                offset,
                rule.suppressed,
                true};

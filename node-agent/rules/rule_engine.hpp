@@ -44,6 +44,11 @@ struct rule_hit {
   std::string origin;  // set by the line sink: which file `offset` is in
 };
 
+// `text` as an alarm's `line`: at most protocol::alarm::k_max_line bytes;
+// a longer text (a multi-line event) is cut at a UTF-8 character boundary
+// and ends in the marker ` [... N more bytes]`.
+[[nodiscard]] std::string alarm_line(std::string_view text);
+
 // Checks lines against the alarm rules as they arrive. Each source gets one
 // RE2::Set holding the patterns (and recovery patterns) of the rules that
 // apply to it, so a line costs one pass whatever the number of rules.

@@ -8,6 +8,7 @@
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "node-agent/sources/exec_runner.hpp"
+#include "node-agent/sources/multiline.hpp"
 
 namespace peranda::agent {
 namespace {
@@ -47,12 +48,22 @@ void exec_source::run_once(std::stop_token stop) {
   std::vector<source_line> lines;
   std::string partial;
   std::uint64_t partial_offset = 0;
+  // A run's output is complete: its events end with it (no timeout).
+  multiline_assembler assembler(settings_.multiline);
+  std::vector<multiline_event> events;
   auto add_text = [&](std::string_view text, std::string_view prefix) {
     std::vector<source_line> part;
     split_lines(text, 0, partial, partial_offset, sink_.max_line(), part);
     if (!partial.empty()) part.push_back({std::move(partial), partial_offset});
     partial.clear();
-    for (auto& l : part) lines.push_back({std::string(prefix) + l.text, l.offset});
+    auto now = multiline_assembler::clock::now();
+    for (auto& l : part) assembler.feed(std::move(l), prefix, now, events);
+    assembler.flush(events);
+    for (auto& ev : events) {
+      if (ev.split) sink_.count_split(1);
+      lines.push_back({std::string(prefix) + ev.line.text, ev.line.offset});
+    }
+    events.clear();
   };
   auto note = [&](std::string text) { lines.push_back({std::move(text), 0}); };
   if (!r.spawn_error.empty()) {

@@ -34,7 +34,7 @@ std::uint64_t size_of(int fd) {
 }  // namespace
 
 file_follower::file_follower(source_settings settings, line_sink& sink, const position_store& store)
-    : settings_(std::move(settings)), sink_(sink), store_(store) {}
+    : settings_(std::move(settings)), sink_(sink), store_(store), assembler_(settings_.multiline) {}
 
 file_follower::~file_follower() {
   if (fd_ >= 0) ::close(fd_);
@@ -130,28 +130,35 @@ void file_follower::drain_rotated(const file_position& old) {
       settings_.name, old.offset);
 }
 
+std::uint64_t file_follower::unfinished_from() const {
+  return assembler_.open_offset().value_or(read_at_ - partial_.size());
+}
+
+bool file_follower::deliver(std::vector<multiline_event>& events) {
+  if (events.empty()) return true;
+  auto end = unfinished_from();
+  if (auto ok = spool_batch(std::move(events), end); !ok) {
+    if (!sink_failed_)
+      log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
+    sink_failed_ = true;
+    events.clear();
+    // Go back to the last delivered line and read it all again later.
+    read_at_ = pos_.offset;
+    partial_.clear();
+    assembler_.reset();
+    return false;
+  }
+  sink_failed_ = false;
+  events.clear();
+  pos_.offset = end;
+  save();
+  return true;
+}
+
 bool file_follower::read_to_end(int fd) {
   std::vector<source_line> lines;
+  std::vector<multiline_event> events;
   std::string block(k_read_block, '\0');
-  auto deliver = [&] {
-    if (lines.empty()) return true;
-    auto end = read_at_ - partial_.size();
-    if (auto ok = spool_batch(std::move(lines), end); !ok) {
-      if (!sink_failed_)
-        log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
-      sink_failed_ = true;
-      lines.clear();
-      // Go back to the last delivered line and read it all again later.
-      read_at_ = pos_.offset;
-      partial_.clear();
-      return false;
-    }
-    sink_failed_ = false;
-    lines.clear();
-    pos_.offset = end;
-    save();
-    return true;
-  };
   for (;;) {
     auto n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(read_at_));
     if (n < 0 && errno == EINTR) continue;
@@ -159,30 +166,52 @@ bool file_follower::read_to_end(int fd) {
     split_lines(std::string_view(block.data(), static_cast<std::size_t>(n)), read_at_, partial_,
                 partial_offset_, sink_.max_line(), lines);
     read_at_ += static_cast<std::uint64_t>(n);
-    if (lines.size() >= k_batch_lines && !deliver()) return false;
+    auto now = multiline_assembler::clock::now();
+    for (auto& l : lines) assembler_.feed(std::move(l), {}, now, events);
+    lines.clear();
+    if (events.size() >= k_batch_lines && !deliver(events)) return false;
   }
-  if (!deliver()) return false;
-  if (read_at_ - partial_.size() != pos_.offset) {
-    pos_.offset = read_at_ - partial_.size();
+  if (!deliver(events)) return false;
+  if (unfinished_from() != pos_.offset) {
+    pos_.offset = unfinished_from();
     save();
   }
   return true;
 }
 
+void file_follower::expire(multiline_assembler::clock::time_point now) {
+  std::vector<multiline_event> events;
+  assembler_.expire(now, events);
+  // Alone in its batch: a restart reading it again splits it the same way.
+  deliver(events);
+}
+
 void file_follower::flush_partial() {
-  if (partial_.empty()) return;
-  auto end = partial_offset_ + partial_.size();
-  std::vector<source_line> last{{std::move(partial_), partial_offset_}};
-  partial_.clear();
-  if (auto ok = spool_batch(std::move(last), end); !ok) {
-    log()->error("{}: last line of a rotated file lost: {}", settings_.name, ok.error().message);
-    sink_.count_dropped(1);
+  std::vector<multiline_event> events;
+  if (!partial_.empty()) {
+    assembler_.feed({std::move(partial_), partial_offset_}, {}, multiline_assembler::clock::now(),
+                    events);
+    partial_.clear();
+  }
+  assembler_.flush(events);
+  if (events.empty()) return;
+  auto end = read_at_;
+  auto n = events.size();
+  if (auto ok = spool_batch(std::move(events), end); !ok) {
+    log()->error("{}: last line(s) of a rotated file lost: {}", settings_.name, ok.error().message);
+    sink_.count_dropped(n);
     return;
   }
   pos_.offset = end;
 }
 
-result<void> file_follower::spool_batch(std::vector<source_line> lines, std::uint64_t end) {
+result<void> file_follower::spool_batch(std::vector<multiline_event> events, std::uint64_t end) {
+  std::vector<source_line> lines;
+  lines.reserve(events.size());
+  for (auto& ev : events) {
+    if (ev.split) sink_.count_split(1);
+    lines.push_back(std::move(ev.line));
+  }
   // Rules before the saves and the append below, which wait for the disk;
   // lines delivered again after a spool error were checked already.
   auto file = origin();
@@ -207,7 +236,8 @@ void file_follower::settle_pending(int fd) {
                  settings_.name, spooled.error().message);
     return save();
   }
-  // The batch again, split as it was: its first `spooled` lines are in.
+  // The batch again, split into lines and events as it was: its first
+  // `spooled` events are in.
   std::vector<source_line> lines;
   std::string partial;
   std::uint64_t partial_offset = 0;
@@ -223,9 +253,15 @@ void file_follower::settle_pending(int fd) {
   }
   // A batch can end without a newline (a rotated file's last line).
   if (!partial.empty()) lines.push_back({std::move(partial), partial_offset});
-  auto k = static_cast<std::size_t>(std::min<std::uint64_t>(*spooled, lines.size()));
-  auto resume = k == 0 ? pos_.offset : k < lines.size() ? lines[k].offset : batch.end;
-  lines.resize(k);
+  multiline_assembler again(settings_.multiline);
+  std::vector<multiline_event> events;
+  auto now = multiline_assembler::clock::now();
+  for (auto& l : lines) again.feed(std::move(l), {}, now, events);
+  again.flush(events);
+  auto k = static_cast<std::size_t>(std::min<std::uint64_t>(*spooled, events.size()));
+  auto resume = k == 0 ? pos_.offset : k < events.size() ? events[k].line.offset : batch.end;
+  lines.clear();
+  for (std::size_t i = 0; i < k; ++i) lines.push_back(std::move(events[i].line));
   // Their alarms may not have been raised; an alarm raised twice has one id.
   sink_.check_rules(settings_.name, lines, origin());
   log()->info("{}: {} line(s) of the batch in progress when the agent stopped were spooled; "
@@ -243,6 +279,7 @@ void file_follower::adopt(const file_position& ident, std::uint64_t offset) {
   pos_.generation = std::max(wall_clock_ms(), previous + 1);
   read_at_ = offset;
   partial_.clear();
+  assembler_.reset();
   refresh_fingerprint();
   save();
 }

@@ -7,6 +7,7 @@
 
 #include "node-agent/sources/file_position.hpp"
 #include "node-agent/sources/line_sink.hpp"
+#include "node-agent/sources/multiline.hpp"
 #include "node-agent/sources/source_config.hpp"
 
 namespace peranda::agent {
@@ -24,6 +25,11 @@ namespace peranda::agent {
 // newline, except at the end of a rotated-away file. The very first start
 // begins at the end of the file unless `from_beginning`; a file that
 // appears later is read from its start.
+// With multi-line events, lines are joined by a multiline_assembler and the
+// position saved never passes the first line of an unfinished event (it is
+// read again after a restart); an event ended by multiline_timeout is
+// spooled in a batch of its own, so a batch read again after a crash splits
+// into the same events.
 // Not thread-safe: one thread (the file watcher) drives it.
 class file_follower {
  public:
@@ -37,18 +43,28 @@ class file_follower {
   // Reads what is new; follows a rotation or truncation. Problems are logged
   // and retried at the next poll.
   void poll();
+  // Ends a multi-line event nothing was added to for multiline_timeout.
+  void expire(multiline_assembler::clock::time_point now);
 
   const source_settings& settings() const { return settings_; }
 
  private:
-  // Reads `fd` from read_at_ to its end, delivering whole lines and saving
-  // the position. false: the sink refused (retry later from the position).
+  // Reads `fd` from read_at_ to its end, delivering whole lines (events)
+  // and saving the position. false: the sink refused (retry later from the
+  // position).
   bool read_to_end(int fd);
-  // Delivers the pending partial line (the end of a file that will not grow).
+  // Spools finished `events` and saves the position after them; on a
+  // refusal goes back to the saved position. false: refused.
+  bool deliver(std::vector<multiline_event>& events);
+  // Where the undelivered part starts: the open event's first line, or the
+  // partial line.
+  std::uint64_t unfinished_from() const;
+  // Delivers the pending partial line and open event (the end of a file
+  // that will not grow).
   void flush_partial();
-  // Spools `lines`, which end at source offset `end`, with the batch saved
+  // Spools `events`, which end at source offset `end`, with the batch saved
   // as pending around the append (see the class comment).
-  [[nodiscard]] result<void> spool_batch(std::vector<source_line> lines, std::uint64_t end);
+  [[nodiscard]] result<void> spool_batch(std::vector<multiline_event> events, std::uint64_t end);
   // After a restart at pos_: resolves a batch left pending by a crash.
   void settle_pending(int fd);
   // Opens `path`; fills dev/ino; -1 if absent.
@@ -74,9 +90,10 @@ class file_follower {
 
   int fd_ = -1;
   file_position pos_;
-  std::uint64_t read_at_ = 0;  // pos_.offset + partial_.size()
+  std::uint64_t read_at_ = 0;  // pos_.offset + the open event + partial_.size()
   std::string partial_;
   std::uint64_t partial_offset_ = 0;
+  multiline_assembler assembler_;
   bool sink_failed_ = false;  // log a failing sink once, not per poll
   // Lines of file `checked_origin_` below this offset were checked against
   // the rules in this run (the spool may have refused them since).

@@ -65,13 +65,48 @@ result<void> position_store::save(const std::string& source, const file_position
                     {"spool_size", pos.pending->mark.active_size},
                     {"spool_newest", pos.pending->mark.newest_closed}};
   }
-  return file_of(source).write(j.dump(), !pos.pending);
+  return file_of(source + ".position").write(j.dump(), !pos.pending);
 }
 
-record_file& position_store::file_of(const std::string& source) const {
+result<std::optional<journal_position>> position_store::load_journal(
+    const std::string& source) const {
+  auto path = dir_ / (source + ".cursor");
+  if (!std::filesystem::exists(path)) return std::optional<journal_position>{};
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  try {
+    auto j = nlohmann::json::parse(*text);
+    journal_position p;
+    p.cursor = j.at("cursor").get<std::string>();
+    if (auto it = j.find("pending"); it != j.end()) {
+      p.pending = pending_batch{
+          it->at("entries").get<std::uint64_t>(),
+          {it->at("spool_ino").get<std::uint64_t>(), it->at("spool_size").get<std::uint64_t>(),
+           it->at("spool_newest").get<std::string>()}};
+    }
+    return std::optional<journal_position>(p);
+  } catch (const nlohmann::json::exception& e) {
+    return failf("cursor file '{}' is damaged ({}); delete it to start over at the journal's end",
+                 path.string(), e.what());
+  }
+}
+
+result<void> position_store::save_journal(const std::string& source,
+                                          const journal_position& pos) const {
+  nlohmann::json j{{"cursor", pos.cursor}};
+  if (pos.pending) {
+    j["pending"] = {{"entries", pos.pending->end},
+                    {"spool_ino", pos.pending->mark.active_ino},
+                    {"spool_size", pos.pending->mark.active_size},
+                    {"spool_newest", pos.pending->mark.newest_closed}};
+  }
+  return file_of(source + ".cursor").write(j.dump(), !pos.pending);
+}
+
+record_file& position_store::file_of(const std::string& name) const {
   std::lock_guard lock(mu_);
-  auto& f = files_[source];
-  if (!f) f = std::make_unique<record_file>(dir_ / (source + ".position"));
+  auto& f = files_[name];
+  if (!f) f = std::make_unique<record_file>(dir_ / name);
   return *f;
 }
 

@@ -16,7 +16,8 @@
 namespace peranda::agent {
 
 // A batch of lines on its way into the spool: it ends at source offset
-// `end`, and the spool's end was at `mark` before it was appended. Saved
+// `end` (a journal source: it holds `end` entries), and the spool's end was
+// at `mark` before it was appended. Saved
 // before the append and cleared after it, so a restart can tell how much of
 // the batch reached the spool (spool::records_since).
 struct pending_batch {
@@ -45,6 +46,15 @@ struct file_position {
   bool operator==(const file_position&) const = default;
 };
 
+// How far a journal source is: the cursor of the last entry delivered (the
+// last of an event; empty: none yet, so read from the journal's head).
+struct journal_position {
+  std::string cursor;
+  std::optional<pending_batch> pending;
+
+  bool operator==(const journal_position&) const = default;
+};
+
 // Hash of the first `len` bytes of `fd`; nullopt if it has fewer.
 [[nodiscard]] std::optional<std::string> fingerprint_of(int fd, std::uint64_t len);
 
@@ -52,7 +62,8 @@ struct file_position {
 // when none were recorded: an empty file matches anything.)
 [[nodiscard]] bool fingerprint_matches(int fd, const file_position& p);
 
-// Persisted positions, one small record file per source under `dir`,
+// Persisted positions, one small record file per source under `dir`
+// (`<source>.position` for files, `<source>.cursor` for journals),
 // overwritten in place: durable (fdatasync) when saved without a pending
 // batch; with one, only safe against a crash of the process, as the
 // durable save follows at once. Thread-safe (each source only touches its
@@ -68,10 +79,15 @@ class position_store {
   [[nodiscard]] result<std::optional<file_position>> load(const std::string& source) const;
   [[nodiscard]] virtual result<void> save(const std::string& source,
                                           const file_position& pos) const;
+  // The same for journal sources (`<source>.cursor`).
+  [[nodiscard]] result<std::optional<journal_position>> load_journal(
+      const std::string& source) const;
+  [[nodiscard]] virtual result<void> save_journal(const std::string& source,
+                                                  const journal_position& pos) const;
 
  private:
-  // The open record of `source`, created on first use.
-  record_file& file_of(const std::string& source) const;
+  // The open record file `name`, created on first use.
+  record_file& file_of(const std::string& name) const;
 
   // Constant after construction
   const std::filesystem::path dir_;

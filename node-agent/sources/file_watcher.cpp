@@ -98,6 +98,8 @@ void file_watcher::run(std::stop_token stop) {
         }
       }
     }
+    auto now = std::chrono::steady_clock::now();
+    for (auto& f : followers_) f->expire(now);
     if (std::chrono::steady_clock::now() >= next_fallback) {
       poll_all();
       next_fallback = std::chrono::steady_clock::now() + fallback_;

@@ -31,8 +31,8 @@ result<void> line_sink::spool_lines(const std::string& source,
     records += ' ';
     records += source;
     records += ' ';
-    // A record is one line: a stray '\r' or '\n' inside would split it.
-    for (char c : l.text) records += (c == '\n' || c == '\r') ? ' ' : c;
+    escape_record_text(l.prefix, records);
+    escape_record_text(l.text, records);
     records += '\n';
   }
   if (auto ok = spool_.append(records, now); !ok) return ok;
@@ -49,6 +49,37 @@ void line_sink::check_rules(const std::string& source, const std::vector<source_
       on_alarm_(std::move(hit));
     }
   }
+}
+
+void escape_record_text(std::string_view text, std::string& out) {
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+std::string unescape_record_text(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    char next = text[++i];
+    out += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+  }
+  return out;
 }
 
 void split_lines(std::string_view data, std::uint64_t base, std::string& partial,

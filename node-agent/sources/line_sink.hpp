@@ -14,14 +14,23 @@
 
 namespace peranda::agent {
 
-// A line read from a source, without its newline.
+// A line read from a source, without its newline; or a multi-line event,
+// its lines joined with '\n'.
 struct source_line {
+  source_line() = default;
+  source_line(std::string t, std::uint64_t o, std::string p = {})
+      : text(std::move(t)), offset(o), prefix(std::move(p)) {}
+
   std::string text;
   std::uint64_t offset = 0;  // byte offset in the source (file) or run counter (exec)
+  // Spooled before `text` but not matched by the rules (a journal entry's
+  // fields).
+  std::string prefix;
 };
 
 // Where every source delivers its lines: each becomes one spool record
-// `<UTC time> <source> <text>` and is checked against the alarm rules.
+// `<UTC time> <source> <prefix><text>` (escaped, see escape_record_text)
+// and is checked against the alarm rules.
 // Alarms go to the handler given at construction. Thread-safe.
 class line_sink {
  public:
@@ -49,9 +58,19 @@ class line_sink {
 
   // Counts lines lost before they reached the sink (output caps, spool errors).
   void count_dropped(std::uint64_t n) { lines_dropped_ += n; }
+  // Counts journal messages cut at max_line.
+  void count_truncated() { ++lines_truncated_; }
+  // Counts multi-line events ended by multiline_max_lines / _max_bytes.
+  void count_split(std::uint64_t n) { events_split_ += n; }
+  // Counts gaps: entries a source had not read were deleted (a journal
+  // vacuumed while the agent was down).
+  void count_gap() { ++source_gaps_; }
 
   std::uint64_t lines_spooled() const { return lines_spooled_.load(); }
   std::uint64_t lines_dropped() const { return lines_dropped_.load(); }
+  std::uint64_t lines_truncated() const { return lines_truncated_.load(); }
+  std::uint64_t events_split() const { return events_split_.load(); }
+  std::uint64_t source_gaps() const { return source_gaps_.load(); }
   std::size_t max_line() const { return max_line_; }
 
  private:
@@ -61,7 +80,17 @@ class line_sink {
   const std::size_t max_line_;
   std::atomic<std::uint64_t> lines_spooled_{0};
   std::atomic<std::uint64_t> lines_dropped_{0};
+  std::atomic<std::uint64_t> lines_truncated_{0};
+  std::atomic<std::uint64_t> events_split_{0};
+  std::atomic<std::uint64_t> source_gaps_{0};
 };
+
+// Appends `text` to `out` so that a record stays one line and can be read
+// back exactly: '\\' is written as `\\`, a newline as `\n`, a carriage
+// return as `\r`; every other byte as it is.
+void escape_record_text(std::string_view text, std::string& out);
+// The reverse of escape_record_text (for readers and tests).
+[[nodiscard]] std::string unescape_record_text(std::string_view text);
 
 // Splits `data` at newlines: whole lines are appended to `out` (offset =
 // `base` + position); the unterminated rest stays in `partial`, which is

@@ -92,10 +92,80 @@ BOOST_AUTO_TEST_CASE(masters_default_to_any_and_are_kept_in_order) {
   BOOST_TEST(two->masters == (std::vector<std::string>{"master-1", "master-2"}));
 }
 
+BOOST_AUTO_TEST_CASE(journal_and_multiline_sources_load) {
+  auto c = parse(R"(
+[[source]]
+type = "journal"
+name = "services"
+units = ["nginx.service", "app.service"]
+identifiers = ["app"]
+priority = "warning"
+multiline = "java"
+multiline_max_lines = 200
+multiline_max_bytes = "32KiB"
+multiline_timeout = "500ms"
+[[source]]
+type = "journal"
+name = "local"
+directory = "/var/log/journal/remote"
+from_beginning = true
+[[source]]
+type = "file"
+name = "app"
+path = "/var/log/app.log"
+multiline_start = '^\d{4}-\d\d-\d\d '
+)");
+  BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
+  const auto& j = c->sources[0];
+  BOOST_TEST((j.type == source_type::journal));
+  BOOST_TEST(j.directory.empty());
+  BOOST_TEST(j.units.size() == 2u);
+  BOOST_TEST(j.max_priority == 4);
+  BOOST_TEST(!j.multiline.continuation.empty());
+  BOOST_TEST(j.multiline.max_lines == 200u);
+  BOOST_TEST(j.multiline.max_bytes == 32u * 1024);
+  BOOST_TEST(j.multiline.timeout.count() == 500);
+  BOOST_TEST(c->sources[1].directory == "/var/log/journal/remote");
+  BOOST_TEST(c->sources[1].max_priority == 7);
+  BOOST_TEST(c->sources[1].from_beginning);
+  BOOST_TEST(!c->sources[1].multiline.enabled());
+  BOOST_TEST(c->sources[2].multiline.start == "^\\d{4}-\\d\\d-\\d\\d ");
+}
+
+BOOST_AUTO_TEST_CASE(journal_and_multiline_errors_name_file_line_and_key) {
+  const std::string journal = "[[source]]\ntype = \"journal\"\nname = \"j\"\n";
+  expect_error(journal + "priority = \"loud\"\n",
+               "agent.toml:8: key 'source.priority': unknown priority 'loud'");
+  expect_error(journal + "directory = \"relative\"\n",
+               "key 'source.directory': must be an absolute");
+  expect_error(journal + "units = [\"\"]\n", "key 'source.units'");
+  expect_error(journal + "path = \"/a\"\n", "key 'source.path': not allowed for a journal source");
+  expect_error(journal + "command = [\"/bin/true\"]\n", "not allowed for a journal source");
+  expect_error("[[source]]\ntype = \"file\"\nname = \"f\"\npath = \"/a\"\nunits = [\"x\"]\n",
+               "key 'source.units': not allowed for a file source");
+  expect_error(
+      "[[source]]\ntype = \"exec\"\nname = \"e\"\ncommand = [\"/bin/true\"]\n"
+      "from_beginning = true\n",
+      "key 'source.from_beginning': not allowed for a exec source");
+  expect_error(journal + "multiline = \"cobol\"\n",
+               "key 'source.multiline': unknown preset 'cobol' (java, python or go)");
+  expect_error(journal + "multiline_start = \"(\"\n", "key 'source.multiline_start': invalid RE2");
+  expect_error(journal + "multiline = \"java\"\nmultiline_start = \"^x\"\n",
+               "either multiline (a preset) or multiline_start");
+  expect_error(journal + "multiline_max_lines = 10\n",
+               "key 'source.multiline_max_lines': only with multiline or multiline_start");
+  expect_error(journal + "multiline = \"go\"\nmultiline_max_lines = 1\n", "must be 2 .. 100000");
+  expect_error(journal + "multiline = \"go\"\nmultiline_max_bytes = \"100B\"\n",
+               "key 'source.multiline_max_bytes'");
+  expect_error(journal + "multiline = \"go\"\nmultiline_timeout = \"2h\"\n",
+               "key 'source.multiline_timeout': must be between 10ms and 1h");
+}
+
 BOOST_AUTO_TEST_CASE(every_key_is_documented) {
   auto text = describe_keys(agent_keys());
   for (auto key : {"spool_max_bytes", "ack_timeout", "command", "from_beginning", "cooldown",
-                   "recovery", "rule_lines_per_second", "masters"}) {
+                   "recovery", "rule_lines_per_second", "units", "identifiers", "priority",
+                   "directory", "multiline", "multiline_start", "multiline_timeout", "masters"}) {
     BOOST_TEST(text.find(std::string("`") + key + "`") != std::string::npos, key);
   }
 }
@@ -115,7 +185,10 @@ BOOST_AUTO_TEST_CASE(shipped_agent_toml_is_valid) {
   BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
   BOOST_TEST(c->sources.front().command.front() ==
              (deploy / "collectors" / "cpu.sh").lexically_normal().string());
-  BOOST_TEST(c->sources.size() == 6u);
+  BOOST_TEST(c->sources.size() == 7u);
+  const auto& journal = c->sources.back();
+  BOOST_TEST((journal.type == source_type::journal));
+  BOOST_TEST(journal.max_priority == 4);
   BOOST_TEST(c->rules.size() >= 2u);
 }
 

@@ -69,4 +69,34 @@ BOOST_AUTO_TEST_CASE(every_outcome_becomes_spooled_lines) {
   BOOST_TEST(text.find(" probe [exit] status 2\n") != std::string::npos);
 }
 
+// A run's output is whole when it exits: its events end with it, and
+// stdout and stderr are joined apart.
+BOOST_AUTO_TEST_CASE(a_run_joins_multi_line_events_per_stream) {
+  test::temp_dir dir;
+  auto s = std::move(*spool::open({dir.path(), 1 << 20, std::chrono::hours(1), 1 << 30}));
+  rule_settings r;
+  r.name = "trace";
+  r.pattern = "Exception";
+  auto rules = std::move(*rule_engine::create({r}, {"probe"}));
+  std::vector<rule_hit> hits;
+  line_sink sink(
+      *s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
+  source_settings settings;
+  settings.name = "probe";
+  settings.command = {
+      "printf 'ok\\nfailed\\njava.lang.Exception: x\\n\\tat a\\n'; printf '\\tat e\\n' >&2"};
+  settings.shell = true;
+  settings.multiline.continuation = *multiline_preset("java");
+  exec_source source(settings, sink);
+  source.run_once();
+  BOOST_REQUIRE(s->rotate());
+  auto text = *read_file(s->path_of(s->closed_files().front().name));
+  BOOST_TEST_MESSAGE(text);
+  BOOST_TEST(text.find(" probe ok\n") != std::string::npos);
+  BOOST_TEST(text.find(" probe failed\\njava.lang.Exception: x\\n\tat a\n") != std::string::npos);
+  BOOST_TEST(text.find(" probe [stderr] \tat e\n") != std::string::npos);
+  BOOST_REQUIRE_EQUAL(hits.size(), 1u);
+  BOOST_TEST(hits[0].line == "failed\njava.lang.Exception: x\n\tat a");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -228,6 +228,44 @@ BOOST_AUTO_TEST_CASE(a_crash_around_a_spool_append_neither_loses_nor_repeats) {
   }
 }
 
+// With multi-line events the position never passes the first line of an
+// unfinished event: a restart (or a crash around an append) reads it again
+// whole, and a batch read again splits into the same events.
+BOOST_AUTO_TEST_CASE(multi_line_events_survive_a_crash_with_an_event_half_read) {
+  using point = crashing_store::point;
+  for (auto p : {point::before_spooling, point::after_spooling}) {
+    for (bool torn : {false, true}) {
+      if (torn && p == point::before_spooling) continue;
+      BOOST_TEST_CONTEXT("after_spooling " << (p == point::after_spooling) << " torn " << torn) {
+        test::temp_dir dir;
+        std::ofstream(dir / "app.log") << "";
+        follower_rig rig(dir);
+        rig.settings.multiline.continuation = *multiline_preset("java");
+        rig.restart();
+        rig.append(rig.log, "start 1\n");
+        rig.follower->poll();  // open: waits for the next start
+        crashing_store crashing(dir / "positions", p);
+        rig.restart(crashing);
+        rig.append(rig.log, "\tat a\nstart 2\n\tat b\nstart 3\n");
+        BOOST_CHECK_THROW(rig.follower->poll(), simulated_crash);
+        if (torn) {
+          auto active = dir / "spool" / "active.log";
+          auto text = *read_file(active);
+          std::filesystem::resize_file(active, text.rfind(" app start 2") - 23);
+        }
+        rig.restart_agent();
+        rig.append(rig.log, "\tat c\nstart 4\n");
+        rig.follower->poll();
+        BOOST_TEST(
+            (rig.lines() == lines_t{"start 1\\n\tat a", "start 2\\n\tat b", "start 3\\n\tat c"}));
+        // The last event ends by the timeout, alone in its batch.
+        rig.follower->expire(multiline_assembler::clock::now() + std::chrono::hours(1));
+        BOOST_TEST(rig.lines().back() == "start 4");
+      }
+    }
+  }
+}
+
 // The alarm of a line is raised before its batch is spooled, so a spool that
 // cannot be written does not hold it back; the batch delivered again once
 // the spool works does not raise it twice.
