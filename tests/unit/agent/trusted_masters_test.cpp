@@ -47,7 +47,11 @@ BOOST_AUTO_TEST_CASE(alarm_acks_of_other_masters_confirm_nothing) {
   test::temp_dir dir;
   mqtt_session::options o;
   o.server_uri = "tcp://127.0.0.1:1";  // never started: no broker needed
-  alarm_sender_settings s{"n1", 1795570000, dir.path(), 100};
+  alarm_sender_settings s{.node = "n1",
+                          .session = 1795570000,
+                          .outbox_dir = dir.path(),
+                          .outbox_max = 100,
+                          .id_key_file = dir.path() / "alarm-id.key"};
   s.masters = trusted_masters({"master-1"});
   auto sender = alarm_sender::create(std::move(s), protocol::topic_scheme(), o);
   BOOST_REQUIRE(sender.has_value());
@@ -55,12 +59,12 @@ BOOST_AUTO_TEST_CASE(alarm_acks_of_other_masters_confirm_nothing) {
   alarms.raise({"r", protocol::severity::error, "probe", "boom", 0, 0, false, ""});
   BOOST_REQUIRE_EQUAL(alarms.pending(), 1u);
   auto id = only_alarm_id(dir.path());
-  alarms.confirm({"master-2", {id}});
-  alarms.confirm({"master-2", {id}});
+  alarms.confirm({"master-2", {id}, {}, 0});
+  alarms.confirm({"master-2", {id}, {}, 0});
   BOOST_TEST(alarms.pending() == 1u);
   BOOST_TEST(alarms.acks_refused() == 2u);
   BOOST_TEST(alarms.confirmed() == 0u);
-  alarms.confirm({"master-1", {id}});
+  alarms.confirm({"master-1", {id}, {}, 0});
   BOOST_TEST(alarms.pending() == 0u);
   BOOST_TEST(alarms.confirmed() == 1u);
 }
