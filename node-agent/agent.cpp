@@ -85,7 +85,10 @@ result<void> agent::start() {
   session_->subscribe(topics_.logs_ack(config_.node_id), 1);
   session_->subscribe(topics_.alarm_ack(config_.node_id), 1);
   session_->subscribe(topics_.all_masters(), 1);
-  session_->on_connected([this] { presence_->publish_online(); });
+  session_->on_connected([this] {
+    alarms_->acks_subscribed();
+    presence_->publish_online();
+  });
   uploader_ =
       std::make_unique<uploader>(uploader_settings{.node = config_.node_id,
                                                    .session = *session_number,

@@ -202,6 +202,14 @@ void alarm_sender::master_state(const protocol::master_status& status) {
   wake_.notify_all();
 }
 
+void alarm_sender::acks_subscribed() {
+  {
+    std::lock_guard lock(mu_);
+    acks_subscribed_ = true;
+  }
+  wake_.notify_all();
+}
+
 void alarm_sender::forget(const std::string& key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
@@ -237,7 +245,7 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
     if (delivered && !std::exchange(e.reached_broker, true)) ++sent_;
   }
   completions_.clear();
-  if (!session_->is_connected() || now < hold_until_) return;
+  if (!can_send(now)) return;
   bool reconnected = std::exchange(reconnected_, false);
   for (auto& [key, e] : entries_) {
     if (e.at != stage::waiting && resend_due(e, now, reconnected)) e.at = stage::waiting;
@@ -279,9 +287,13 @@ std::size_t alarm_sender::inflight() const {
   return n;
 }
 
+bool alarm_sender::can_send(std::chrono::steady_clock::time_point now) const {
+  return acks_subscribed_ && now >= hold_until_ && session_->is_connected();
+}
+
 bool alarm_sender::has_due() const {
   auto now = std::chrono::steady_clock::now();
-  if (now < retry_after_ || now < hold_until_ || !session_->is_connected()) return false;
+  if (now < retry_after_ || !can_send(now)) return false;
   bool waiting =
       std::ranges::any_of(entries_, [](const auto& kv) { return kv.second.at == stage::waiting; });
   return waiting && inflight() < settings_.max_inflight;
@@ -293,8 +305,12 @@ void alarm_sender::run(std::stop_token stop) {
     publish_due(lock);
     // Woken by new alarms, completions, reconnects and masters coming
     // online; the timeout drives resends (and retries after a refused publish).
-    wake_.wait_for(lock, stop, std::chrono::seconds(1),
-                   [&] { return !completions_.empty() || reconnected_ || has_due(); });
+    // A reconnect wakes only what can send: waking for one during a hold
+    // would spin with mu_ held.
+    wake_.wait_for(lock, stop, std::chrono::seconds(1), [&] {
+      return !completions_.empty() ||
+             (reconnected_ && can_send(std::chrono::steady_clock::now())) || has_due();
+    });
   }
 }
 

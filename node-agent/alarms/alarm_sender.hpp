@@ -79,6 +79,10 @@ class alarm_sender {
   // A master's presence: one that comes online (or restarts) gets every
   // unconfirmed alarm again.
   void master_state(const protocol::master_status& status);
+  // The main session has connected and asked for its subscriptions. Before
+  // its first connection a confirmation or refusal of an alarm would reach
+  // no one (the ack topic is the main session's), so nothing is sent.
+  void acks_subscribed();
 
   std::uint64_t sent() const { return sent_.load(); }
   std::uint64_t confirmed() const { return confirmed_.load(); }
@@ -106,6 +110,8 @@ class alarm_sender {
   void run(std::stop_token stop);
   // REQUIRES: `lock` holds mu_ (released while publishing).
   void publish_due(std::unique_lock<std::mutex>& lock);
+  // REQUIRES: mu_ held. Connected, acks routed and not held back.
+  bool can_send(std::chrono::steady_clock::time_point now) const;
   // REQUIRES: mu_ held. Can publish_due() send anything now?
   bool has_due() const;
   void on_completion(const std::string& key, bool delivered);
@@ -142,6 +148,7 @@ class alarm_sender {
   std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
   std::chrono::steady_clock::time_point hold_until_{};   // after a master refused alarms
   bool paced_ = false;  // since a refusal, until the outbox is empty
+  bool acks_subscribed_ = false;
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> confirmed_{0};

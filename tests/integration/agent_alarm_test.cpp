@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #define BOOST_TEST_MODULE agent_alarm_test
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 #include "tests/integration/agent_fixture.hpp"
 
@@ -239,5 +240,9 @@ BOOST_AUTO_TEST_CASE(refused_alarms_are_held_back_and_sent_again) {
   BOOST_TEST(wait_until([&] {
     auto hb = watcher.last_heartbeat();
     return hb && hb->counters["alarms_refused"] >= 6 && hb->counters["alarms_confirmed"] == 6;
-  }));
+  }),
+             [&] {
+               auto hb = watcher.last_heartbeat();
+               return hb ? nlohmann::json(hb->counters).dump() : std::string("no heartbeat");
+             }());
 }

@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE master_hostile_test
 #include <boost/test/unit_test.hpp>
 
+#include "core/protocol/messages/alarm.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
 
@@ -117,4 +118,39 @@ BOOST_AUTO_TEST_CASE(hostile_input_is_rejected_counted_and_the_master_keeps_serv
   auto id = m.pull("node-h");
   BOOST_REQUIRE(wait_until([&] { return m.pull_finished(id); }));
   BOOST_TEST(read_all(m.data_dir() / "10.6.6.6" / "node-h" / "fine.log") == "still fine\n");
+}
+
+// Behind a broker without the peranda plugin (a bridge, aedes), retained
+// uploads and alarms are stored and replayed at every subscription; the
+// master acts on them once, when they are live, and not at its next start.
+BOOST_AUTO_TEST_CASE(retained_begins_and_alarms_are_ignored_at_a_start) {
+  master_fixture m;
+  test_agent agent(m.mqtt().url(), "node-r", "10.6.6.7");
+  agent.heartbeat();
+  BOOST_REQUIRE(wait_until([&] { return m.node_state("node-r") == "online"; }));
+  const auto& t = agent.topics();
+  auto bytes = std::string(1000, 'r');
+  auto planted = agent.manifest("r.log", bytes, "tr1", "p-none", master_fixture::k_id, 1024);
+  agent.publish({t.upload_begin("node-r", "tr1"), protocol::encode(planted), 1, true});
+  protocol::alarm a;
+  a.id = "planted-1";
+  a.node = "node-r";
+  a.rule = "oom";
+  a.source = "kern";
+  a.line = "Out of memory";
+  a.ts_ms = wall_clock_ms();
+  agent.publish({t.alarm("node-r"), protocol::encode(a), 1, true});
+  BOOST_REQUIRE(agent.wait_final("tr1", k_ack_wait));
+  BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarms_total") == 1; }));
+
+  m.stop();
+  m.start();
+  BOOST_REQUIRE(wait_until([&] { return rejected(m, "retained_ignored") >= 2; }));
+  // A live begin is answered after the replay; the replayed one was not.
+  auto live = agent.manifest("l.log", bytes, "tl1", "p-none", master_fixture::k_id, 1024);
+  agent.send_begin(live);
+  BOOST_REQUIRE(agent.wait_final("tl1", k_ack_wait));
+  BOOST_TEST(agent.acks_seen() == 2u);
+  BOOST_TEST(m.metric("peranda_alarms_total") == 0);
+  BOOST_TEST(m.metric("peranda_alarm_duplicates_total") == 0);
 }

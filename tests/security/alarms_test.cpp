@@ -75,18 +75,6 @@ struct alarm_fleet : alarm_files, attacked_fleet {
     return all;
   }
 
-  // A value from /metrics (0 if absent).
-  double metric(const std::string& series) const {
-    httplib::Client c("127.0.0.1", http_port);
-    auto res = c.Get("/metrics");
-    if (!res || res->status != 200) return 0;
-    std::istringstream in(res->body);
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-    }
-    return 0;
-  }
-
   // node-b's agent-reported counter from its record in the master's API.
   std::uint64_t node_b_counter(const std::string& name) const {
     auto n = find_node(http_port, "node-b");

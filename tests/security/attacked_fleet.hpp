@@ -11,6 +11,8 @@
 #include <string>
 
 #include <boost/test/unit_test.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "core/mqtt/session.hpp"
 #include "tests/support/ops_support.hpp"
@@ -59,6 +61,25 @@ struct attacked_fleet : production_fleet {
     auto n = find_node(http_port, node);
     return n.is_object() ? n.value("state", "") : "";
   }
+
+  // POST /api/v1/nodes/{node}/pull with the header the API asks of every
+  // POST: the request id ("" if the pull was refused).
+  std::string pull(const std::string& node) const {
+    httplib::Client c("127.0.0.1", http_port);
+    auto res = c.Post("/api/v1/nodes/" + node + "/pull", {{"X-Peranda-Request", "1"}}, "",
+                      "application/json");
+    if (!res || res->status != 202) return "";
+    return nlohmann::json::parse(res->body, nullptr, false).value("request_id", "");
+  }
+  nlohmann::json pull_status(const std::string& id) const {
+    return http_get_json(http_port, "/api/v1/pulls/" + id);
+  }
+  bool pull_finished(const std::string& id) const {
+    auto p = pull_status(id);
+    return p.is_object() && p.value("finished", false);
+  }
+
+  double metric(const std::string& sample) const { return test::metric(http_port, sample); }
 
   // The master's resident set in KiB (from /proc), 0 if it is gone.
   std::size_t master_rss_kib() const {

@@ -50,6 +50,16 @@ nlohmann::json http_get_json(std::uint16_t port, const std::string& path) {
   return body.is_discarded() ? nlohmann::json(nullptr) : body;
 }
 
+double metric(std::uint16_t port, const std::string& sample) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2);
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  auto text = "\n" + res->body;
+  auto at = text.find("\n" + sample + " ");
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + sample.size() + 2));
+}
+
 nlohmann::json find_node(std::uint16_t port, const std::string& node) {
   auto body = http_get_json(port, "/api/v1/nodes");
   if (!body.is_object()) return nullptr;

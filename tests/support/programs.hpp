@@ -36,6 +36,10 @@ std::unique_ptr<child_process> start_master(const program_config& c, const std::
 // GET http://127.0.0.1:port/path as JSON (null if unreachable or not JSON).
 nlohmann::json http_get_json(std::uint16_t port, const std::string& path);
 
+// One sample of the master's /metrics, e.g. `peranda_x_total{reason="y"}`:
+// its value, 0 if absent, -1 if the master did not answer.
+double metric(std::uint16_t port, const std::string& sample);
+
 // The node's record from the master's API, or null.
 nlohmann::json find_node(std::uint16_t port, const std::string& node);
 
