@@ -251,7 +251,7 @@ BOOST_FIXTURE_TEST_CASE(a_flood_from_node_a_is_refused_bounded_and_spares_node_b
   // The master stays small (a generous bound) and node-b stays online.
   auto rss = master_rss_kib();
   BOOST_TEST_MESSAGE("master RSS: " << rss_before << " KiB before, " << rss << " KiB after");
-  BOOST_TEST(rss < 200u * 1024);
+  BOOST_TEST(rss < rss_bound_kib(200));
   BOOST_TEST(node_state("node-b") == "online");
   a->stop();
 }

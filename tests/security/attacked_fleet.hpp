@@ -22,6 +22,18 @@
 
 namespace peranda::test {
 
+// A bound of `mib` MiB on a program's resident set (or its growth), in KiB.
+// ASan multiplies what a program holds (shadow memory, redzones) and keeps
+// up to 256 MiB of freed blocks in quarantine (its default), so under it the
+// bound is scaled and the quarantine added rather than the check dropped.
+constexpr std::size_t rss_bound_kib(std::size_t mib) {
+#if defined(__SANITIZE_ADDRESS__)
+  return (mib * 4 + 256) * 1024;
+#else
+  return mib * 1024;
+#endif
+}
+
 struct attacked_fleet : production_fleet {
   // `users` and `acl_extra` go to production_fleet (e.g. a second master user).
   explicit attacked_fleet(const std::string& master_extra = "",

@@ -39,7 +39,7 @@ namespace {
 
 const protocol::topic_scheme k_topics;
 const std::string k_file = "spool-0000000000001-000000.log";
-constexpr std::size_t k_rss_bound_kib = 256 * 1024;
+constexpr std::size_t k_rss_bound_kib = rss_bound_kib(256);
 
 // A connected session that records what arrives on its filters.
 class watcher {

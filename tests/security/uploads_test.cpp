@@ -122,7 +122,7 @@ struct upload_fleet : attacked_fleet {
   void check_rss() {
     auto rss = master_rss_kib();
     BOOST_TEST(rss > 0u);
-    BOOST_TEST(rss < 192u * 1024, "master RSS " << rss << " KiB");
+    BOOST_TEST(rss < rss_bound_kib(192), "master RSS " << rss << " KiB");
   }
 
   std::string master_extra_;
@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(oversized_chunks_are_dropped_before_queueing) {
   BOOST_REQUIRE(wait_until([&] { return f.rejected_message("oversized_chunk") >= k_chunks; }));
   auto rss_after = f.master_rss_kib();
   BOOST_TEST_MESSAGE("master RSS " << rss_before << " -> " << rss_after << " KiB");
-  BOOST_TEST(rss_after < rss_before + 64 * 1024);
+  BOOST_TEST(rss_after < rss_before + rss_bound_kib(64));
   BOOST_TEST(f.metric("peranda_upload_backlog_bytes") < 16 * 1024 * 1024);
   f.node_b_pull_completes("after-junk-chunks");
   f.check_rss();
