@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/protocol/json_fields.hpp"
 
+#include <algorithm>
+
 namespace peranda::protocol {
 namespace {
 
@@ -21,6 +23,12 @@ int max_depth(std::string_view text) {
     else if (c == '}' || c == ']') --depth;
   }
   return deepest;
+}
+
+// Code points of valid UTF-8: every byte that does not continue a sequence.
+std::size_t utf8_length(std::string_view s) {
+  return static_cast<std::size_t>(std::ranges::count_if(
+      s, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -80,13 +88,15 @@ const nlohmann::json* field_reader::object(std::string_view key) {
   return v;
 }
 
-void field_reader::text(std::string_view key, std::string& out, std::size_t max_len,
+void field_reader::text(std::string_view key, std::string& out, std::size_t max_chars,
                         bool required) {
   const auto* v = find(key, required);
   if (!v) return;
   if (!v->is_string()) return set_error(key, "expected a string");
   const auto& s = v->get_ref<const std::string&>();
-  if (s.size() > max_len) return set_error(key, fmt::format("longer than {} bytes", max_len));
+  if (auto n = utf8_length(s); n > max_chars) {
+    return set_error(key, fmt::format("{} characters, more than {}", n, max_chars));
+  }
   out = s;
 }
 
@@ -153,7 +163,9 @@ void field_reader::counters(std::string_view key, std::map<std::string, std::uin
   if (!v->is_object()) return set_error(key, "expected an object");
   if (v->size() > max_items) return set_error(key, fmt::format("more than {} items", max_items));
   for (const auto& [name, value] : v->items()) {
-    if (name.empty() || name.size() > 64) return set_error(key, "counter names are 1-64 bytes");
+    if (name.empty() || utf8_length(name) > 64) {
+      return set_error(key, "counter names are 1-64 characters");
+    }
     if (!value.is_number_unsigned()) return set_error(key, "counter values are integers >= 0");
     out[name] = value.get<std::uint64_t>();
   }

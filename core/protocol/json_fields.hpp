@@ -40,7 +40,10 @@ class field_reader {
  public:
   field_reader(const nlohmann::json& object, std::string_view what);
 
-  void text(std::string_view key, std::string& out, std::size_t max_len, bool required = true);
+  // `max_chars` counts Unicode code points, as JSON Schema's maxLength does,
+  // so a string the schema admits is never refused here. In bytes that is
+  // at most 4 x max_chars (the parser admits only valid UTF-8).
+  void text(std::string_view key, std::string& out, std::size_t max_chars, bool required = true);
   void id(std::string_view key, std::string& out, id_validator validate, bool required = true);
   void uint(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max,
             bool required = true);

@@ -64,9 +64,12 @@ std::optional<upload_refusal> receiver::refusal(const std::string& node,
     return upload_refusal{"too_large", fmt::format("file of {} bytes exceeds max_file_size {}",
                                                    m.size, config_.max_file_size)};
   }
-  if (m.chunk_size > config_.chunk_size) {
+  // Every request carries the master's chunk_size. Smaller chunks would
+  // spend more of the upload queue's message bound (shared by all nodes)
+  // per byte than the master planned for.
+  if (m.chunk_size != config_.chunk_size) {
     return upload_refusal{"bad_chunk_size",
-                          fmt::format("chunk_size {} exceeds the requested {}", m.chunk_size,
+                          fmt::format("chunk_size {} is not the requested {}", m.chunk_size,
                                       config_.chunk_size)};
   }
   // One transfer per node: its slot is its pull's, and a node cannot hold more.

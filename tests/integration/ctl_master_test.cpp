@@ -62,6 +62,13 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   BOOST_TEST(json.status == 0);
   BOOST_TEST(nlohmann::json::parse(json.output)["nodes"][0]["node"] == "node-c");
 
+  // --json: each command prints one JSON document, the API's response.
+  auto json_transfers = ctl(m, {"--json", "transfers"});
+  BOOST_TEST(json_transfers.status == 0);
+  auto transfers_doc = nlohmann::json::parse(json_transfers.output);  // throws unless one document
+  BOOST_TEST(transfers_doc["transfers"].is_array());
+  BOOST_TEST(transfers_doc["queues"].size() == m.get("/api/v1/transfers")["queues"].size());
+
   auto pull = ctl(m, {"pull", "node-c", "--wait"});
   BOOST_TEST(pull.status == 0);
   BOOST_TEST(pull.output.find("stored") != std::string::npos);
@@ -83,6 +90,12 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   auto alarms = ctl(m, {"alarms"});
   BOOST_TEST(alarms.status == 0);
   BOOST_TEST(alarms.output.find("disk almost full") != std::string::npos);
+  auto json_alarms = ctl(m, {"--json", "alarms"});
+  BOOST_TEST(json_alarms.status == 0);
+  // One document (parse throws on a second one), equal to the API's.
+  BOOST_TEST(nlohmann::json::parse(json_alarms.output) == m.get("/api/v1/alarms?since=0"),
+             json_alarms.output);
+  BOOST_TEST(nlohmann::json::parse(json_alarms.output)["alarms"][0]["line"] == "disk almost full");
 
   // --follow keeps printing until stopped.
   auto follow_log = m.dir() / "follow.log";
@@ -97,6 +110,32 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
     return follower.log().find("disk full now") != std::string::npos;
   }));
   follower.stop();
+}
+
+// Nothing but the JSON goes to stdout: also not "had nothing to upload".
+BOOST_AUTO_TEST_CASE(ctl_json_pull_prints_one_document) {
+  master_fixture m;
+  test_agent agent(m.mqtt().url(), "node-e", "10.5.5.7");
+  agent.heartbeat();
+  agent.serve(master_fixture::k_id);
+  BOOST_REQUIRE(wait_until([&] { return m.node_state("node-e") == "online"; }));
+  // Let the first pull of a new node end, so the ctl's pull is not refused as busy.
+  BOOST_REQUIRE(wait_until([&] {
+    auto pulls = m.get("/api/v1/pulls");
+    if (!pulls.is_object()) return false;
+    for (const auto& p : pulls["pulls"])
+      if (p.value("node", "") == "node-e" && p.value("finished", false)) return true;
+    return false;
+  }));
+  auto waited = ctl(m, {"--json", "pull", "node-e", "--wait"});
+  BOOST_TEST(waited.status == 0, waited.output);
+  auto pull = nlohmann::json::parse(waited.output);
+  BOOST_TEST(pull.value("status", "") == "empty");
+  BOOST_TEST(pull == m.get("/api/v1/pulls/" + pull.value("request_id", "")));
+
+  auto started = ctl(m, {"--json", "pull", "node-e"});
+  BOOST_TEST(started.status == 0, started.output);
+  BOOST_TEST(!nlohmann::json::parse(started.output).value("request_id", "").empty());
 }
 
 BOOST_AUTO_TEST_CASE(ctl_says_clearly_when_the_master_is_unreachable) {

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/protocol/messages/alarm.hpp"
+#include "core/protocol/messages/alarm_ack.hpp"
 #include "core/fs/durable_file.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
@@ -122,4 +123,44 @@ BOOST_AUTO_TEST_CASE(a_hook_that_hangs_is_killed) {
     auto stat = text_of(fmt::format("/proc/{}/stat", child));
     return stat.empty() || stat.find(") Z ") != std::string::npos;
   }));
+}
+
+// The schema bounds `line` in characters: 4096 two-byte characters (8 KiB of
+// UTF-8) are a valid alarm. The master journals it (cut to alarm_max_bytes,
+// counted) and confirms it, so the agent stops sending it; before, the
+// decoder counted bytes and dropped it unanswered, and the agent resent it
+// for ever.
+BOOST_AUTO_TEST_CASE(a_line_of_4096_wide_characters_is_journaled_cut_and_confirmed) {
+  master_fixture m;
+  mqtt_session::options o;
+  o.server_uri = m.mqtt().url();
+  o.client_id = "node-wide-acks";
+  o.clean_session = true;
+  mqtt_session::session watcher(o);
+  watcher.subscribe(protocol::topic_scheme().alarm_ack("node-wide"), 1);
+  BOOST_REQUIRE(watcher.start());
+  BOOST_REQUIRE(watcher.wait_connected(std::chrono::seconds(30)));
+  test_agent agent(m.mqtt().url(), "node-wide", "10.4.4.5");
+
+  protocol::alarm a;
+  a.id = "wide1";
+  a.node = "node-wide";
+  a.rule = "oom";
+  a.source = "kern";
+  for (std::size_t i = 0; i < protocol::alarm::k_max_line; ++i) a.line += "\xc3\xa9";
+  a.ts_ms = wall_clock_ms();
+  agent.publish({agent.topics().alarm("node-wide"), protocol::encode(a), 1, false});
+
+  BOOST_TEST(wait_until([&] {
+    auto msg = watcher.inbox().pop_for(std::chrono::milliseconds(200));
+    if (!msg) return false;
+    auto ack = protocol::decode_alarm_ack(msg->payload);
+    return ack && std::ranges::find(ack->ids, "wide1") != ack->ids.end();
+  }));
+  BOOST_TEST(m.metric("peranda_alarms_total") == 1);
+  BOOST_TEST(m.metric("peranda_alarms_limited_total{reason=\"size\"}") == 1);
+  auto journal = lines_of(m.data_dir() / "alarms.jsonl");
+  BOOST_REQUIRE(journal.size() == 1u);
+  auto line = nlohmann::json::parse(journal[0])["line"].get<std::string>();
+  BOOST_TEST(line.ends_with(" [cut: 8192 bytes]"), line.substr(line.size() - 40));
 }

@@ -11,6 +11,8 @@ using namespace peranda::test;
 namespace {
 
 constexpr auto k_ack_wait = std::chrono::seconds(60);
+// A begin must carry the requested chunk_size: these tests send 1 KiB chunks.
+constexpr const char* k_1kib_chunks = "chunk_size = \"1KiB\"";
 
 struct online_agent {
   explicit online_agent(master_fixture& m, std::string node = "node-t", std::string ip = "10.9.8.7")
@@ -50,11 +52,11 @@ BOOST_AUTO_TEST_CASE(shuffled_duplicated_chunks_and_two_ends_store_one_right_cop
 }
 
 BOOST_AUTO_TEST_CASE(a_repeated_end_after_complete_gets_complete_again) {
-  master_fixture m;
+  master_fixture m(k_1kib_chunks);
   online_agent a(m);
   auto bytes = std::string("hello\n");
   auto req = open_pull(m, a.agent, {"r.log"});
-  auto man = a.agent.manifest("r.log", bytes, "tr1", req, master_fixture::k_id, 512);
+  auto man = a.agent.manifest("r.log", bytes, "tr1", req, master_fixture::k_id, 1024);
   a.agent.send_begin(man);
   a.agent.send_chunk(man, bytes, 0);
   a.agent.send_end(man);
@@ -69,7 +71,7 @@ BOOST_AUTO_TEST_CASE(a_repeated_end_after_complete_gets_complete_again) {
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_chunk_is_reported_after_end) {
-  master_fixture m;
+  master_fixture m(k_1kib_chunks);
   online_agent a(m);
   auto bytes = random_bytes(3000, 3);
   auto req = open_pull(m, a.agent, {"gap.log"});
@@ -108,7 +110,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_sha256_is_rejected_and_nothing_is_stored) {
 }
 
 BOOST_AUTO_TEST_CASE(limits_give_clear_rejections) {
-  master_fixture m("max_file_size = \"4KiB\"\ntransfer_idle_timeout = \"1s\"");
+  master_fixture m(std::string(k_1kib_chunks) +
+                   "\nmax_file_size = \"4KiB\"\ntransfer_idle_timeout = \"1s\"");
   online_agent a(m);
   auto big = random_bytes(5000, 5);
   auto req = open_pull(m, a.agent, {"big.log", "idle.log"});
@@ -136,14 +139,14 @@ BOOST_AUTO_TEST_CASE(limits_give_clear_rejections) {
 }
 
 BOOST_AUTO_TEST_CASE(an_unwritable_data_dir_rejects_and_the_master_keeps_running) {
-  master_fixture m;
+  master_fixture m(k_1kib_chunks);
   online_agent a(m);
   // A file where the node's directory should be: the master cannot store.
   std::filesystem::create_directories(m.data_dir() / "10.9.8.7");
   std::ofstream(m.data_dir() / "10.9.8.7" / "node-t") << "in the way";
   auto bytes = std::string("data\n");
   auto req = open_pull(m, a.agent, {"d.log"});
-  auto man = a.agent.manifest("d.log", bytes, "td1", req, master_fixture::k_id, 512);
+  auto man = a.agent.manifest("d.log", bytes, "td1", req, master_fixture::k_id, 1024);
   a.agent.send_begin(man);
   auto ack = a.agent.wait_final("td1", k_ack_wait);
   BOOST_REQUIRE(ack);

@@ -116,6 +116,16 @@ std::vector<list_case> list_cases() {
   };
   add(hb, "counters at their bound", counters(64), true);
   add(hb, "counters past their bound", counters(65), false);
+  // Names of 64 characters, 128 bytes: the bound is in characters, as in the schema.
+  auto named = [&](std::size_t chars) {
+    auto d = json::parse(hb.sample);
+    std::string name;
+    for (std::size_t i = 0; i < chars; ++i) name += "\xc3\xa9";
+    d["counters"] = json{{name, 1}};
+    return d;
+  };
+  add(hb, "a counter name of 64 two-byte characters", named(64), true);
+  add(hb, "a counter name of 65 two-byte characters", named(65), false);
   return out;
 }
 

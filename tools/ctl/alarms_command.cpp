@@ -6,6 +6,11 @@
 namespace peranda::ctl {
 namespace {
 
+void print_header() {
+  std::printf("%-13s %-20s %-9s %-16s %s\n", "RECEIVED", "NODE", "SEVERITY", "RULE", "LINE");
+}
+
+// --follow --json prints the API's stream as it is: one alarm per line.
 void print_alarm(const nlohmann::json& a, bool json) {
   if (json) {
     std::printf("%s\n", a.dump().c_str());
@@ -21,14 +26,18 @@ void print_alarm(const nlohmann::json& a, bool json) {
 }  // namespace
 
 result<void> print_alarms(const api_client& client, std::uint64_t since, bool follow, bool json) {
-  if (!json)
-    std::printf("%-13s %-20s %-9s %-16s %s\n", "RECEIVED", "NODE", "SEVERITY", "RULE", "LINE");
   if (!follow) {
     auto body = client.get(fmt::format("/api/v1/alarms?since={}", since));
     if (!body) return std::unexpected(body.error());
-    for (const auto& a : (*body)["alarms"]) print_alarm(a, json);
+    if (json) {
+      std::printf("%s\n", body->dump(2).c_str());
+      return {};
+    }
+    print_header();
+    for (const auto& a : (*body)["alarms"]) print_alarm(a, false);
     return {};
   }
+  if (!json) print_header();
   // The stream is JSON lines; a piece may end in the middle of one.
   std::string pending;
   // Without --since only new alarms are streamed (like tail -f).

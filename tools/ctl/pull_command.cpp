@@ -89,7 +89,7 @@ result<void> pull_node(const api_client& client, const std::string& node, bool w
   }
   auto status = pull.value("status", "");
   if (status == "empty") {
-    std::printf("%s had nothing to upload\n", node.c_str());
+    if (!json) std::printf("%s had nothing to upload\n", node.c_str());
     return {};
   }
   if (status != "done") {

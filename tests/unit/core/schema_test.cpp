@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <boost/test/unit_test.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/message_samples.hpp"
@@ -58,6 +59,33 @@ BOOST_AUTO_TEST_CASE(schemas_and_decoders_agree_on_good_and_bad_documents) {
     old["v"] = 2;
     BOOST_TEST(!k.decodes(old.dump()));
     cases.add(k.schema, old.dump(), false, "version 2");
+  }
+  // Every string bound of a schema (maxLength counts characters) is the
+  // decoder's bound too, also for characters of several bytes.
+  for (const auto& k : peranda::test::all_message_kinds()) {
+    std::ifstream file(std::string(PERANDA_SOURCE_DIR) + "/schemas/" + k.schema + ".schema.json");
+    auto schema = json::parse(file);
+    for (const auto& [key, property] : schema["properties"].items()) {
+      if (!property.contains("maxLength") || property.contains("pattern") ||
+          property.contains("anyOf"))
+        continue;
+      auto max = property["maxLength"].get<std::size_t>();
+      for (const std::string wide : {"x", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"}) {
+        auto with = [&](std::size_t n) {
+          auto doc = json::parse(k.sample);
+          std::string text;
+          for (std::size_t i = 0; i < n; ++i) text += wide;
+          doc[key] = text;
+          return doc.dump();
+        };
+        auto label = fmt::format("{} of {} '{}' (UTF-8: {} bytes each)", key, max, wide,
+                                 wide.size());
+        BOOST_TEST(k.decodes(with(max)), k.schema << ": " << label);
+        cases.add(k.schema, with(max), true, label);
+        BOOST_TEST(!k.decodes(with(max + 1)), k.schema << ": one more than " << label);
+        cases.add(k.schema, with(max + 1), false, "one more than " + label);
+      }
+    }
   }
   for (const auto& c : peranda::test::list_cases()) {
     cases.add(c.kind->schema, c.doc, c.valid, c.label);

@@ -23,6 +23,7 @@ struct fixture {
     config.data_dir = dir.path();
     config.max_transfers = 2;
     config.max_file_size = 1 << 20;
+    config.chunk_size = 512;  // as every request of this master says
   }
 
   receiver& rx() {
@@ -270,11 +271,26 @@ BOOST_AUTO_TEST_CASE(chunks_larger_than_requested_are_refused) {
   std::string bytes(2000, 'c');
   auto m = begin("t1", bytes, config.chunk_size * 2);
   rx().on_begin("n1", "t1", protocol::encode(m), now);
-  BOOST_TEST(acks.back().reason.find("exceeds the requested") != std::string::npos);
+  BOOST_TEST(acks.back().reason.find("is not the requested 512") != std::string::npos);
   rx().on_begin("n1", "t2", protocol::encode(begin("t2", bytes)), now);
   rx().on_oversized_chunk("n1", "t2", 4 << 20, now);
   BOOST_TEST(rx().active() == 0u);
   BOOST_TEST(metrics.transfers_rejected.get("oversized_chunk") == 1u);
+}
+
+// A begin's chunk_size is the request's: smaller chunks are refused too (they
+// would spend the shared upload queue's message bound faster per byte).
+BOOST_AUTO_TEST_CASE(a_chunk_size_other_than_the_requested_is_rejected_and_counted) {
+  config.chunk_size = 1024;
+  std::string bytes(2000, 'c');
+  rx().on_begin("n1", "t1", protocol::encode(begin("t1", bytes, 512)), now);
+  BOOST_TEST((last() == ack_status::rejected));
+  BOOST_TEST(acks.back().reason == "chunk_size 512 is not the requested 1024");
+  BOOST_TEST(metrics.transfers_rejected.get("bad_chunk_size") == 1u);
+  BOOST_TEST(rx().active() == 0u);
+  BOOST_TEST(admitted.empty());  // refused before the pull is asked
+  send_all(begin("t2", bytes, 1024), bytes);
+  BOOST_TEST((last() == ack_status::complete));
 }
 
 // A stored file's digest is remembered: begins naming it cost no re-read.
