@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fs/unique_fd.hpp"
 #include "core/protocol/topics.hpp"
 
 namespace peranda::agent {
@@ -50,21 +51,6 @@ address parse_url(const std::string& url) {
   return a;
 }
 
-// Owns one socket descriptor.
-class socket_fd {
- public:
-  explicit socket_fd(int fd) : fd_(fd) {}
-  socket_fd(socket_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  socket_fd& operator=(socket_fd&&) = delete;
-  ~socket_fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 result<std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>> resolve(const address& a) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -86,10 +72,10 @@ std::string numeric(const addrinfo* ai) {
 }
 
 // Connects to the first address that accepts, waiting k_step_timeout each.
-result<socket_fd> tcp_connect(const address& a, const addrinfo* list) {
+result<unique_fd> tcp_connect(const address& a, const addrinfo* list) {
   std::string refused, silent, other;
   for (const addrinfo* ai = list; ai; ai = ai->ai_next) {
-    socket_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    unique_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0) continue;
     int err = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
