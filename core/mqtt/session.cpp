@@ -4,6 +4,8 @@
 #include <mqtt/async_client.h>
 
 #include "core/log/log.hpp"
+#include "core/mqtt/broker_url.hpp"
+#include "core/mqtt/paho_options.hpp"
 #include "core/net/tcp_nodelay.hpp"
 
 namespace peranda::mqtt_session {
@@ -99,28 +101,10 @@ void session::on_connected(connected_handler handler) {
 }
 
 mqtt::connect_options session::connect_options() const {
-  auto builder = mqtt::connect_options_builder()
-                     .keep_alive_interval(opts_.keepalive)
-                     .clean_session(opts_.clean_session)
-                     .automatic_reconnect(opts_.min_retry, opts_.max_retry)
-                     .max_inflight(static_cast<int>(opts_.max_inflight));
-  if (!opts_.username.empty()) builder.user_name(opts_.username);
-  if (!opts_.password.empty()) builder.password(opts_.password);
-  if (opts_.will) {
-    builder.will(mqtt::message(opts_.will->topic, opts_.will->payload, opts_.will->qos,
-                               opts_.will->retained));
-  }
-  bool tls = opts_.server_uri.starts_with("ssl://") || opts_.server_uri.starts_with("mqtts://");
-  if (tls) {
-    mqtt::ssl_options ssl;
-    ssl.set_verify(true);  // hostname verification is off in Paho unless asked
-    ssl.set_enable_server_cert_auth(true);
-    if (!opts_.ca_file.empty()) ssl.set_trust_store(opts_.ca_file);
-    if (!opts_.cert_file.empty()) ssl.set_key_store(opts_.cert_file);
-    if (!opts_.key_file.empty()) ssl.set_private_key(opts_.key_file);
-    builder.ssl(std::move(ssl));
-  }
-  return builder.finalize();
+  return paho_connect_options(opts_)
+      .automatic_reconnect(opts_.min_retry, opts_.max_retry)
+      .max_inflight(static_cast<int>(opts_.max_inflight))
+      .finalize();
 }
 
 result<void> session::connect(mqtt::async_client& client) {
@@ -173,7 +157,7 @@ void session::handle_connected(std::uint64_t generation) {
   log()->info("connected to {} as '{}'", opts_.server_uri, opts_.client_id);
   // Before the first subscribe or publish of this connection: Paho leaves
   // Nagle on, which holds chunks and alarms for the broker's delayed ACK.
-  set_tcp_nodelay_to_port(uri_port(opts_.server_uri));
+  if (auto url = parse_broker_url(opts_.server_uri)) set_tcp_nodelay_to_port(url->address.port);
   for (const auto& [filter, qos] : subs) client->subscribe(filter, qos);
   if (handler) handler();
   connected_cv_.notify_all();
