@@ -22,6 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/fs/unique_fd.hpp"
+#include "core/mqtt/broker_url.hpp"
+#include "core/mqtt/paho_options.hpp"
 #include "core/protocol/topics.hpp"
 
 namespace peranda::agent {
@@ -36,34 +39,11 @@ struct address {
   bool tls = false;
 };
 
-// The loader already checked the scheme and that a port follows the host.
-address parse_url(const std::string& url) {
-  address a;
-  a.tls = url.starts_with("ssl://") || url.starts_with("mqtts://");
-  auto rest = url.substr(url.find("://") + 3);
-  auto colon = rest.rfind(':');
-  a.host = rest.substr(0, colon);
-  a.port = rest.substr(colon + 1);
-  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') {
-    a.host = a.host.substr(1, a.host.size() - 2);
-  }
-  return a;
+result<address> parse_url(const std::string& text) {
+  auto url = parse_broker_url(text);
+  if (!url) return std::unexpected(url.error());
+  return address{url->address.host, std::to_string(url->address.port), url->tls};
 }
-
-// Owns one socket descriptor.
-class socket_fd {
- public:
-  explicit socket_fd(int fd) : fd_(fd) {}
-  socket_fd(socket_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  socket_fd& operator=(socket_fd&&) = delete;
-  ~socket_fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 result<std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>> resolve(const address& a) {
   addrinfo hints{};
@@ -86,10 +66,10 @@ std::string numeric(const addrinfo* ai) {
 }
 
 // Connects to the first address that accepts, waiting k_step_timeout each.
-result<socket_fd> tcp_connect(const address& a, const addrinfo* list) {
+result<unique_fd> tcp_connect(const address& a, const addrinfo* list) {
   std::string refused, silent, other;
   for (const addrinfo* ai = list; ai; ai = ai->ai_next) {
-    socket_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    unique_fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0) continue;
     int err = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
     if (err == EINPROGRESS) {
@@ -281,19 +261,9 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   mqtt::async_client client(b.url, fmt::format("{}:check-{}", owner, ::getpid()),
                             mqtt::create_options(MQTTVERSION_3_1_1));
   client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
-  auto builder =
-      mqtt::connect_options_builder().clean_session(true).connect_timeout(k_step_timeout);
-  if (!b.username.empty()) builder.user_name(b.username);
-  if (!b.password.empty()) builder.password(b.password);
-  if (parse_url(b.url).tls) {
-    mqtt::ssl_options ssl;
-    ssl.set_verify(true);
-    ssl.set_enable_server_cert_auth(true);
-    if (!b.ca_file.empty()) ssl.set_trust_store(b.ca_file);
-    if (!b.cert_file.empty()) ssl.set_key_store(b.cert_file);
-    if (!b.key_file.empty()) ssl.set_private_key(b.key_file);
-    builder.ssl(std::move(ssl));
-  }
+  auto options = b.session_options();
+  options.clean_session = true;  // a probe leaves no session behind
+  auto builder = mqtt_session::paho_connect_options(options).connect_timeout(k_step_timeout);
   try {
     if (!client.connect(builder.finalize())->wait_for(2 * k_step_timeout)) {
       return failf("the broker did not answer the MQTT CONNECT: is {} an MQTT port?", b.url);
@@ -342,7 +312,9 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
 }  // namespace
 
 result<void> check_connection(const agent_config& config, std::FILE* out) {
-  auto a = parse_url(config.broker.url);
+  auto url = parse_url(config.broker.url);
+  if (!url) return std::unexpected(url.error());
+  const auto& a = *url;
   auto addresses = resolve(a);
   if (!addresses) return std::unexpected(addresses.error());
   fmt::print(out, "ok   resolved '{}' to {}\n", a.host, numeric(addresses->get()));

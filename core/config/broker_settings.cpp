@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/fs/durable_file.hpp"
+#include "core/mqtt/broker_url.hpp"
 #include "core/protocol/topics.hpp"
 
 namespace peranda {
@@ -55,11 +56,8 @@ mqtt_session::options broker_settings::session_options() const {
 result<broker_settings> load_broker_settings(const config_section& s) {
   broker_settings b;
   b.url = s.string_or("url", b.url);
-  if (!(b.url.starts_with("tcp://") || b.url.starts_with("ssl://") ||
-        b.url.starts_with("mqtt://") || b.url.starts_with("mqtts://")) ||
-      b.url.find(':', b.url.find("://") + 3) == std::string::npos) {
-    return std::unexpected(
-        s.error_at("url", fmt::format("'{}' is not tcp://host:port or ssl://host:port", b.url)));
+  if (auto url = parse_broker_url(b.url); !url) {
+    return std::unexpected(s.error_at("url", url.error().message));
   }
   b.username = s.string_or("username", "");
   b.ca_file = s.string_or("ca_file", "");

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fs/unique_fd.hpp"
+
 namespace peranda {
 namespace {
 
@@ -30,25 +32,24 @@ result<void> write_all(int fd, std::string_view bytes, const std::filesystem::pa
 }  // namespace
 
 result<void> fsync_directory(const std::filesystem::path& dir) {
-  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return failf("cannot open directory '{}': {}", dir.string(), errno_text());
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (rc != 0) return failf("cannot fsync directory '{}': {}", dir.string(), std::strerror(saved));
+  unique_fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return failf("cannot open directory '{}': {}", dir.string(), errno_text());
+  if (::fsync(fd.get()) != 0) {
+    return failf("cannot fsync directory '{}': {}", dir.string(), errno_text());
+  }
   return {};
 }
 
 result<void> write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
   auto tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return failf("cannot create '{}': {}", tmp.string(), errno_text());
-  auto written = write_all(fd, bytes, tmp);
-  if (written && ::fsync(fd) != 0) {
+  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd) return failf("cannot create '{}': {}", tmp.string(), errno_text());
+  auto written = write_all(fd.get(), bytes, tmp);
+  if (written && ::fsync(fd.get()) != 0) {
     written = failf("cannot fsync '{}': {}", tmp.string(), errno_text());
   }
-  ::close(fd);
+  fd.reset();
   if (!written) {
     ::unlink(tmp.c_str());
     return written;

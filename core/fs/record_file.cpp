@@ -15,19 +15,15 @@
 
 namespace peranda {
 
-record_file::~record_file() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 result<void> record_file::open() {
   if (auto ok = ensure_directory(path_.parent_path()); !ok) return ok;
   bool existed = std::filesystem::exists(path_);
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd_ < 0) return failf("cannot open '{}': {}", path_.string(), std::strerror(errno));
+  fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd_) return failf("cannot open '{}': {}", path_.string(), std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) {
+  if (::fstat(fd_.get(), &st) != 0) {
     auto failed = failf("cannot stat '{}': {}", path_.string(), std::strerror(errno));
-    ::close(std::exchange(fd_, -1));
+    fd_.reset();
     return failed;
   }
   size_ = static_cast<std::size_t>(st.st_size);
@@ -36,7 +32,7 @@ result<void> record_file::open() {
 }
 
 result<void> record_file::write(std::string_view record, bool durable) {
-  if (fd_ < 0) {
+  if (!fd_) {
     if (auto ok = open(); !ok) return ok;
   }
   auto sectors =
@@ -45,14 +41,14 @@ result<void> record_file::write(std::string_view record, bool durable) {
   padded.replace(0, record.size(), record);
   std::size_t done = 0;
   while (done < padded.size()) {
-    auto n = ::pwrite(fd_, padded.data() + done, padded.size() - done, static_cast<off_t>(done));
+    auto n = ::pwrite(fd_.get(), padded.data() + done, padded.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failf("cannot write '{}': {}", path_.string(), std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
   size_ = padded.size();
   if (!durable) return {};
-  if (::fdatasync(fd_) != 0) {
+  if (::fdatasync(fd_.get()) != 0) {
     return failf("cannot fsync '{}': {}", path_.string(), std::strerror(errno));
   }
   if (!dir_synced_) {

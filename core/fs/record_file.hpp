@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda {
 
@@ -19,7 +20,6 @@ namespace peranda {
 class record_file {
  public:
   explicit record_file(std::filesystem::path path) : path_(std::move(path)) {}
-  ~record_file();
   record_file(const record_file&) = delete;
   record_file& operator=(const record_file&) = delete;
 
@@ -35,7 +35,7 @@ class record_file {
   result<void> open();
 
   const std::filesystem::path path_;
-  int fd_ = -1;
+  unique_fd fd_;
   std::size_t size_ = 0;     // of the file as last written
   bool dir_synced_ = false;  // the directory entry is durable
 };

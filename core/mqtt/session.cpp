@@ -4,6 +4,8 @@
 #include <mqtt/async_client.h>
 
 #include "core/log/log.hpp"
+#include "core/mqtt/broker_url.hpp"
+#include "core/mqtt/paho_options.hpp"
 #include "core/net/tcp_nodelay.hpp"
 
 namespace peranda::mqtt_session {
@@ -39,7 +41,7 @@ class session::listener : public mqtt::iaction_listener {
  private:
   void finish(bool delivered) {
     try {
-      owner_.release_slot(generation_, delivered);
+      owner_.release_slot(generation_);
       if (done_) done_(delivered);
     } catch (const std::exception& e) {
       log()->error("publish completion handler threw: {}", e.what());
@@ -99,28 +101,10 @@ void session::on_connected(connected_handler handler) {
 }
 
 mqtt::connect_options session::connect_options() const {
-  auto builder = mqtt::connect_options_builder()
-                     .keep_alive_interval(opts_.keepalive)
-                     .clean_session(opts_.clean_session)
-                     .automatic_reconnect(opts_.min_retry, opts_.max_retry)
-                     .max_inflight(static_cast<int>(opts_.max_inflight));
-  if (!opts_.username.empty()) builder.user_name(opts_.username);
-  if (!opts_.password.empty()) builder.password(opts_.password);
-  if (opts_.will) {
-    builder.will(mqtt::message(opts_.will->topic, opts_.will->payload, opts_.will->qos,
-                               opts_.will->retained));
-  }
-  bool tls = opts_.server_uri.starts_with("ssl://") || opts_.server_uri.starts_with("mqtts://");
-  if (tls) {
-    mqtt::ssl_options ssl;
-    ssl.set_verify(true);  // hostname verification is off in Paho unless asked
-    ssl.set_enable_server_cert_auth(true);
-    if (!opts_.ca_file.empty()) ssl.set_trust_store(opts_.ca_file);
-    if (!opts_.cert_file.empty()) ssl.set_key_store(opts_.cert_file);
-    if (!opts_.key_file.empty()) ssl.set_private_key(opts_.key_file);
-    builder.ssl(std::move(ssl));
-  }
-  return builder.finalize();
+  return paho_connect_options(opts_)
+      .automatic_reconnect(opts_.min_retry, opts_.max_retry)
+      .max_inflight(static_cast<int>(opts_.max_inflight))
+      .finalize();
 }
 
 result<void> session::connect(mqtt::async_client& client) {
@@ -139,10 +123,6 @@ result<void> session::start() {
     client = client_.get();
   }
   if (auto ok = connect(*client); !ok) return ok;
-  {
-    std::lock_guard lock(mu_);
-    unconnected_since_ = std::chrono::steady_clock::now();
-  }
   replacer_ = std::jthread([this](std::stop_token stop) { replace_flapping_clients(stop); });
   return {};
 }
@@ -177,7 +157,7 @@ void session::handle_connected(std::uint64_t generation) {
   log()->info("connected to {} as '{}'", opts_.server_uri, opts_.client_id);
   // Before the first subscribe or publish of this connection: Paho leaves
   // Nagle on, which holds chunks and alarms for the broker's delayed ACK.
-  set_tcp_nodelay_to_port(uri_port(opts_.server_uri));
+  if (auto url = parse_broker_url(opts_.server_uri)) set_tcp_nodelay_to_port(url->address.port);
   for (const auto& [filter, qos] : subs) client->subscribe(filter, qos);
   if (handler) handler();
   connected_cv_.notify_all();
@@ -189,8 +169,7 @@ void session::handle_connection_lost(std::uint64_t generation, const std::string
     std::lock_guard lock(mu_);
     if (generation != generation_) return;  // a retired client
     connected_ = false;
-    unconnected_since_ = std::chrono::steady_clock::now();
-    if (unconnected_since_ - connected_at_ < opts_.flap_window) {
+    if (std::chrono::steady_clock::now() - connected_at_ < opts_.flap_window) {
       fresh = ++flaps_ >= opts_.flaps_before_fresh_client;
     } else {
       flaps_ = 0;
@@ -205,37 +184,11 @@ void session::handle_connection_lost(std::uint64_t generation, const std::string
   if (fresh) fresh_client_cv_.notify_all();
 }
 
-void session::nudge_if_stalled(std::unique_lock<std::mutex>& lock) {
-  auto now = std::chrono::steady_clock::now();
-  auto stalled_after = 2 * std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               opts_.max_retry);
-  if (connected_ || stopping_ || now - unconnected_since_ < stalled_after) return;
-  unconnected_since_ = now;  // the next nudge, if needed, after as long again
-  auto* client = client_.get();
-  lock.unlock();
-  ++nudges_;
-  log()->warn("not connected to {} for {} s; asking Paho to reconnect now", opts_.server_uri,
-              std::chrono::duration_cast<std::chrono::seconds>(stalled_after).count());
-  try {
-    // With automatic reconnect on, this only makes the next attempt come
-    // now (and restarts its back-off); it never opens a second connection.
-    client->reconnect();
-  } catch (const mqtt::exception& e) {
-    log()->debug("reconnect: {}", e.what());
-  }
-  lock.lock();
-}
-
 void session::replace_flapping_clients(std::stop_token stop) {
   std::unique_lock lock(mu_);
   for (;;) {
-    // Woken for a fresh client, or every max_retry to look for a stall.
-    fresh_client_cv_.wait_for(lock, stop, opts_.max_retry, [&] { return want_fresh_client_; });
+    fresh_client_cv_.wait(lock, stop, [&] { return want_fresh_client_; });
     if (stop.stop_requested() || stopping_) return;
-    if (!want_fresh_client_) {
-      nudge_if_stalled(lock);
-      continue;
-    }
     want_fresh_client_ = false;
     auto next = generation_ + 1;
     lock.unlock();
@@ -262,7 +215,6 @@ void session::replace_flapping_clients(std::stop_token stop) {
     }
     if (auto ok = connect(*new_client); !ok) log()->error("{}", ok.error().message);
     lock.lock();
-    unconnected_since_ = std::chrono::steady_clock::now();
   }
 }
 
@@ -291,8 +243,7 @@ std::size_t session::inflight() const {
   return inflight_;
 }
 
-void session::release_slot(std::uint64_t generation, bool delivered) {
-  if (!delivered) publish_failures_.fetch_add(1);
+void session::release_slot(std::uint64_t generation) {
   {
     std::lock_guard lock(mu_);
     if (generation != generation_) return;  // counted afresh for the new client
@@ -324,7 +275,7 @@ result<void> session::publish(message msg, completion done, bool blocking) {
     client->publish(m, nullptr, *l);
   } catch (const mqtt::exception& e) {
     delete l;
-    release_slot(generation, false);
+    release_slot(generation);
     return failf("cannot publish to '{}': {}", msg.topic, e.what());
   }
   return {};

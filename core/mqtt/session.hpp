@@ -79,9 +79,6 @@ struct options {
 // peranda stream resends at the application level (alarm outbox, upload
 // acks, request timeouts, periodic heartbeats). Old clients are stopped but
 // never destroyed, since destroying one would free that message again.
-// Separately, a session not connected for 2 x max_retry asks Paho for an
-// immediate reconnect: under ASan the master once sat disconnected for
-// minutes next to a live broker (docs/fault-tests.md, failure 3).
 // Thread-safe.
 class session {
  public:
@@ -122,9 +119,7 @@ class session {
   bounded_queue<message>& inbox() { return inbox_; }
 
   std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
-  std::uint64_t publish_failures() const { return publish_failures_.load(); }
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
-  std::uint64_t reconnect_nudges() const { return nudges_.load(); }
   std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
   std::size_t inflight() const;
 
@@ -138,12 +133,9 @@ class session {
   void handle_connected(std::uint64_t generation);
   void handle_connection_lost(std::uint64_t generation, const std::string& cause);
   void handle_message(std::string topic, std::string payload, int qos, bool retained);
-  void release_slot(std::uint64_t generation, bool delivered);
-  // The replacer thread: a fresh client for a flapping connection, and a
-  // reconnect nudge for one that has not connected for 2 x max_retry.
+  void release_slot(std::uint64_t generation);
+  // The replacer thread: a fresh client for a flapping connection.
   void replace_flapping_clients(std::stop_token stop);
-  // REQUIRES: `lock` holds mu_ (released around the nudge).
-  void nudge_if_stalled(std::unique_lock<std::mutex>& lock);
 
   // Constant after construction
   const options opts_;
@@ -161,16 +153,13 @@ class session {
   bool connected_ = false;
   std::condition_variable connected_cv_;
   std::chrono::steady_clock::time_point connected_at_{};
-  std::chrono::steady_clock::time_point unconnected_since_{};  // or since the last nudge
   unsigned flaps_ = 0;
   bool want_fresh_client_ = false;
   std::condition_variable_any fresh_client_cv_;
 
   bounded_queue<message> inbox_;
   std::atomic<std::uint64_t> inbox_dropped_{0};
-  std::atomic<std::uint64_t> publish_failures_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
-  std::atomic<std::uint64_t> nudges_{0};
   std::atomic<std::uint64_t> slot_waits_given_up_{0};
   std::jthread replacer_;
 };

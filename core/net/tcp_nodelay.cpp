@@ -45,17 +45,4 @@ std::size_t set_tcp_nodelay_to_port(std::uint16_t peer_port) {
   return set;
 }
 
-std::uint16_t uri_port(std::string_view uri) {
-  auto colon = uri.rfind(':');
-  auto bracket = uri.rfind(']');
-  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) {
-    return 0;
-  }
-  auto digits = uri.substr(colon + 1);
-  unsigned port = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (ec != std::errc() || ptr != digits.data() + digits.size() || port > 65535) return 0;
-  return static_cast<std::uint16_t>(port);
-}
-
 }  // namespace peranda

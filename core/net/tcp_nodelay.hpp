@@ -15,8 +15,4 @@ namespace peranda {
 // is harmless. Thread-safe (only setsockopt on live descriptors).
 std::size_t set_tcp_nodelay_to_port(std::uint16_t peer_port);
 
-// The port of a broker URI such as `tcp://host:1883` or `ssl://[::1]:8883`;
-// 0 when there is none.
-std::uint16_t uri_port(std::string_view uri);
-
 }  // namespace peranda

@@ -34,29 +34,24 @@ constexpr char k_success = '0';
 }
 
 result<void> redirect(int target, const char* path, int flags) {
-  int fd = ::open(path, flags | O_CLOEXEC, 0640);
-  if (fd < 0) return failf("cannot open '{}': {}", path, std::strerror(errno));
-  int rc = ::dup2(fd, target);  // dup2 clears FD_CLOEXEC on the target
-  ::close(fd);
+  unique_fd fd(::open(path, flags | O_CLOEXEC, 0640));
+  if (!fd) return failf("cannot open '{}': {}", path, std::strerror(errno));
+  int rc = ::dup2(fd.get(), target);  // dup2 clears FD_CLOEXEC on the target
   if (rc < 0) return failf("cannot redirect fd {}: {}", target, std::strerror(errno));
   return {};
 }
 
 }  // namespace
 
-daemon_handshake::~daemon_handshake() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 void daemon_handshake::send(std::string_view text) {
-  if (fd_ < 0) return;
+  if (!fd_) return;
   while (!text.empty()) {
-    ssize_t n = ::write(fd_, text.data(), text.size());
+    ssize_t n = ::write(fd_.get(), text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
-  ::close(std::exchange(fd_, -1));
+  fd_.reset();
 }
 
 void daemon_handshake::succeeded() { send(std::string_view(&k_success, 1)); }
@@ -71,15 +66,17 @@ result<daemon_handshake> daemonize(const std::filesystem::path& log_file) {
   std::filesystem::path log = log_file.empty() ? log_file : std::filesystem::absolute(log_file);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return failf("pipe: {}", std::strerror(errno));
+  unique_fd report_read(fds[0]);
+  unique_fd report_write(fds[1]);
   std::fflush(nullptr);
   pid_t first = ::fork();
   if (first < 0) return failf("fork: {}", std::strerror(errno));
   if (first > 0) {
-    ::close(fds[1]);
-    wait_for_report(fds[0], first);
+    report_write.reset();
+    wait_for_report(report_read.get(), first);
   }
-  ::close(fds[0]);
-  daemon_handshake handshake(fds[1]);
+  report_read.reset();
+  daemon_handshake handshake(std::move(report_write));
   pid_t second = ::setsid() < 0 ? -1 : ::fork();
   if (second < 0) {
     handshake.failed(std::string("cannot detach: ") + std::strerror(errno));

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda {
 
@@ -16,17 +17,16 @@ namespace peranda {
 // counts as failure.
 class daemon_handshake {
  public:
-  explicit daemon_handshake(int fd) : fd_(fd) {}
-  daemon_handshake(daemon_handshake&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  explicit daemon_handshake(unique_fd fd) : fd_(std::move(fd)) {}
+  daemon_handshake(daemon_handshake&&) noexcept = default;
   daemon_handshake& operator=(daemon_handshake&&) = delete;
-  ~daemon_handshake();
 
   void succeeded();
   void failed(std::string_view reason);
 
  private:
   void send(std::string_view text);
-  int fd_;
+  unique_fd fd_;
 };
 
 // Detaches the calling process the classic way: fork, setsid, fork again

@@ -15,13 +15,13 @@
 namespace peranda {
 
 result<std::unique_ptr<pid_file>> pid_file::acquire(std::filesystem::path path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) {
     return failf("cannot open pid file '{}': {}", path.string(), std::strerror(errno));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
-    ::close(fd);
+    fd.reset();
     if (err != EWOULDBLOCK) {
       return failf("cannot lock pid file '{}': {}", path.string(), std::strerror(err));
     }
@@ -33,20 +33,19 @@ result<std::unique_ptr<pid_file>> pid_file::acquire(std::filesystem::path path) 
     return failf("already running (pid file '{}' is locked by a process still starting)",
                  path.string());
   }
-  return std::unique_ptr<pid_file>(new pid_file(std::move(path), fd));
+  return std::unique_ptr<pid_file>(new pid_file(std::move(path), std::move(fd)));
 }
 
 pid_file::~pid_file() {
   // Unlink while still holding the lock: a new instance that opened the old
   // file would otherwise lock an unlinked inode and run beside a third one.
   ::unlink(path_.c_str());
-  ::close(fd_);
 }
 
 result<void> pid_file::write_pid() {
   auto text = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) != 0 ||
-      ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+  if (::ftruncate(fd_.get(), 0) != 0 ||
+      ::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
     return failf("cannot write pid file '{}': {}", path_.string(), std::strerror(errno));
   }
   return {};

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda {
 
@@ -31,11 +32,11 @@ class pid_file {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  pid_file(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  pid_file(std::filesystem::path path, unique_fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
 
   // Constant after construction
   const std::filesystem::path path_;
-  const int fd_;
+  const unique_fd fd_;
 };
 
 // The pid recorded in `path`, or 0 if it holds none.

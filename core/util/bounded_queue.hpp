@@ -31,17 +31,6 @@ class bounded_queue {
     return true;
   }
 
-  // Blocks while full; returns false if the queue was closed.
-  bool push(T item) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return false;
-    items_.push_back(std::move(item));
-    lock.unlock();
-    not_empty_.notify_one();
-    return true;
-  }
-
   // Waits up to `timeout` for an item; nullopt on timeout or when closed and empty.
   template <class Rep, class Period>
   std::optional<T> pop_for(std::chrono::duration<Rep, Period> timeout) {
@@ -52,8 +41,6 @@ class bounded_queue {
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
-    lock.unlock();
-    not_full_.notify_one();
     return item;
   }
 
@@ -63,7 +50,6 @@ class bounded_queue {
       closed_ = true;
     }
     not_empty_.notify_all();
-    not_full_.notify_all();
   }
 
   std::size_t size() const {
@@ -77,7 +63,6 @@ class bounded_queue {
   // Guarded by mu_
   mutable std::mutex mu_;
   std::condition_variable not_empty_;
-  std::condition_variable not_full_;
   std::deque<T> items_;
   bool closed_ = false;
 };

@@ -1,20 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "master-service/alarms/alarm_hook.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-
 #include "core/log/log.hpp"
-
-extern char** environ;
+#include "core/process/child_process.hpp"
 
 namespace peranda::master {
 namespace {
@@ -22,30 +10,6 @@ namespace {
 auto log() {
   static auto l = get_logger("master.alarm_hook");
   return l;
-}
-
-// Waits for `pid` to exit for up to `timeout`. Returns the wait status, or
-// nullopt on timeout. A pidfd makes it one poll; kernels before 5.3 have
-// none, and get a bounded WNOHANG loop instead.
-std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds timeout) {
-  int status = 0;
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd >= 0) {
-    pollfd p{pidfd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    ::close(pidfd);
-    if (ready == 0) return std::nullopt;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-  }
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) return status;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    ::poll(nullptr, 0, 10);
-  }
 }
 
 }  // namespace
@@ -95,56 +59,26 @@ void alarm_hook::run(std::stop_token stop) {
 }
 
 std::string_view alarm_hook::execute(const std::string& input) const {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    log()->error("cannot create a pipe for the alarm hook: {}", std::strerror(errno));
+  child_spec spec;
+  spec.argv = argv_;
+  spec.timeout = timeout_;
+  spec.input = input + '\n';
+  // Output is inherited: what a hook prints goes to the master's log.
+  auto r = run_child(spec);
+  if (!r.spawn_error.empty()) {
+    log()->error("alarm hook: {}", r.spawn_error);
     return "failed";
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-  // The master blocks TERM/INT/HUP and ignores SIGPIPE; the hook gets the
-  // defaults back so it can be stopped like any program.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigset_t defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  // Its own process group, so a timeout kills what the hook started too.
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::vector<char*> args;
-  for (const auto& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(fds[0]);
-  if (rc != 0) {
-    ::close(fds[1]);
-    log()->error("cannot run alarm hook '{}': {}", argv_[0], std::strerror(rc));
-    return "failed";
-  }
-  // The JSON is far below a pipe's buffer, so this write does not block on
-  // a hook that never reads; a hook that exits early gets EPIPE, ignored.
-  std::string line = input + '\n';
-  [[maybe_unused]] auto n = ::write(fds[1], line.data(), line.size());
-  ::close(fds[1]);
-  auto status = wait_child(pid, timeout_);
-  if (!status) {
-    ::kill(-pid, SIGKILL);
-    wait_child(pid, std::chrono::seconds(5));
+  if (r.timed_out) {
     log()->warn("alarm hook '{}' ran longer than {} ms; killed", argv_[0], timeout_.count());
     return "timed_out";
   }
-  if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0) return "ok";
-  log()->warn("alarm hook '{}' failed (status {})", argv_[0], *status);
+  if (r.exit_code == 0) return "ok";
+  if (r.signal != 0) {
+    log()->warn("alarm hook '{}' failed (killed by signal {})", argv_[0], r.signal);
+  } else {
+    log()->warn("alarm hook '{}' failed (exit code {})", argv_[0], r.exit_code);
+  }
   return "failed";
 }
 

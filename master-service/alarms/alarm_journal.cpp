@@ -55,7 +55,6 @@ alarm_journal::alarm_journal(std::filesystem::path path, bool fsync,
 
 alarm_journal::~alarm_journal() {
   close();
-  if (fd_ >= 0) ::close(fd_);
 }
 
 std::vector<std::filesystem::path> alarm_journal::rotated_files() const {
@@ -78,8 +77,8 @@ std::vector<std::filesystem::path> alarm_journal::rotated_files() const {
 result<void> alarm_journal::open() {
   if (auto ok = ensure_directory(path_.parent_path()); !ok) return ok;
   std::lock_guard lock(mu_);
-  fd_ = open_for_append(path_);
-  if (fd_ < 0)
+  fd_.reset(open_for_append(path_));
+  if (!fd_)
     return failf("cannot open alarm journal '{}': {}", path_.string(), std::strerror(errno));
   // The newest 16 MiB: the current file, then rotated ones, newest first.
   std::vector<std::pair<std::filesystem::path, std::uint64_t>> tail;  // file, from offset
@@ -99,10 +98,10 @@ result<void> alarm_journal::open() {
   file_bytes_ = std::filesystem::file_size(path_, ec);
   if (ec) file_bytes_ = 0;
   // End a torn line so the next alarm starts on a line of its own.
-  if (torn && ::write(fd_, "\n", 1) != 1) {
+  if (torn && ::write(fd_.get(), "\n", 1) != 1) {
     return failf("cannot repair alarm journal '{}': {}", path_.string(), std::strerror(errno));
   }
-  if (fsync_) commit_.start(fd_);
+  if (fsync_) commit_.start(fd_.get());
   return {};
 }
 
@@ -164,8 +163,8 @@ void alarm_journal::rotate(std::uint64_t now_ms) {
     no_rotation_before_ms_ = now_ms + k_rotation_retry_ms;
   };
   if (::rename(path_.c_str(), target.c_str()) != 0) return give_up("rename");
-  int fd = open_for_append(path_);
-  if (fd < 0) {
+  unique_fd fd(open_for_append(path_));
+  if (!fd) {
     give_up("open");
     // The old descriptor still writes to the renamed file: its name back.
     if (::rename(target.c_str(), path_.c_str()) != 0) {
@@ -173,9 +172,8 @@ void alarm_journal::rotate(std::uint64_t now_ms) {
     }
     return;
   }
-  if (fsync_) commit_.replace_fd(fd);
-  ::close(fd_);
-  fd_ = fd;
+  if (fsync_) commit_.replace_fd(fd.get());
+  fd_ = std::move(fd);
   file_bytes_ = 0;
   file_first_ms_ = 0;
   log()->info("alarm journal rotated to '{}'", target.filename().string());
@@ -196,12 +194,12 @@ result<std::optional<journal_entry>> alarm_journal::append(const protocol::alarm
   auto key = dedup_key(a.node, a.id);
   std::unique_lock lock(mu_);
   if (seen_.contains(key)) return std::optional<journal_entry>{};
-  if (fd_ < 0) return failf("alarm journal '{}' is not open", path_.string());
+  if (!fd_) return failf("alarm journal '{}' is not open", path_.string());
   auto line = text + '\n';
   if (rotation_due(line.size(), received_ms)) rotate(received_ms);
   // One write of a whole line with O_APPEND: a crash leaves at most a
   // partial last line, which the tail reader skips.
-  ssize_t n = ::write(fd_, line.data(), line.size());
+  ssize_t n = ::write(fd_.get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size())) {
     return failf("cannot append to alarm journal '{}': {}", path_.string(),
                  n < 0 ? std::strerror(errno) : "short write");

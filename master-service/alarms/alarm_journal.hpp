@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 #include "core/protocol/messages/alarm.hpp"
 #include "master-service/alarms/group_commit.hpp"
 #include "master-service/alarms/journal_limits.hpp"
@@ -94,7 +95,7 @@ class alarm_journal {
   // Guarded by mu_
   mutable std::mutex mu_;
   mutable std::condition_variable grew_;
-  int fd_ = -1;
+  unique_fd fd_;
   bool closed_ = false;
   std::uint64_t seq_ = 0;
   std::uint64_t file_bytes_ = 0;             // of the current file

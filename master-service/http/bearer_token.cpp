@@ -12,19 +12,13 @@
 #include <cstring>
 
 #include "core/fs/sha256.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda::master {
 namespace {
 
 // More than any sane token; a bigger file is not a token file.
 constexpr std::size_t k_max_token_file = 4096;
-
-struct fd_guard {
-  int fd;
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 result<void> check_file(const std::filesystem::path& path, const struct stat& st,
                         token_file_owner owner) {
@@ -45,20 +39,20 @@ result<void> check_file(const std::filesystem::path& path, const struct stat& st
 }  // namespace
 
 result<std::string> read_token_file(const std::filesystem::path& path, token_file_owner owner) {
-  fd_guard f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
-  if (f.fd < 0) {
+  unique_fd f(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!f) {
     if (errno == ELOOP)
       return failf("'{}' is a symbolic link; name the file itself", path.string());
     return failf("cannot open '{}': {}", path.string(), std::strerror(errno));
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0)
+  if (::fstat(f.get(), &st) != 0)
     return failf("cannot stat '{}': {}", path.string(), std::strerror(errno));
   if (auto ok = check_file(path, st, owner); !ok) return std::unexpected(ok.error());
   std::string text(k_max_token_file + 1, '\0');
   std::size_t got = 0;
   while (got < text.size()) {
-    auto n = ::read(f.fd, text.data() + got, text.size() - got);
+    auto n = ::read(f.get(), text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failf("cannot read '{}': {}", path.string(), std::strerror(errno));
     if (n == 0) break;

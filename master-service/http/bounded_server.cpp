@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/fs/unique_fd.hpp"
+
 namespace peranda::master {
 namespace {
 
@@ -193,10 +195,10 @@ std::string peer_of(int sock) {
   return end_address(sock, true, port);
 }
 
-// Closes after the response without resetting it: a client still sending a
-// body it was refused would otherwise get RST instead of the answer. Reads
-// what is left for at most a second and 256 KiB.
-void close_gracefully(int sock) {
+// Ends the response without resetting the connection: a client still
+// sending a body it was refused would otherwise get RST instead of the
+// answer. Reads what is left for at most a second and 256 KiB.
+void drain_before_close(int sock) {
   ::shutdown(sock, SHUT_WR);
   auto until = clock_type::now() + std::chrono::seconds(1);
   char scratch[4096];
@@ -206,7 +208,6 @@ void close_gracefully(int sock) {
     if (n <= 0) break;
     drained += static_cast<std::size_t>(n);
   }
-  ::close(sock);
 }
 
 void answer_busy(int sock) {
@@ -218,7 +219,6 @@ void answer_busy(int sock) {
         body.size(), body);
   }();
   (void)::send(sock, k_busy.data(), k_busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::close(sock);
 }
 
 }  // namespace
@@ -230,6 +230,7 @@ bounded_server::bounded_server(refusal_sink on_refusal) : on_refusal_(std::move(
 }
 
 bool bounded_server::process_and_close_socket(socket_t sock) {
+  unique_fd owned(sock);  // closed on every way out, a throwing handler too
   if (t_shedding) {
     on_refusal_("busy", peer_of(sock));
     answer_busy(sock);
@@ -240,7 +241,7 @@ bool bounded_server::process_and_close_socket(socket_t sock) {
   auto ok = process_request(strm, /*close_connection=*/true, closed, [](httplib::Request&) {});
   if (strm.expired()) on_refusal_("request_timeout", peer_of(sock));
   if (strm.over_limit()) on_refusal_("request_too_large", peer_of(sock));
-  close_gracefully(sock);
+  drain_before_close(sock);
   return ok;
 }
 

@@ -4,52 +4,23 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <charconv>
 #include <cstring>
 
+#include "core/net/host_port.hpp"
+
 namespace peranda::master {
-namespace {
-
-result<std::uint16_t> parse_port(std::string_view text, std::string_view whole) {
-  unsigned port = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || port == 0 ||
-      port > 65535) {
-    return failf("'{}' has no valid port (1-65535)", whole);
-  }
-  return static_cast<std::uint16_t>(port);
-}
-
-}  // namespace
 
 std::string listen_address::authority() const {
   return ipv6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
 result<listen_address> parse_listen_address(std::string_view text) {
+  auto split = parse_host_port(text);
+  if (!split) return std::unexpected(split.error());
   listen_address out;
-  std::string_view host;
-  std::string_view port;
-  if (text.starts_with('[')) {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return failf("'{}' is not [IPv6]:port", text);
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    out.ipv6 = true;
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return failf("'{}' is not host:port", text);
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return failf("'{}': write an IPv6 address in brackets, [{}]:port", text, host);
-    }
-  }
-  auto p = parse_port(port, text);
-  if (!p) return std::unexpected(p.error());
-  out.port = *p;
+  out.port = split->port;
+  out.ipv6 = split->bracketed;
+  std::string_view host = split->host;
   if (!out.ipv6 && host == "localhost") host = "127.0.0.1";
   std::string literal(host);
   char canonical[INET6_ADDRSTRLEN] = {};

@@ -10,34 +10,15 @@
 namespace peranda::master {
 
 result<part_file> part_file::create(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return failf("cannot create '{}': {}", path.string(), std::strerror(errno));
-  return part_file(path, fd);
-}
-
-part_file::part_file(part_file&& other) noexcept
-    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
-
-part_file& part_file::operator=(part_file&& other) noexcept {
-  if (this != &other) {
-    close_fd();
-    path_ = std::move(other.path_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-part_file::~part_file() { close_fd(); }
-
-void part_file::close_fd() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  unique_fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd) return failf("cannot create '{}': {}", path.string(), std::strerror(errno));
+  return part_file(path, std::move(fd));
 }
 
 result<void> part_file::write_at(std::uint64_t offset, std::string_view bytes) {
-  if (fd_ < 0) return failf("'{}' is closed", path_.string());
+  if (!fd_) return failf("'{}' is closed", path_.string());
   while (!bytes.empty()) {
-    ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    ssize_t n = ::pwrite(fd_.get(), bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return failf("cannot write '{}': {}", path_.string(), std::strerror(errno));
@@ -49,16 +30,16 @@ result<void> part_file::write_at(std::uint64_t offset, std::string_view bytes) {
 }
 
 result<void> part_file::sync_and_close() {
-  if (fd_ < 0) return failf("'{}' is closed", path_.string());
-  int rc = ::fsync(fd_);
+  if (!fd_) return failf("'{}' is closed", path_.string());
+  int rc = ::fsync(fd_.get());
   int saved = errno;
-  close_fd();
+  fd_.reset();
   if (rc != 0) return failf("cannot fsync '{}': {}", path_.string(), std::strerror(saved));
   return {};
 }
 
 void part_file::discard() {
-  close_fd();
+  fd_.reset();
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda::master {
 
@@ -17,9 +18,8 @@ class part_file {
  public:
   [[nodiscard]] static result<part_file> create(const std::filesystem::path& path);
 
-  part_file(part_file&& other) noexcept;
-  part_file& operator=(part_file&& other) noexcept;
-  ~part_file();
+  part_file(part_file&&) noexcept = default;
+  part_file& operator=(part_file&&) noexcept = default;
 
   [[nodiscard]] result<void> write_at(std::uint64_t offset, std::string_view bytes);
   // fsyncs and closes; the file stays for the caller to verify and rename.
@@ -30,11 +30,10 @@ class part_file {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  part_file(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
-  void close_fd();
+  part_file(std::filesystem::path path, unique_fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
 
   std::filesystem::path path_;
-  int fd_ = -1;
+  unique_fd fd_;
 };
 
 }  // namespace peranda::master

@@ -6,8 +6,8 @@
 
 #include "core/config/units.hpp"
 #include "core/log/log.hpp"
+#include "core/process/child_process.hpp"
 #include "core/util/clock.hpp"
-#include "node-agent/sources/exec_runner.hpp"
 #include "node-agent/sources/multiline.hpp"
 
 namespace peranda::agent {
@@ -44,7 +44,12 @@ void exec_source::stop() {
 }
 
 void exec_source::run_once(std::stop_token stop) {
-  auto r = run_command(argv_, settings_.timeout, settings_.max_output, stop);
+  child_spec spec;
+  spec.argv = argv_;
+  spec.timeout = settings_.timeout;
+  spec.max_output = settings_.max_output;
+  spec.kill_leftovers = true;
+  auto r = run_child(spec, stop);
   std::vector<source_line> lines;
   std::string partial;
   std::uint64_t partial_offset = 0;

@@ -36,28 +36,27 @@ std::uint64_t size_of(int fd) {
 file_follower::file_follower(source_settings settings, line_sink& sink, const position_store& store)
     : settings_(std::move(settings)), sink_(sink), store_(store), assembler_(settings_.multiline) {}
 
-file_follower::~file_follower() {
-  if (fd_ >= 0) ::close(fd_);
-}
+file_follower::~file_follower() = default;
 
-int file_follower::open_file(const std::filesystem::path& path, file_position& ident) const {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+unique_fd file_follower::open_file(const std::filesystem::path& path,
+                                   file_position& ident) const {
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     if (errno != ENOENT)
       log()->warn("{}: cannot open '{}': {}", settings_.name, path.string(), std::strerror(errno));
-    return -1;
+    return fd;
   }
   struct stat st {};
-  ::fstat(fd, &st);
+  ::fstat(fd.get(), &st);
   ident.dev = static_cast<std::uint64_t>(st.st_dev);
   ident.ino = static_cast<std::uint64_t>(st.st_ino);
   return fd;
 }
 
 void file_follower::refresh_fingerprint() {
-  auto want = std::min(size_of(fd_), file_position::k_fingerprint_bytes);
+  auto want = std::min(size_of(fd_.get()), file_position::k_fingerprint_bytes);
   if (want <= pos_.fingerprint_len) return;
-  if (auto fp = fingerprint_of(fd_, want)) {
+  if (auto fp = fingerprint_of(fd_.get(), want)) {
     pos_.fingerprint_len = want;
     pos_.fingerprint = *fp;
   }
@@ -75,26 +74,26 @@ result<void> file_follower::start() {
   file_position ident;
   fd_ = open_file(settings_.path, ident);
   if (!*saved) {
-    if (fd_ < 0) return {};  // read from its start once it appears
-    adopt(ident, settings_.from_beginning ? 0 : size_of(fd_));
+    if (!fd_) return {};  // read from its start once it appears
+    adopt(ident, settings_.from_beginning ? 0 : size_of(fd_.get()));
     log()->info("{}: following '{}' from {}", settings_.name, settings_.path.string(),
                 settings_.from_beginning ? "its start" : "its end");
     return {};
   }
   const auto& old = **saved;
   bool same_file =
-      fd_ >= 0 && ident.dev == old.dev && ident.ino == old.ino && fingerprint_matches(fd_, old);
+      fd_ && ident.dev == old.dev && ident.ino == old.ino && fingerprint_matches(fd_.get(), old);
   if (same_file) {
     pos_ = old;
     read_at_ = old.offset;
     log()->info("{}: resuming '{}' at offset {}", settings_.name, settings_.path.string(),
                 old.offset);
-    settle_pending(fd_);
+    settle_pending(fd_.get());
     return {};
   }
   // The file changed while we were down: finish the old one first.
   drain_rotated(old);
-  if (fd_ >= 0) adopt(ident, 0);
+  if (fd_) adopt(ident, 0);
   return {};
 }
 
@@ -103,25 +102,23 @@ void file_follower::drain_rotated(const file_position& old) {
     auto candidate = settings_.path;
     candidate += suffix;
     file_position ident;
-    int fd = open_file(candidate, ident);
-    if (fd < 0) continue;
+    unique_fd fd = open_file(candidate, ident);
+    if (!fd) continue;
     bool moved = ident.dev == old.dev && ident.ino == old.ino;
     // A copy (copytruncate) is only recognisable by its first bytes.
-    bool usable = moved ? fingerprint_matches(fd, old)
-                        : old.fingerprint_len > 0 && fingerprint_matches(fd, old) &&
-                              size_of(fd) >= old.offset;
+    bool usable = moved ? fingerprint_matches(fd.get(), old)
+                        : old.fingerprint_len > 0 && fingerprint_matches(fd.get(), old) &&
+                              size_of(fd.get()) >= old.offset;
     if (usable) {
       log()->info("{}: reading the rest of rotated '{}' from offset {}", settings_.name,
                   candidate.string(), old.offset);
       pos_ = old;
       read_at_ = std::max(read_at_, old.offset);
-      settle_pending(fd);
-      read_to_end(fd);
+      settle_pending(fd.get());
+      read_to_end(fd.get());
       flush_partial();
-      ::close(fd);
       return;
     }
-    ::close(fd);
   }
   flush_partial();
   log()->info(
@@ -302,36 +299,35 @@ void file_follower::restart_current() {
 
 void file_follower::switch_to_current() {
   file_position ident;
-  int fd = open_file(settings_.path, ident);
-  if (fd < 0) return;
-  if (fd_ >= 0) {
-    read_to_end(fd_);  // what was written to the old file until now
+  unique_fd fd = open_file(settings_.path, ident);
+  if (!fd) return;
+  if (fd_) {
+    read_to_end(fd_.get());  // what was written to the old file until now
     flush_partial();
-    ::close(fd_);
     log()->info("{}: '{}' was rotated; following the new file", settings_.name,
                 settings_.path.string());
   }
-  fd_ = fd;
+  fd_ = std::move(fd);
   adopt(ident, 0);
 }
 
 void file_follower::poll() {
-  if (fd_ < 0) {
+  if (!fd_) {
     switch_to_current();
-    if (fd_ < 0) return;
+    if (!fd_) return;
   }
-  auto size = size_of(fd_);
+  auto size = size_of(fd_.get());
   bool truncated = size < read_at_;
-  bool replaced = !truncated && !fingerprint_matches(fd_, pos_);
+  bool replaced = !truncated && !fingerprint_matches(fd_.get(), pos_);
   if (truncated || replaced) restart_current();
-  if (!read_to_end(fd_)) return;
+  if (!read_to_end(fd_.get())) return;
   refresh_fingerprint();
   struct stat st {};
   if (::stat(settings_.path.c_str(), &st) == 0 &&
       (static_cast<std::uint64_t>(st.st_dev) != pos_.dev ||
        static_cast<std::uint64_t>(st.st_ino) != pos_.ino)) {
     switch_to_current();
-    read_to_end(fd_);
+    read_to_end(fd_.get());
     refresh_fingerprint();
   }
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/fs/unique_fd.hpp"
 #include "node-agent/sources/file_position.hpp"
 #include "node-agent/sources/line_sink.hpp"
 #include "node-agent/sources/multiline.hpp"
@@ -67,8 +68,8 @@ class file_follower {
   [[nodiscard]] result<void> spool_batch(std::vector<multiline_event> events, std::uint64_t end);
   // After a restart at pos_: resolves a batch left pending by a crash.
   void settle_pending(int fd);
-  // Opens `path`; fills dev/ino; -1 if absent.
-  int open_file(const std::filesystem::path& path, file_position& ident) const;
+  // Opens `path`; fills dev/ino; owns nothing if absent.
+  unique_fd open_file(const std::filesystem::path& path, file_position& ident) const;
   // Reads the rest of the file `old` described, if found under a rotated name.
   void drain_rotated(const file_position& old);
   // Switches to the file now at the path (from offset 0).
@@ -88,7 +89,7 @@ class file_follower {
   line_sink& sink_;
   const position_store& store_;
 
-  int fd_ = -1;
+  unique_fd fd_;
   file_position pos_;
   std::uint64_t read_at_ = 0;  // pos_.offset + the open event + partial_.size()
   std::string partial_;

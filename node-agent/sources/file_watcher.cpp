@@ -35,14 +35,14 @@ void file_watcher::add(std::unique_ptr<file_follower> follower) {
 
 result<void> file_watcher::start() {
   if (followers_.empty()) return {};
-  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd_ < 0) return failf("inotify_init1: {}", std::strerror(errno));
+  inotify_fd_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!inotify_fd_) return failf("inotify_init1: {}", std::strerror(errno));
   for (auto& f : followers_) {
     if (auto ok = f->start(); !ok) {
       return failf("file source '{}': {}", f->settings().name, ok.error().message);
     }
     auto dir = f->settings().path.parent_path();
-    int wd = ::inotify_add_watch(inotify_fd_, dir.c_str(), k_watch_mask);
+    int wd = ::inotify_add_watch(inotify_fd_.get(), dir.c_str(), k_watch_mask);
     if (wd < 0) {
       // Still followed, by the fallback poll only.
       log()->warn("{}: cannot watch '{}' ({}); checking it every {} ms", f->settings().name,
@@ -58,8 +58,7 @@ result<void> file_watcher::start() {
 void file_watcher::stop() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  inotify_fd_ = -1;
+  inotify_fd_.reset();
 }
 
 void file_watcher::poll_all() {
@@ -71,13 +70,13 @@ void file_watcher::run(std::stop_token stop) {
   auto next_fallback = std::chrono::steady_clock::now() + fallback_;
   alignas(inotify_event) char buffer[16 * 1024];
   while (!stop.stop_requested()) {
-    pollfd p{inotify_fd_, POLLIN, 0};
+    pollfd p{inotify_fd_.get(), POLLIN, 0};
     int ready = ::poll(&p, 1, k_wake_ms);
     if (ready > 0) {
       std::map<int, bool> touched;
       bool overflow = false;
       for (;;) {
-        auto n = ::read(inotify_fd_, buffer, sizeof buffer);
+        auto n = ::read(inotify_fd_.get(), buffer, sizeof buffer);
         if (n <= 0) break;
         for (char* at = buffer; at < buffer + n;) {
           auto* ev = reinterpret_cast<inotify_event*>(at);

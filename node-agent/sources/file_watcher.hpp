@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/fs/unique_fd.hpp"
 #include "node-agent/sources/file_follower.hpp"
 
 namespace peranda::agent {
@@ -37,7 +38,7 @@ class file_watcher {
   // Constant after start()
   const std::chrono::milliseconds fallback_;
   std::vector<std::unique_ptr<file_follower>> followers_;
-  int inotify_fd_ = -1;
+  unique_fd inotify_fd_;
   std::map<int, std::vector<file_follower*>> by_watch_;  // watch descriptor -> followers
   std::jthread thread_;
 };

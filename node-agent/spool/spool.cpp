@@ -73,9 +73,7 @@ std::uint64_t count_records_of(std::string_view text, std::string_view source) {
 spool::spool(spool_settings settings)
     : settings_(std::move(settings)), active_path_(settings_.dir / k_active_name) {}
 
-spool::~spool() {
-  if (active_fd_ >= 0) ::close(active_fd_);
-}
+spool::~spool() = default;
 
 result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
   if (auto ok = ensure_directory(settings.dir); !ok) return std::unexpected(ok.error());
@@ -106,14 +104,14 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
   if (std::filesystem::exists(s->active_path_)) {
     if (auto ok = s->open_active(); !ok) return std::unexpected(ok.error());
     struct stat st {};
-    ::fstat(s->active_fd_, &st);
-    auto whole = whole_records_length(s->active_fd_, static_cast<std::uint64_t>(st.st_size));
+    ::fstat(s->active_fd_.get(), &st);
+    auto whole = whole_records_length(s->active_fd_.get(), static_cast<std::uint64_t>(st.st_size));
     if (!whole)
       return failf("spool file '{}': {}", s->active_path_.string(), whole.error().message);
     if (*whole != static_cast<std::uint64_t>(st.st_size)) {
       log()->warn("cutting a torn record ({} bytes) off the end of '{}' (left by a crash)",
                   static_cast<std::uint64_t>(st.st_size) - *whole, s->active_path_.string());
-      if (::ftruncate(s->active_fd_, static_cast<off_t>(*whole)) != 0) {
+      if (::ftruncate(s->active_fd_.get(), static_cast<off_t>(*whole)) != 0) {
         return failf("cannot truncate '{}': {}", s->active_path_.string(), std::strerror(errno));
       }
     }
@@ -125,12 +123,12 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
 }
 
 result<void> spool::open_active() {
-  active_fd_ = ::open(active_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (active_fd_ < 0) {
+  active_fd_.reset(::open(active_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!active_fd_) {
     return failf("cannot open spool file '{}': {}", active_path_.string(), std::strerror(errno));
   }
   struct stat st {};
-  ::fstat(active_fd_, &st);
+  ::fstat(active_fd_.get(), &st);
   active_bytes_ = static_cast<std::uint64_t>(st.st_size);
   active_since_ = std::chrono::system_clock::now();
   if (active_bytes_ == 0) {
@@ -149,13 +147,12 @@ std::string spool::next_closed_name() {
 }
 
 result<void> spool::close_active() {
-  if (active_fd_ < 0) return {};
+  if (!active_fd_) return {};
   if (active_bytes_ == 0) return {};
-  if (::fsync(active_fd_) != 0) {
+  if (::fsync(active_fd_.get()) != 0) {
     return failf("cannot fsync '{}': {}", active_path_.string(), std::strerror(errno));
   }
-  ::close(active_fd_);
-  active_fd_ = -1;
+  active_fd_.reset();
   auto name = next_closed_name();
   if (auto ok = rename_durable(active_path_, settings_.dir / name); !ok) return ok;
   closed_.push_back({name, active_bytes_, to_ms(std::chrono::system_clock::now()),
@@ -168,18 +165,18 @@ result<void> spool::close_active() {
 
 result<void> spool::append(std::string_view records, std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mu_);
-  if (active_fd_ >= 0 && active_bytes_ > 0 &&
+  if (active_fd_ && active_bytes_ > 0 &&
       (active_bytes_ + records.size() > settings_.rotate_bytes ||
        now - active_since_ >= settings_.rotate_age)) {
     if (auto ok = close_active(); !ok) return ok;
   }
-  if (active_fd_ < 0) {
+  if (!active_fd_) {
     if (auto ok = open_active(); !ok) return ok;
   }
   // One write per batch of whole records: O_APPEND keeps it contiguous.
   std::size_t done = 0;
   while (done < records.size()) {
-    auto n = ::write(active_fd_, records.data() + done, records.size() - done);
+    auto n = ::write(active_fd_.get(), records.data() + done, records.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       if (done > 0) active_hash_.reset();  // the file holds part of this batch
@@ -200,7 +197,7 @@ result<void> spool::rotate() {
 
 result<void> spool::rotate_if_old(std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mu_);
-  if (active_fd_ < 0 || now - active_since_ < settings_.rotate_age) return {};
+  if (!active_fd_ || now - active_since_ < settings_.rotate_age) return {};
   return close_active();
 }
 
@@ -235,7 +232,7 @@ spool_mark spool::mark() const {
   std::lock_guard lock(mu_);
   spool_mark m;
   struct stat st {};
-  if (active_fd_ >= 0 && ::fstat(active_fd_, &st) == 0) {
+  if (active_fd_ && ::fstat(active_fd_.get(), &st) == 0) {
     m.active_ino = static_cast<std::uint64_t>(st.st_ino);
     m.active_size = active_bytes_;
   }
@@ -249,7 +246,7 @@ result<std::uint64_t> spool::records_since(std::string_view source, const spool_
   for (const auto& f : closed_) {
     if (f.name > m.newest_closed) files.push_back(settings_.dir / f.name);
   }
-  if (active_fd_ >= 0) files.push_back(active_path_);
+  if (active_fd_) files.push_back(active_path_);
   std::uint64_t n = 0;
   for (const auto& path : files) {
     auto text = read_file(path);

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/fs/sha256.hpp"
+#include "core/fs/unique_fd.hpp"
 
 namespace peranda::agent {
 
@@ -114,7 +115,7 @@ class spool {
 
   // Guarded by mu_
   mutable std::mutex mu_;
-  int active_fd_ = -1;
+  unique_fd active_fd_;
   std::uint64_t active_bytes_ = 0;
   std::optional<sha256> active_hash_;  // of all active_bytes_; none if unknown
   std::chrono::system_clock::time_point active_since_{};

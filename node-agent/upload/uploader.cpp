@@ -49,10 +49,7 @@ void uploader::start() {
 void uploader::stop() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
-  if (transfer_fd_ >= 0) {
-    ::close(transfer_fd_);
-    transfer_fd_ = -1;
-  }
+  transfer_fd_.reset();
 }
 
 void uploader::submit_request(protocol::logs_request request) {
@@ -194,13 +191,12 @@ void uploader::next_transfer() {
   const auto& request = job_->request;
   auto path = spool_.path_of(name);
   spool_.pin(name);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   auto sha = sha256_of(name);
-  if (fd < 0 || ::fstat(fd, &st) != 0 || !sha) {
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !sha) {
     log()->error("cannot upload spool file '{}': {}", name,
                  sha ? std::strerror(errno) : sha.error().message);
-    if (fd >= 0) ::close(fd);
     spool_.unpin(name);
     ++failed_;
     return;
@@ -210,14 +206,13 @@ void uploader::next_transfer() {
   if (count >= protocol::topic_scheme::k_max_chunks) {
     log()->error("spool file '{}' ({} bytes) needs too many chunks of {} bytes", name, size,
                  request.chunk_size);
-    ::close(fd);
     spool_.unpin(name);
     ++failed_;
     return;
   }
   transfer_id_ = fmt::format("t{}-{}", settings_.session, ++transfer_counter_);
   transfer_file_ = name;
-  transfer_fd_ = fd;
+  transfer_fd_ = std::move(fd);
   transfer_size_ = size;
   protocol::upload_begin begin{transfer_id_,
                                request.request_id,
@@ -285,7 +280,7 @@ void uploader::execute(const std::vector<transfer_action>& actions) {
         // showed up in the upload's profile. The callback's size argument
         // is not used: GCC 12 passes the grown capacity there (30 for 18).
         chunk.resize_and_overwrite(length, [&](char* buf, std::size_t) {
-          auto got = ::pread(transfer_fd_, buf, length, static_cast<off_t>(offset));
+          auto got = ::pread(transfer_fd_.get(), buf, length, static_cast<off_t>(offset));
           return got == static_cast<ssize_t>(length) ? length : std::size_t{0};
         });
         if (chunk.size() != length) {
@@ -355,8 +350,7 @@ void uploader::finish_transfer() {
       return;
   }
   resent_ += machine_->resent();
-  ::close(transfer_fd_);
-  transfer_fd_ = -1;
+  transfer_fd_.reset();
   spool_.unpin(transfer_file_);
   machine_.reset();
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/fs/unique_fd.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
@@ -108,7 +109,7 @@ class uploader {
   std::optional<transfer_machine> machine_;
   std::string transfer_id_;
   std::string transfer_file_;
-  int transfer_fd_ = -1;
+  unique_fd transfer_fd_;
   std::uint64_t transfer_size_ = 0;
   std::string begin_payload_;  // kept for go-back-N from the start
   // The sha256 of the job's next file, hashed while the current one streams

@@ -24,6 +24,7 @@
 
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/stored_files.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
@@ -48,11 +49,6 @@ inline std::vector<unsigned> seeds() {
 
 inline std::string broker_extra() { return ::geteuid() == 0 ? "user root\n" : ""; }
 
-inline std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // The marker of line `seq` of node `node`; unique across the whole run.
 inline std::string marker(const std::string& node, int seq) {
   return "fm:" + node + ":" + std::to_string(seq) + ":";
@@ -65,20 +61,6 @@ inline void collect_markers(const std::string& text, std::map<std::string, int>&
     if (end == std::string::npos) break;
     ++out[text.substr(at, end + 1 - at)];
   }
-}
-
-// Final files under data_dir (no .part, not the journal).
-inline std::vector<std::filesystem::path> stored_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() != ".part" &&
-        it->path().filename() != "alarms.jsonl") {
-      out.push_back(it->path());
-    }
-  }
-  return out;
 }
 
 inline std::map<std::string, int> stored_markers(const std::filesystem::path& data_dir) {

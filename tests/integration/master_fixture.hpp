@@ -13,6 +13,7 @@
 
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/stored_files.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
@@ -128,25 +129,6 @@ class master_fixture {
   std::string token_;
   std::unique_ptr<child_process> master_;
 };
-
-// Every regular file below `dir` whose name does not end in `.part`.
-inline std::vector<std::filesystem::path> stored_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() != ".part" &&
-        it->path().filename() != "alarms.jsonl") {
-      out.push_back(it->path());
-    }
-  }
-  return out;
-}
-
-inline std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 inline std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);

@@ -4,7 +4,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/fs/durable_file.hpp"
-#include "node-agent/sources/exec_runner.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
@@ -12,42 +11,6 @@ using namespace peranda::agent;
 using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_SUITE(agent_exec)
-
-BOOST_AUTO_TEST_CASE(collects_stdout_stderr_and_status) {
-  auto r = run_command({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, 10s, 1024);
-  BOOST_TEST(r.out == "out\n");
-  BOOST_TEST(r.err == "err\n");
-  BOOST_TEST(r.exit_code == 3);
-  BOOST_TEST(!r.timed_out);
-}
-
-BOOST_AUTO_TEST_CASE(a_hung_command_and_its_children_are_killed) {
-  // The child of the shell keeps the pipe open: only a group kill ends it.
-  auto r = run_command({"/bin/sh", "-c", "echo started; sleep 600 & wait"}, 300ms, 1024);
-  BOOST_TEST(r.timed_out);
-  BOOST_TEST(r.out == "started\n");
-  BOOST_TEST(r.signal == 9);
-}
-
-BOOST_AUTO_TEST_CASE(a_stop_request_kills_a_run_still_going) {
-  std::stop_source stop;
-  stop.request_stop();
-  auto r =
-      run_command({"/bin/sh", "-c", "sleep 600"}, std::chrono::hours(1), 1024, stop.get_token());
-  BOOST_TEST(r.interrupted);
-  BOOST_TEST(!r.timed_out);
-}
-
-BOOST_AUTO_TEST_CASE(output_past_the_cap_is_counted) {
-  auto r = run_command({"/bin/sh", "-c", "head -c 5000 /dev/zero"}, 10s, 1000);
-  BOOST_TEST(r.out.size() == 1000u);
-  BOOST_TEST(r.dropped_bytes == 4000u);
-}
-
-BOOST_AUTO_TEST_CASE(a_missing_program_is_reported) {
-  auto r = run_command({"/nonexistent/program"}, 1s, 1000);
-  BOOST_TEST(!r.spawn_error.empty());
-}
 
 BOOST_AUTO_TEST_CASE(every_outcome_becomes_spooled_lines) {
   test::temp_dir dir;

@@ -9,11 +9,13 @@
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/upload_end.hpp"
+#include "tests/support/stored_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace peranda;
 using namespace peranda::master;
 using protocol::ack_status;
+using test::read_all;
 
 namespace {
 
@@ -81,11 +83,6 @@ struct fixture {
   std::vector<std::string> admitted;     // files it was asked about
   bool pull_open = true;
 };
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 }  // namespace
 

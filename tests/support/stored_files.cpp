@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tests/support/stored_files.hpp"
+
+#include <fstream>
+#include <iterator>
+
+namespace peranda::test {
+
+std::vector<std::filesystem::path> stored_files(const std::filesystem::path& data_dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(data_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() != ".part" &&
+        it->path().filename() != "alarms.jsonl") {
+      out.push_back(it->path());
+    }
+  }
+  return out;
+}
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace peranda::test
