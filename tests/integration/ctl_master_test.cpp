@@ -2,7 +2,6 @@
 #define BOOST_TEST_MODULE ctl_master_test
 #include <boost/test/unit_test.hpp>
 
-#include "core/protocol/messages/alarm.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
 
@@ -78,14 +77,8 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   BOOST_TEST(transfers.status == 0);
   BOOST_TEST(transfers.output.find("QUEUE") != std::string::npos);
 
-  protocol::alarm a;
-  a.id = "c1";
-  a.node = "node-c";
-  a.rule = "disk";
-  a.source = "syslog";
-  a.line = "disk almost full";
-  a.ts_ms = wall_clock_ms();
-  agent.publish({agent.topics().alarm("node-c"), protocol::encode(a), 1, false});
+  auto a = agent.alarm("c1", "disk almost full");
+  agent.send_alarm(a);
   BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarms_total") == 1; }));
   auto alarms = ctl(m, {"alarms"});
   BOOST_TEST(alarms.status == 0);
@@ -106,7 +99,7 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   int n = 0;
   BOOST_TEST(wait_until([&] {
     a.id = fmt::format("c2-{}", ++n);
-    agent.publish({agent.topics().alarm("node-c"), protocol::encode(a), 1, false});
+    agent.send_alarm(a);
     return follower.log().find("disk full now") != std::string::npos;
   }));
   follower.stop();

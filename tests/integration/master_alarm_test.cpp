@@ -14,15 +14,7 @@ using namespace peranda::test;
 namespace {
 
 void send_alarm(test_agent& agent, const std::string& id) {
-  protocol::alarm a;
-  a.id = id;
-  a.node = agent.node();
-  a.rule = "oom";
-  a.level = protocol::severity::critical;
-  a.source = "kern";
-  a.line = "Out of memory: killed process " + id;
-  a.ts_ms = wall_clock_ms();
-  agent.publish({agent.topics().alarm(agent.node()), protocol::encode(a), 1, false});
+  agent.send_alarm(agent.alarm(id, "Out of memory: killed process " + id));
 }
 
 std::vector<std::string> lines_of(const std::filesystem::path& p) {
@@ -142,14 +134,9 @@ BOOST_AUTO_TEST_CASE(a_line_of_4096_wide_characters_is_journaled_cut_and_confirm
   BOOST_REQUIRE(watcher.wait_connected(std::chrono::seconds(30)));
   test_agent agent(m.mqtt().url(), "node-wide", "10.4.4.5");
 
-  protocol::alarm a;
-  a.id = "wide1";
-  a.node = "node-wide";
-  a.rule = "oom";
-  a.source = "kern";
-  for (std::size_t i = 0; i < protocol::alarm::k_max_line; ++i) a.line += "\xc3\xa9";
-  a.ts_ms = wall_clock_ms();
-  agent.publish({agent.topics().alarm("node-wide"), protocol::encode(a), 1, false});
+  std::string wide;
+  for (std::size_t i = 0; i < protocol::alarm::k_max_line; ++i) wide += "\xc3\xa9";
+  agent.send_alarm(agent.alarm("wide1", std::move(wide)));
 
   BOOST_TEST(wait_until([&] {
     auto msg = watcher.inbox().pop_for(std::chrono::milliseconds(200));

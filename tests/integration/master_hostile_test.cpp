@@ -2,7 +2,6 @@
 #define BOOST_TEST_MODULE master_hostile_test
 #include <boost/test/unit_test.hpp>
 
-#include "core/protocol/messages/alarm.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
 
@@ -132,14 +131,7 @@ BOOST_AUTO_TEST_CASE(retained_begins_and_alarms_are_ignored_at_a_start) {
   auto bytes = std::string(1000, 'r');
   auto planted = agent.manifest("r.log", bytes, "tr1", "p-none", master_fixture::k_id, 1024);
   agent.publish({t.upload_begin("node-r", "tr1"), protocol::encode(planted), 1, true});
-  protocol::alarm a;
-  a.id = "planted-1";
-  a.node = "node-r";
-  a.rule = "oom";
-  a.source = "kern";
-  a.line = "Out of memory";
-  a.ts_ms = wall_clock_ms();
-  agent.publish({t.alarm("node-r"), protocol::encode(a), 1, true});
+  agent.send_alarm(agent.alarm("planted-1", "Out of memory"), true);
   BOOST_REQUIRE(agent.wait_final("tr1", k_ack_wait));
   BOOST_REQUIRE(wait_until([&] { return m.metric("peranda_alarms_total") == 1; }));
 

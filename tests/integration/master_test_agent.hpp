@@ -22,6 +22,7 @@
 
 #include "core/fs/sha256.hpp"
 #include "core/mqtt/session.hpp"
+#include "core/protocol/messages/alarm.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
@@ -91,6 +92,22 @@ class test_agent {
   }
   void publish(mqtt_session::message m) {
     if (!session_->publish(std::move(m))) throw std::runtime_error("publish failed");
+  }
+
+  // A critical "oom" alarm of this node from source "kern".
+  protocol::alarm alarm(const std::string& id, std::string line) const {
+    protocol::alarm a;
+    a.id = id;
+    a.node = node_;
+    a.rule = "oom";
+    a.level = protocol::severity::critical;
+    a.source = "kern";
+    a.line = std::move(line);
+    a.ts_ms = wall_clock_ms();
+    return a;
+  }
+  void send_alarm(const protocol::alarm& a, bool retained = false) {
+    publish({topics_.alarm(node_), protocol::encode(a), 1, retained});
   }
 
   void add_file(const std::string& name, std::string bytes) {
