@@ -241,6 +241,7 @@ BOOST_AUTO_TEST_CASE(slow_connections_do_not_starve_healthz) {
           --still_open;
         }
       }
+      // The attack's own pace (a byte per 100 ms per connection), not a wait.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
