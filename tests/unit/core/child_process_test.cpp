@@ -33,7 +33,8 @@ BOOST_AUTO_TEST_CASE(collects_stdout_stderr_and_status) {
 
 BOOST_AUTO_TEST_CASE(a_hung_command_and_its_children_are_killed) {
   // The child of the shell keeps the pipe open: only a group kill ends it.
-  auto r = run_child(captured({"/bin/sh", "-c", "echo started; sleep 600 & wait"}, 300ms, 1024));
+  auto r =
+      run_child(captured({"/bin/sh", "-c", "echo started; tail -f /dev/null & wait"}, 300ms, 1024));
   BOOST_TEST(r.timed_out);
   BOOST_TEST(r.out == "started\n");
   BOOST_TEST(r.signal == 9);
@@ -41,7 +42,7 @@ BOOST_AUTO_TEST_CASE(a_hung_command_and_its_children_are_killed) {
 
 BOOST_AUTO_TEST_CASE(a_hung_command_without_collected_output_is_killed) {
   child_spec spec;
-  spec.argv = {"/bin/sh", "-c", "sleep 600"};
+  spec.argv = {"/bin/sh", "-c", "exec tail -f /dev/null"};
   spec.timeout = 300ms;
   auto r = run_child(spec);
   BOOST_TEST(r.timed_out);
@@ -51,8 +52,9 @@ BOOST_AUTO_TEST_CASE(a_hung_command_without_collected_output_is_killed) {
 BOOST_AUTO_TEST_CASE(a_stop_request_kills_a_run_still_going) {
   std::stop_source stop;
   stop.request_stop();
-  auto r = run_child(captured({"/bin/sh", "-c", "sleep 600"}, std::chrono::hours(1), 1024),
-                     stop.get_token());
+  auto r = run_child(
+      captured({"/bin/sh", "-c", "exec tail -f /dev/null"}, std::chrono::hours(1), 1024),
+      stop.get_token());
   BOOST_TEST(r.interrupted);
   BOOST_TEST(!r.timed_out);
 }
