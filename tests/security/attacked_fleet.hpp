@@ -7,7 +7,9 @@
 #pragma once
 
 #include <fstream>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/test/unit_test.hpp>
@@ -76,12 +78,25 @@ struct attacked_fleet : production_fleet {
 
   // POST /api/v1/nodes/{node}/pull with the header the API asks of every
   // POST: the request id ("" if the pull was refused).
+  // A loaded machine may answer slower than httplib's 5 s default: a lost
+  // answer is asked again (a repeated POST joins the pending pull).
   std::string pull(const std::string& node) const {
     httplib::Client c("127.0.0.1", http_port);
-    auto res = c.Post("/api/v1/nodes/" + node + "/pull", {{"X-Peranda-Request", "1"}}, "",
-                      "application/json");
-    if (!res || res->status != 202) return "";
-    return nlohmann::json::parse(res->body, nullptr, false).value("request_id", "");
+    c.set_read_timeout(30);
+    std::optional<httplib::Result> res;
+    wait_until([&] {
+      res = c.Post("/api/v1/nodes/" + node + "/pull", {{"X-Peranda-Request", "1"}}, "",
+                   "application/json");
+      return static_cast<bool>(*res);
+    });
+    if (!*res || (*res)->status != 202) {
+      std::cerr << "pull of " << node << " refused: "
+                << (*res ? std::to_string((*res)->status) + " " + (*res)->body
+                         : httplib::to_string(res->error()))
+                << "\n";
+      return "";
+    }
+    return nlohmann::json::parse((*res)->body, nullptr, false).value("request_id", "");
   }
   nlohmann::json pull_status(const std::string& id) const {
     return http_get_json(http_port, "/api/v1/pulls/" + id);

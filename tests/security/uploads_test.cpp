@@ -56,7 +56,7 @@ struct upload_fleet : attacked_fleet {
   // Pulls `node` and waits for the pull to end; its final status.
   std::string pull_and_wait(const std::string& node) {
     auto id = pull(node);
-    BOOST_REQUIRE(!id.empty());
+    BOOST_TEST_REQUIRE(!id.empty(), "pull of " + node + " refused\nmaster:\n" + master->log());
     BOOST_REQUIRE(wait_until([&] { return pull_finished(id); }));
     return pull_status(id).value("status", "");
   }
