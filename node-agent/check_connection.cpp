@@ -17,7 +17,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +25,7 @@
 #include "core/mqtt/broker_url.hpp"
 #include "core/mqtt/paho_options.hpp"
 #include "core/protocol/topics.hpp"
+#include "core/util/mutex.hpp"
 
 namespace peranda::agent {
 namespace {
@@ -229,15 +229,15 @@ class mailbox {
  public:
   void put(mqtt::const_message_ptr msg) {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       messages_.push_back(std::move(msg));
     }
     cv_.notify_all();
   }
   // Waits for a non-retained, empty message on `topic`.
   bool wait_probe(const std::string& topic) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, k_step_timeout, [&] {
+    unique_lock lock(mu_);
+    return cv_.wait_for(lock, k_step_timeout, [&]() REQUIRES(mu_) {
       for (const auto& m : messages_) {
         if (m->get_topic() == topic && !m->is_retained() && m->get_payload().empty()) return true;
       }
@@ -246,9 +246,9 @@ class mailbox {
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<mqtt::const_message_ptr> messages_;  // guarded by mu_
+  mutex mu_;
+  std::condition_variable_any cv_;
+  std::vector<mqtt::const_message_ptr> messages_ GUARDED_BY(mu_);
 };
 
 result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {

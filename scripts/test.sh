@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds with warnings as errors and runs every test;
-# then the whole suite again under ASan+UBSan, and a short run of every fuzz
-# target. PERANDA_QUICK=1 skips the last two (for quick local iterations).
+# then the whole suite again under ASan+UBSan, a clang build that checks the
+# lock annotations, and a short run of every fuzz target. PERANDA_QUICK=1
+# skips the last three (for quick local iterations).
 # Usage: scripts/test.sh [ctest args...]   (e.g. -L unit, -R presence)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +35,13 @@ if [ "${PERANDA_QUICK:-0}" != 1 ]; then
     run_suite "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPERANDA_SANITIZE=ON -- \
     -E 'ops_packaging' "$@"
   if command -v clang++-16 >/dev/null; then
+    echo "== lock annotations checked by clang -Wthread-safety (programs only)"
+    cmake -S "$root" -B "$root/build-tsa" -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 \
+      -DPERANDA_THREAD_SAFETY=ON -DPERANDA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    cmake --build "$root/build-tsa" -j "$jobs"
     echo "== fuzz smoke run (scripts/fuzz.sh for long runs)"
     "$root/scripts/fuzz.sh" --seconds "${PERANDA_FUZZ_SECONDS:-15}"
   else
-    echo "== fuzz smoke run skipped: clang++-16 is not installed"
+    echo "== lock-annotation build and fuzz smoke run skipped: clang++-16 is not installed"
   fi
 fi

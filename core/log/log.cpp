@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/log/log.hpp"
 
-#include <cstdlib>
-#include <mutex>
-
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <cstdlib>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda {
 namespace {
 
-std::mutex g_mu;
-spdlog::level::level_enum g_level = spdlog::level::info;
+mutex g_mu;
+spdlog::level::level_enum g_level GUARDED_BY(g_mu) = spdlog::level::info;
 
 spdlog::sink_ptr shared_sink() {
   static spdlog::sink_ptr sink = [] {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    s->set_pattern(std::getenv("JOURNAL_STREAM") ? "%l [%n] %v" : "%Y-%m-%dT%H:%M:%S.%e %l [%n] %v");
+    s->set_pattern(std::getenv("JOURNAL_STREAM") ? "%l [%n] %v"
+                                                 : "%Y-%m-%dT%H:%M:%S.%e %l [%n] %v");
     return s;
   }();
   return sink;
@@ -24,7 +26,7 @@ spdlog::sink_ptr shared_sink() {
 }  // namespace
 
 std::shared_ptr<spdlog::logger> get_logger(std::string_view component) {
-  std::lock_guard lock(g_mu);
+  lock_guard lock(g_mu);
   std::string name(component);
   if (auto existing = spdlog::get(name)) return existing;
   auto logger = std::make_shared<spdlog::logger>(name, shared_sink());
@@ -38,7 +40,7 @@ result<void> set_log_level(std::string_view level) {
   if (parsed == spdlog::level::off && level != "off") {
     return failf("unknown log level '{}' (use trace, debug, info, warn, error or off)", level);
   }
-  std::lock_guard lock(g_mu);
+  lock_guard lock(g_mu);
   g_level = parsed;
   spdlog::set_level(parsed);
   return {};

@@ -5,8 +5,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <optional>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda {
 
@@ -21,9 +22,9 @@ class bounded_queue {
   explicit bounded_queue(std::size_t capacity) : capacity_(capacity) {}
 
   // Returns false when the queue is full or closed; never blocks.
-  [[nodiscard]] bool try_push(T item) {
+  [[nodiscard]] bool try_push(T item) EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       if (closed_ || items_.size() >= capacity_) return false;
       items_.push_back(std::move(item));
     }
@@ -33,9 +34,10 @@ class bounded_queue {
 
   // Waits up to `timeout` for an item; nullopt on timeout or when closed and empty.
   template <class Rep, class Period>
-  std::optional<T> pop_for(std::chrono::duration<Rep, Period> timeout) {
-    std::unique_lock lock(mu_);
-    if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) {
+  std::optional<T> pop_for(std::chrono::duration<Rep, Period> timeout) EXCLUDES(mu_) {
+    unique_lock lock(mu_);
+    if (!not_empty_.wait_for(lock, timeout,
+                             [&]() REQUIRES(mu_) { return closed_ || !items_.empty(); })) {
       return std::nullopt;
     }
     if (items_.empty()) return std::nullopt;
@@ -44,27 +46,26 @@ class bounded_queue {
     return item;
   }
 
-  void close() {
+  void close() EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       closed_ = true;
     }
     not_empty_.notify_all();
   }
 
-  std::size_t size() const {
-    std::lock_guard lock(mu_);
+  std::size_t size() const EXCLUDES(mu_) {
+    lock_guard lock(mu_);
     return items_.size();
   }
 
  private:
   // Constant after construction
   const std::size_t capacity_;
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::condition_variable not_empty_;
-  std::deque<T> items_;
-  bool closed_ = false;
+  mutable mutex mu_;
+  std::condition_variable_any not_empty_;
+  std::deque<T> items_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace peranda

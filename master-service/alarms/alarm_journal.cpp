@@ -53,9 +53,7 @@ alarm_journal::alarm_journal(std::filesystem::path path, bool fsync,
                              group_commit::error_sink on_sync_error, journal_limits limits)
     : path_(std::move(path)), fsync_(fsync), limits_(limits), commit_(std::move(on_sync_error)) {}
 
-alarm_journal::~alarm_journal() {
-  close();
-}
+alarm_journal::~alarm_journal() { close(); }
 
 std::vector<std::filesystem::path> alarm_journal::rotated_files() const {
   auto prefix = path_.stem().string() + "-";
@@ -76,7 +74,7 @@ std::vector<std::filesystem::path> alarm_journal::rotated_files() const {
 
 result<void> alarm_journal::open() {
   if (auto ok = ensure_directory(path_.parent_path()); !ok) return ok;
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   fd_.reset(open_for_append(path_));
   if (!fd_)
     return failf("cannot open alarm journal '{}': {}", path_.string(), std::strerror(errno));
@@ -157,7 +155,7 @@ void alarm_journal::rotate(std::uint64_t now_ms) {
   auto target = rotated_name(now_ms);
   std::error_code ec;
   for (auto ms = now_ms + 1; std::filesystem::exists(target, ec); ++ms) target = rotated_name(ms);
-  auto give_up = [&](std::string_view what) {
+  auto give_up = [&](std::string_view what) REQUIRES(mu_) {
     log()->error("cannot rotate alarm journal '{}' ({}): {}; it grows on, next try in {} s",
                  path_.string(), what, std::strerror(errno), k_rotation_retry_ms / 1000);
     no_rotation_before_ms_ = now_ms + k_rotation_retry_ms;
@@ -192,7 +190,7 @@ result<std::optional<journal_entry>> alarm_journal::append(const protocol::alarm
   doc["received"] = received_ms;
   auto text = protocol::dump_json(doc);
   auto key = dedup_key(a.node, a.id);
-  std::unique_lock lock(mu_);
+  unique_lock lock(mu_);
   if (seen_.contains(key)) return std::optional<journal_entry>{};
   if (!fd_) return failf("alarm journal '{}' is not open", path_.string());
   auto line = text + '\n';
@@ -214,7 +212,7 @@ result<std::optional<journal_entry>> alarm_journal::append(const protocol::alarm
 }
 
 std::vector<journal_entry> alarm_journal::since(std::uint64_t since_ms, std::size_t limit) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<journal_entry> out;
   for (const auto& e : lines_) {
     if (e.received_ms >= since_ms) out.push_back(e);
@@ -225,8 +223,8 @@ std::vector<journal_entry> alarm_journal::since(std::uint64_t since_ms, std::siz
 
 std::vector<journal_entry> alarm_journal::wait_for_more(std::uint64_t after_seq,
                                                         std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mu_);
-  grew_.wait_for(lock, timeout, [&] { return closed_ || seq_ > after_seq; });
+  unique_lock lock(mu_);
+  grew_.wait_for(lock, timeout, [&]() REQUIRES(mu_) { return closed_ || seq_ > after_seq; });
   std::vector<journal_entry> out;
   for (const auto& e : lines_) {
     if (e.seq > after_seq) out.push_back(e);
@@ -235,7 +233,7 @@ std::vector<journal_entry> alarm_journal::wait_for_more(std::uint64_t after_seq,
 }
 
 std::uint64_t alarm_journal::last_seq() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return seq_;
 }
 
@@ -247,7 +245,7 @@ void alarm_journal::after_durable(group_commit::action a) {
 void alarm_journal::close() {
   commit_.stop();
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     closed_ = true;
   }
   grew_.notify_all();

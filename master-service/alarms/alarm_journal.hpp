@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -15,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/fs/unique_fd.hpp"
 #include "core/protocol/messages/alarm.hpp"
+#include "core/util/mutex.hpp"
 #include "master-service/alarms/group_commit.hpp"
 #include "master-service/alarms/journal_limits.hpp"
 
@@ -75,15 +75,14 @@ class alarm_journal {
   void close();
 
  private:
-  // REQUIRES: mu_ is held.
-  void remember(journal_entry entry, const std::string& key);
-  // REQUIRES: mu_ is held. Reads `file` from `offset` (skipping a partial
-  // first line when offset > 0); returns whether its last line was torn.
-  bool reload(const std::filesystem::path& file, std::uint64_t offset);
-  // REQUIRES: mu_ is held. Should a line of `bytes` start a new file?
-  bool rotation_due(std::size_t bytes, std::uint64_t received_ms) const;
-  // REQUIRES: mu_ is held. Renames the file and starts a new one.
-  void rotate(std::uint64_t now_ms);
+  void remember(journal_entry entry, const std::string& key) REQUIRES(mu_);
+  // Reads `file` from `offset` (skipping a partial first line when
+  // offset > 0); returns whether its last line was torn.
+  bool reload(const std::filesystem::path& file, std::uint64_t offset) REQUIRES(mu_);
+  // Should a line of `bytes` start a new file?
+  bool rotation_due(std::size_t bytes, std::uint64_t received_ms) const REQUIRES(mu_);
+  // Renames the file and starts a new one.
+  void rotate(std::uint64_t now_ms) REQUIRES(mu_);
   std::filesystem::path rotated_name(std::uint64_t ms) const;
 
   // Constant after construction
@@ -92,19 +91,18 @@ class alarm_journal {
   const journal_limits limits_;
   group_commit commit_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  mutable std::condition_variable grew_;
-  unique_fd fd_;
-  bool closed_ = false;
-  std::uint64_t seq_ = 0;
-  std::uint64_t file_bytes_ = 0;             // of the current file
-  std::uint64_t file_first_ms_ = 0;          // `received` of its first line
-  std::uint64_t no_rotation_before_ms_ = 0;  // after a failed rotation
-  std::unordered_set<std::string> seen_;     // "<node>/<id>"
-  std::deque<std::string> seen_order_;
-  std::deque<journal_entry> lines_;
-  std::size_t lines_bytes_ = 0;  // of lines_' JSON
+  mutable mutex mu_;
+  mutable std::condition_variable_any grew_;
+  unique_fd fd_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
+  std::uint64_t seq_ GUARDED_BY(mu_) = 0;
+  std::uint64_t file_bytes_ GUARDED_BY(mu_) = 0;             // of the current file
+  std::uint64_t file_first_ms_ GUARDED_BY(mu_) = 0;          // `received` of its first line
+  std::uint64_t no_rotation_before_ms_ GUARDED_BY(mu_) = 0;  // after a failed rotation
+  std::unordered_set<std::string> seen_ GUARDED_BY(mu_);     // "<node>/<id>"
+  std::deque<std::string> seen_order_ GUARDED_BY(mu_);
+  std::deque<journal_entry> lines_ GUARDED_BY(mu_);
+  std::size_t lines_bytes_ GUARDED_BY(mu_) = 0;  // of lines_' JSON
 };
 
 }  // namespace peranda::master

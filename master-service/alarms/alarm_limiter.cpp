@@ -22,7 +22,7 @@ constexpr std::size_t k_max_counted_nodes = 10'000;
 alarm_limiter::alarm_limiter(double rate, double burst) : rate_(rate), burst_(burst) {}
 
 bool alarm_limiter::admit(const std::string& node, const std::string& id, time_point now) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = nodes_.find(node);
   if (it == nodes_.end()) it = nodes_.emplace(node, node_state{{rate_, burst_, now}, {}, 0}).first;
   auto& n = it->second;
@@ -40,7 +40,7 @@ bool alarm_limiter::admit(const std::string& node, const std::string& id, time_p
 }
 
 std::vector<alarm_limiter::refusal> alarm_limiter::take_refusals(time_point now) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<refusal> out;
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     auto& n = it->second;
@@ -65,7 +65,7 @@ std::uint64_t alarm_limiter::total_of(const std::string& node) const {
 }
 
 std::map<std::string, std::uint64_t> alarm_limiter::take_unlogged() {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::map<std::string, std::uint64_t> out;
   for (auto& [node, n] : nodes_) {
     if (n.unlogged > 0) out.emplace(node, std::exchange(n.unlogged, 0));

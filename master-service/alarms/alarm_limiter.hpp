@@ -4,10 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/util/mutex.hpp"
 #include "master-service/alarms/token_bucket.hpp"
 
 namespace peranda::master {
@@ -49,17 +49,15 @@ class alarm_limiter {
     std::uint64_t unlogged = 0;
   };
 
-  // REQUIRES: mu_ held.
-  std::uint64_t total_of(const std::string& node) const;
+  std::uint64_t total_of(const std::string& node) const REQUIRES(mu_);
 
   // Constant after construction
   const double rate_;
   const double burst_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::map<std::string, node_state> nodes_;
-  std::map<std::string, std::uint64_t> refused_;
+  mutable mutex mu_;
+  std::map<std::string, node_state> nodes_ GUARDED_BY(mu_);
+  std::map<std::string, std::uint64_t> refused_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::master

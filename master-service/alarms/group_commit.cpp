@@ -15,7 +15,7 @@ group_commit::~group_commit() { stop(); }
 
 void group_commit::start(int fd) {
   {
-    std::lock_guard lock(fd_mu_);
+    lock_guard lock(fd_mu_);
     fd_ = fd;
   }
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -23,7 +23,7 @@ void group_commit::start(int fd) {
 
 void group_commit::after_sync(action a) {
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     pending_.push_back(std::move(a));
   }
   queued_.notify_one();
@@ -33,8 +33,8 @@ void group_commit::run(std::stop_token stop) {
   std::vector<action> batch;
   for (;;) {
     {
-      std::unique_lock lock(mu_);
-      queued_.wait(lock, stop, [&] { return !pending_.empty(); });
+      unique_lock lock(mu_);
+      queued_.wait(lock, stop, [&]() REQUIRES(mu_) { return !pending_.empty(); });
       if (pending_.empty()) return;  // stopped with nothing left
       batch.swap(pending_);
     }
@@ -46,13 +46,13 @@ void group_commit::commit(std::vector<action>& batch) {
   // Every line behind `batch` was written before its action was queued.
   bool synced = false;
   {
-    std::lock_guard lock(fd_mu_);
+    lock_guard lock(fd_mu_);
     synced = ::fdatasync(fd_) == 0;
     if (!synced && on_error_) on_error_(std::string("fdatasync: ") + std::strerror(errno));
     if (std::exchange(lost_, false)) synced = false;
   }
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     ++syncs_;
   }
   if (synced) {
@@ -62,7 +62,7 @@ void group_commit::commit(std::vector<action>& batch) {
 }
 
 void group_commit::replace_fd(int fd) {
-  std::lock_guard lock(fd_mu_);
+  lock_guard lock(fd_mu_);
   if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
     lost_ = true;
     if (on_error_) on_error_(std::string("fdatasync before rotation: ") + std::strerror(errno));
@@ -76,19 +76,19 @@ void group_commit::stop() {
   // Actions queued after the thread's last look are synced here.
   std::vector<action> rest;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     rest.swap(pending_);
   }
   bool started = false;
   {
-    std::lock_guard lock(fd_mu_);
+    lock_guard lock(fd_mu_);
     started = fd_ >= 0;
   }
   if (!rest.empty() && started) commit(rest);
 }
 
 std::uint64_t group_commit::syncs() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return syncs_;
 }
 

@@ -4,10 +4,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 
@@ -50,14 +51,14 @@ class group_commit {
   const error_sink on_error_;
 
   // Held while syncing, so replace_fd() never pulls a file from under a sync.
-  std::mutex fd_mu_;
-  int fd_ = -1;        // guarded by fd_mu_
-  bool lost_ = false;  // guarded by fd_mu_: a sync of a replaced file failed
+  mutex fd_mu_;
+  int fd_ GUARDED_BY(fd_mu_) = -1;
+  bool lost_ GUARDED_BY(fd_mu_) = false;  // a sync of a replaced file failed
 
-  mutable std::mutex mu_;
+  mutable mutex mu_;
   std::condition_variable_any queued_;
-  std::vector<action> pending_;  // guarded by mu_
-  std::uint64_t syncs_ = 0;      // guarded by mu_
+  std::vector<action> pending_ GUARDED_BY(mu_);
+  std::uint64_t syncs_ GUARDED_BY(mu_) = 0;
   std::jthread thread_;
 };
 

@@ -8,7 +8,7 @@ namespace peranda::master {
 hook_queue::outcome hook_queue::push(const std::string& node, std::string item) {
   outcome result = outcome::queued;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (closed_) return outcome::closed;
     if (size_ >= capacity_) {
       auto longest = std::max_element(queues_.begin(), queues_.end(), [](auto& a, auto& b) {
@@ -32,8 +32,10 @@ hook_queue::outcome hook_queue::push(const std::string& node, std::string item) 
 }
 
 std::optional<std::string> hook_queue::pop_for(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || size_ > 0; })) return {};
+  unique_lock lock(mu_);
+  if (!not_empty_.wait_for(lock, timeout, [&]() REQUIRES(mu_) { return closed_ || size_ > 0; })) {
+    return {};
+  }
   if (size_ == 0) return {};
   auto node = std::move(turn_.front());
   turn_.pop_front();
@@ -51,14 +53,14 @@ std::optional<std::string> hook_queue::pop_for(std::chrono::milliseconds timeout
 
 void hook_queue::close() {
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     closed_ = true;
   }
   not_empty_.notify_all();
 }
 
 std::size_t hook_queue::size() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return size_;
 }
 

@@ -6,9 +6,10 @@
 #include <cstddef>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 
@@ -42,13 +43,12 @@ class hook_queue {
   // Constant after construction
   const std::size_t capacity_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::condition_variable not_empty_;
-  std::map<std::string, std::deque<std::string>> queues_;  // no empty queues
-  std::deque<std::string> turn_;  // nodes with entries, next to serve first
-  std::size_t size_ = 0;
-  bool closed_ = false;
+  mutable mutex mu_;
+  std::condition_variable_any not_empty_;
+  std::map<std::string, std::deque<std::string>> queues_ GUARDED_BY(mu_);  // no empty queues
+  std::deque<std::string> turn_ GUARDED_BY(mu_);  // nodes with entries, next to serve first
+  std::size_t size_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace peranda::master

@@ -11,11 +11,11 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/fs/unique_fd.hpp"
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 namespace {
@@ -35,7 +35,7 @@ class connection_pool final : public httplib::TaskQueue {
 
   void enqueue(std::function<void()> fn) override {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       if (waiting_.size() < max_waiting_) {
         waiting_.push_back(std::move(fn));
         wake_.notify_one();
@@ -50,7 +50,7 @@ class connection_pool final : public httplib::TaskQueue {
   // Runs what is queued (each closes its socket), then joins the workers.
   void shutdown() override {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       shutdown_ = true;
     }
     wake_.notify_all();
@@ -62,7 +62,7 @@ class connection_pool final : public httplib::TaskQueue {
     for (;;) {
       std::function<void()> fn;
       {
-        std::unique_lock lock(mu_);
+        unique_lock lock(mu_);
         wake_.wait(lock, [&] { return shutdown_ || !waiting_.empty(); });
         if (waiting_.empty()) return;
         fn = std::move(waiting_.front());
@@ -76,8 +76,8 @@ class connection_pool final : public httplib::TaskQueue {
   const std::size_t max_waiting_;
   std::vector<std::thread> threads_;
   // Guarded by mu_
-  std::mutex mu_;
-  std::condition_variable wake_;
+  mutex mu_;
+  std::condition_variable_any wake_;
   std::deque<std::function<void()>> waiting_;
   bool shutdown_ = false;
 };

@@ -6,9 +6,10 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 
@@ -22,9 +23,8 @@ class labelled_counter {
   std::uint64_t get(std::string_view label) const;
 
  private:
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::map<std::string, std::uint64_t, std::less<>> counts_;
+  mutable mutex mu_;
+  std::map<std::string, std::uint64_t, std::less<>> counts_ GUARDED_BY(mu_);
 };
 
 // Invalid input, counted by reason. The first occurrence of a reason is
@@ -50,10 +50,9 @@ class rejection_log {
   // Constant after construction
   const std::shared_ptr<spdlog::logger> log_;
   labelled_counter counts_;
-  // Guarded by mu_
-  std::mutex mu_;
-  std::map<std::string, pending, std::less<>> unlogged_;
-  std::map<std::string, bool, std::less<>> seen_;
+  mutex mu_;
+  std::map<std::string, pending, std::less<>> unlogged_ GUARDED_BY(mu_);
+  std::map<std::string, bool, std::less<>> seen_ GUARDED_BY(mu_);
 };
 
 // Every number /metrics shows that is not derived from another part's state.
@@ -74,7 +73,7 @@ struct master_metrics {
   std::atomic<std::uint64_t> alarms{0};
   std::atomic<std::uint64_t> alarm_duplicates{0};
   labelled_counter alarms_limited;  // alarms refused (rate) or cut (size), by reason
-  labelled_counter alarm_hooks;  // hook runs, by outcome
+  labelled_counter alarm_hooks;     // hook runs, by outcome
 };
 
 }  // namespace peranda::master

@@ -68,9 +68,8 @@ std::optional<upload_refusal> receiver::refusal(const std::string& node,
   // spend more of the upload queue's message bound (shared by all nodes)
   // per byte than the master planned for.
   if (m.chunk_size != config_.chunk_size) {
-    return upload_refusal{"bad_chunk_size",
-                          fmt::format("chunk_size {} is not the requested {}", m.chunk_size,
-                                      config_.chunk_size)};
+    return upload_refusal{"bad_chunk_size", fmt::format("chunk_size {} is not the requested {}",
+                                                        m.chunk_size, config_.chunk_size)};
   }
   // One transfer per node: its slot is its pull's, and a node cannot hold more.
   auto prefix = node + '/';
@@ -86,14 +85,42 @@ std::optional<upload_refusal> receiver::refusal(const std::string& node,
   return admit_(m);
 }
 
+class receiver::delivery {
+ public:
+  explicit delivery(receiver& r) : r_(r) {}
+  ~delivery() { r_.deliver(); }
+  delivery(const delivery&) = delete;
+  delivery& operator=(const delivery&) = delete;
+
+ private:
+  receiver& r_;
+};
+
+void receiver::queue_ack(const std::string& node, const protocol::logs_ack& ack) {
+  outgoing_.push_back({node, ack, std::nullopt});
+}
+
+void receiver::deliver() {
+  lock_guard order(deliver_mu_);
+  std::vector<outgoing> out;
+  {
+    lock_guard lock(mu_);
+    out.swap(outgoing_);
+  }
+  for (const auto& o : out) {
+    if (o.ack) send_ack_(o.node, *o.ack);
+    if (o.outcome) finished_sink_(*o.outcome);
+  }
+}
+
 void receiver::on_begin(const std::string& node, const std::string& transfer_id,
                         std::string_view payload, clock::time_point now) {
   auto manifest = protocol::decode_upload_begin(payload);
-  std::lock_guard lock(mu_);
+  delivery sends(*this);
+  lock_guard lock(mu_);
   if (!manifest) {
     metrics_.rejected_messages.reject("bad_upload_begin", manifest.error().message);
-    return reject_unknown(node, transfer_id, "", "", "bad_manifest", manifest.error().message,
-                          now);
+    return reject_unknown(node, transfer_id, "", "", "bad_manifest", manifest.error().message, now);
   }
   if (manifest->master_id != config_.id) {
     // Another master's transfer: not ours to judge, nor to count as invalid.
@@ -157,12 +184,13 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
   log()->debug("transfer '{}' of '{}' from '{}' began ({} bytes)", transfer_id,
                it->second.state.manifest().file, node, it->second.state.manifest().size);
   if (it->second.state.manifest().chunk_count == 0) return;  // empty file: wait for end
-  send_ack_(node, it->second.state.progress());
+  queue_ack(node, it->second.state.progress());
 }
 
 void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
                         std::uint32_t index, std::string_view bytes, clock::time_point now) {
-  std::lock_guard lock(mu_);
+  delivery sends(*this);
+  lock_guard lock(mu_);
   key k = node + '/' + transfer_id;
   auto it = transfers_.find(k);
   if (it == transfers_.end()) {
@@ -191,13 +219,14 @@ void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
   }
   auto ack = t.state.record(index);
   if (t.state.all_received() && t.end_seen) return finalize(it);
-  if (ack) send_ack_(node, *ack);
+  if (ack) queue_ack(node, *ack);
 }
 
 void receiver::on_end(const std::string& node, const std::string& transfer_id,
                       std::string_view payload, clock::time_point now) {
   auto end = protocol::decode_upload_end(payload);
-  std::lock_guard lock(mu_);
+  delivery sends(*this);
+  lock_guard lock(mu_);
   key k = node + '/' + transfer_id;
   if (!end) {
     metrics_.rejected_messages.reject("bad_upload_end", end.error().message);
@@ -217,14 +246,15 @@ void receiver::on_end(const std::string& node, const std::string& transfer_id,
   it->second.end_seen = true;
   if (auto missing = it->second.state.on_end()) {
     // A repeated end could be sent in a loop: its answers are budgeted.
-    return repeat ? answer(node, *missing, now) : send_ack_(node, *missing);
+    return repeat ? answer(node, *missing, now) : queue_ack(node, *missing);
   }
   finalize(it);
 }
 
 void receiver::on_oversized_chunk(const std::string& node, const std::string& transfer_id,
                                   std::size_t size, clock::time_point) {
-  std::lock_guard lock(mu_);
+  delivery sends(*this);
+  lock_guard lock(mu_);
   metrics_.rejected_messages.reject(
       "oversized_chunk", fmt::format("chunk of {} bytes for transfer '{}' from '{}' exceeds "
                                      "chunk_size {}",
@@ -297,8 +327,7 @@ void receiver::reject_unknown(const std::string& node, const std::string& transf
   ack.master_id = config_.id;
   ack.status = protocol::ack_status::rejected;
   ack.reason = reason;
-  finish(node, ack, {node, request_id, transfer_id, file, false, std::move(reason), 0}, now,
-         true);
+  finish(node, ack, {node, request_id, transfer_id, file, false, std::move(reason), 0}, now, true);
 }
 
 void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
@@ -308,9 +337,9 @@ void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
   if (budgeted) {
     answer(node, ack, now);
   } else {
-    send_ack_(node, ack);
+    queue_ack(node, ack);
   }
-  if (!outcome.request_id.empty()) finished_sink_(outcome);
+  if (!outcome.request_id.empty()) outgoing_.push_back({node, std::nullopt, std::move(outcome)});
 }
 
 bool receiver::repeat_finished(const std::string& node, const key& k, clock::time_point now) {
@@ -322,7 +351,7 @@ bool receiver::repeat_finished(const std::string& node, const key& k, clock::tim
 
 void receiver::answer(const std::string& node, const protocol::logs_ack& ack,
                       clock::time_point now) {
-  if (gate_.spend_answer(node, now)) return send_ack_(node, ack);
+  if (gate_.spend_answer(node, now)) return queue_ack(node, ack);
   metrics_.rejected_messages.reject(
       "ack_budget_spent", fmt::format("no more answers to '{}' for transfers it does not run "
                                       "(transfer '{}')",
@@ -330,7 +359,8 @@ void receiver::answer(const std::string& node, const protocol::logs_ack& ack,
 }
 
 void receiver::expire(clock::time_point now) {
-  std::lock_guard lock(mu_);
+  delivery sends(*this);
+  lock_guard lock(mu_);
   for (auto it = transfers_.begin(); it != transfers_.end();) {
     auto next = std::next(it);
     const auto& m = it->second.state.manifest();
@@ -345,12 +375,13 @@ void receiver::expire(clock::time_point now) {
   std::erase_if(finished_, [&](const auto& e) { return now - e.second.at >= keep; });
   std::erase_if(foreign_, [&](const auto& e) { return now - e.second >= keep; });
   // A key left in an order list would evict the same key remembered again.
-  std::erase_if(finished_order_, [&](const key& k) { return !finished_.contains(k); });
-  std::erase_if(foreign_order_, [&](const key& k) { return !foreign_.contains(k); });
+  std::erase_if(finished_order_,
+                [&](const key& k) REQUIRES(mu_) { return !finished_.contains(k); });
+  std::erase_if(foreign_order_, [&](const key& k) REQUIRES(mu_) { return !foreign_.contains(k); });
 }
 
 std::vector<transfer_view> receiver::snapshot(clock::time_point now) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<transfer_view> out;
   for (const auto& [k, t] : transfers_) {
     const auto& m = t.state.manifest();
@@ -363,7 +394,7 @@ std::vector<transfer_view> receiver::snapshot(clock::time_point now) const {
 }
 
 std::size_t receiver::active() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return transfers_.size();
 }
 

@@ -6,7 +6,6 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,13 +13,14 @@
 
 #include "core/fs/sha256.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
+#include "core/util/mutex.hpp"
 #include "master-service/master_config.hpp"
 #include "master-service/metrics/counters.hpp"
 #include "master-service/receiver/part_file.hpp"
 #include "master-service/receiver/reassembly.hpp"
 #include "master-service/receiver/transfer_gate.hpp"
-#include "master-service/storage/stored_digests.hpp"
 #include "master-service/storage/storage_layout.hpp"
+#include "master-service/storage/stored_digests.hpp"
 
 namespace peranda::master {
 
@@ -93,8 +93,8 @@ class receiver {
               clock::time_point now);
   // A chunk larger than the transfer's chunk_size, dropped unread by the
   // claim: the transfer (if any) is rejected.
-  void on_oversized_chunk(const std::string& node, const std::string& transfer,
-                          std::size_t size, clock::time_point now);
+  void on_oversized_chunk(const std::string& node, const std::string& transfer, std::size_t size,
+                          clock::time_point now);
   // Drops transfers without progress for transfer_idle_timeout and those
   // whose pull is no longer open (partial file removed, `rejected` sent),
   // and forgets old finished ones.
@@ -116,6 +116,17 @@ class receiver {
     sha256 hash;
     std::uint32_t hashed = 0;
   };
+  struct outgoing {
+    std::string node;
+    std::optional<protocol::logs_ack> ack;
+    std::optional<transfer_outcome> outcome;
+  };
+  // Declared before a public call's lock_guard, so destroyed after it:
+  // delivers what the call queued.
+  class delivery;
+  void queue_ack(const std::string& node, const protocol::logs_ack& ack) REQUIRES(mu_);
+  void deliver() EXCLUDES(mu_, deliver_mu_);
+
   // The last ack of a finished transfer, repeated to duplicates.
   struct finished {
     protocol::logs_ack ack;
@@ -124,31 +135,32 @@ class receiver {
   using key = std::string;  // node + '/' + transfer id
   using transfer_map = std::map<key, transfer>;
 
-  // REQUIRES: mu_ is held (for all of these).
   void begin_locked(const std::string& node, const std::string& transfer_id,
-                    protocol::upload_begin manifest, clock::time_point now);
-  void finalize(transfer_map::iterator it);
-  void reject(transfer_map::iterator it, std::string_view label, std::string reason);
+                    protocol::upload_begin manifest, clock::time_point now) REQUIRES(mu_);
+  void finalize(transfer_map::iterator it) REQUIRES(mu_);
+  void reject(transfer_map::iterator it, std::string_view label, std::string reason) REQUIRES(mu_);
   // `budgeted`: an answer to a message of no running transfer (see answer()).
   void finish(const std::string& node, const protocol::logs_ack& ack, transfer_outcome outcome,
-              clock::time_point now, bool budgeted = false);
-  bool repeat_finished(const std::string& node, const key& k, clock::time_point now);
+              clock::time_point now, bool budgeted = false) REQUIRES(mu_);
+  bool repeat_finished(const std::string& node, const key& k, clock::time_point now) REQUIRES(mu_);
   // Sends `ack` to a message of no running transfer within the node's
   // answer budget (transfer_gate), else only counts it: a flood of such
   // messages once overflowed Paho's outgoing buffer for every node.
-  void answer(const std::string& node, const protocol::logs_ack& ack, clock::time_point now);
+  void answer(const std::string& node, const protocol::logs_ack& ack, clock::time_point now)
+      REQUIRES(mu_);
   // Rejects a transfer that has no state here (never began or refused at
   // begin); `request_id` and `file` may be empty (a chunk or end without a
   // begin). The pull learns the outcome under the file's name.
   void reject_unknown(const std::string& node, const std::string& transfer_id,
                       const std::string& request_id, const std::string& file,
-                      std::string_view label, std::string reason, clock::time_point now);
+                      std::string_view label, std::string reason, clock::time_point now)
+      REQUIRES(mu_);
   // Why the manifest may not begin a transfer here, if it may not.
   std::optional<upload_refusal> refusal(const std::string& node,
-                                        const protocol::upload_begin& m) const;
+                                        const protocol::upload_begin& m) const REQUIRES(mu_);
   // An already stored copy of the manifest's file, if any (same size+sha256).
   std::optional<std::filesystem::path> stored_copy(const std::filesystem::path& final,
-                                                   const protocol::upload_begin& m);
+                                                   const protocol::upload_begin& m) REQUIRES(mu_);
 
   // Constant after construction
   const master_config& config_;
@@ -162,16 +174,20 @@ class receiver {
 
   transfer_gate gate_;  // thread-safe itself
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  transfer_map transfers_;
+  mutable mutex mu_;
+  transfer_map transfers_ GUARDED_BY(mu_);
   // Both bounded (oldest first out), so a flood of made-up transfer ids
   // cannot grow them without limit.
-  std::map<key, finished> finished_;
-  std::deque<key> finished_order_;
-  std::map<key, clock::time_point> foreign_;  // transfers for another master
-  std::deque<key> foreign_order_;
-  stored_digests digests_;
+  std::map<key, finished> finished_ GUARDED_BY(mu_);
+  std::deque<key> finished_order_ GUARDED_BY(mu_);
+  std::map<key, clock::time_point> foreign_ GUARDED_BY(mu_);  // transfers for another master
+  std::deque<key> foreign_order_ GUARDED_BY(mu_);
+  stored_digests digests_ GUARDED_BY(mu_);
+  // What the sinks are to get, queued under mu_ and delivered once it is
+  // let go: a sink takes other locks (the pull tracker's) or waits on Paho.
+  std::vector<outgoing> outgoing_ GUARDED_BY(mu_);
+  // Keeps deliveries in the order they were queued across threads.
+  mutex deliver_mu_ ACQUIRED_BEFORE(mu_);
 };
 
 }  // namespace peranda::master

@@ -5,9 +5,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 
@@ -50,10 +51,9 @@ class transfer_gate {
     unsigned used = 0;
   };
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::map<std::string, std::deque<std::string>, std::less<>> open_;
-  std::map<std::string, budget, std::less<>> budgets_;
+  mutable mutex mu_;
+  std::map<std::string, std::deque<std::string>, std::less<>> open_ GUARDED_BY(mu_);
+  std::map<std::string, budget, std::less<>> budgets_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::master

@@ -53,7 +53,7 @@ std::string_view to_string(presence_state s) {
 }
 
 apply_outcome registry::apply(const protocol::heartbeat& hb, clock::time_point now) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = index_.find(hb.node);
   if (it == index_.end()) {
     node_record r;
@@ -82,7 +82,7 @@ apply_outcome registry::apply(const protocol::heartbeat& hb, clock::time_point n
 
 std::vector<std::string> registry::expire(clock::time_point now, clock::duration stale_after,
                                           clock::duration forget_after) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<std::string> removed;
   for (auto it = ordered_.begin(); it != ordered_.end();) {
     auto silent = now - it->last_seen;
@@ -101,38 +101,38 @@ std::vector<std::string> registry::expire(clock::time_point now, clock::duration
 }
 
 void registry::set_queue(std::string_view node, int queue) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   if (auto it = index_.find(std::string(node)); it != index_.end()) it->second->queue = queue;
 }
 
 void registry::set_alarms_refused(std::string_view node, std::uint64_t total) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   if (auto it = index_.find(std::string(node)); it != index_.end()) {
     it->second->alarms_refused = total;
   }
 }
 
 std::optional<node_record> registry::find(std::string_view node) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = index_.find(std::string(node));
   if (it == index_.end()) return std::nullopt;
   return *it->second;
 }
 
 std::optional<presence_state> registry::state_of(std::string_view node) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = index_.find(std::string(node));
   if (it == index_.end()) return std::nullopt;
   return it->second->state;
 }
 
 std::vector<node_record> registry::snapshot() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return {ordered_.begin(), ordered_.end()};
 }
 
 std::size_t registry::size() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return index_.size();
 }
 

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <list>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "core/protocol/messages/heartbeat.hpp"
+#include "core/util/mutex.hpp"
 
 namespace peranda::master {
 
@@ -34,7 +34,7 @@ struct node_record {
   std::map<std::string, std::uint64_t> counters;
   std::uint64_t last_heartbeat_ms = 0;  // wall clock, from the agent
   std::chrono::steady_clock::time_point last_seen{};
-  int queue = -1;  // worker queue, -1 until assigned
+  int queue = -1;                    // worker queue, -1 until assigned
   std::uint64_t alarms_refused = 0;  // counted by the master, not the agent
   // Another machine claims this node id while this one is live.
   std::string conflict_machine_id;
@@ -73,10 +73,9 @@ class registry {
   std::size_t size() const;
 
  private:
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::list<node_record> ordered_;
-  std::unordered_map<std::string, std::list<node_record>::iterator> index_;
+  mutable mutex mu_;
+  std::list<node_record> ordered_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::list<node_record>::iterator> index_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::master

@@ -29,7 +29,7 @@ scheduler::scheduler(const master_config& config, const registry& nodes, pull_tr
 scheduler::~scheduler() { stop(); }
 
 void scheduler::start() {
-  for (unsigned q = 0; q < queues_.count(); ++q) {
+  for (unsigned q = 0; q < config_.workers; ++q) {  // queues_ has one queue per worker
     workers_.emplace_back([this, q](std::stop_token stop) { run(q, stop); });
   }
 }
@@ -41,7 +41,7 @@ void scheduler::stop() {
 }
 
 unsigned scheduler::add(const std::string& node) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto q = queues_.assign(node);
   auto [it, added] = slots_.try_emplace(node);
   if (added) it->second.joined = clock::now();
@@ -50,14 +50,14 @@ unsigned scheduler::add(const std::string& node) {
 
 void scheduler::slot_freed() {
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     ++wakeups_;
   }
   wake_.notify_all();
 }
 
 void scheduler::remove(const std::string& node) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   queues_.remove(node);
   if (auto it = slots_.find(node); it != slots_.end()) {
     if (it->second.pending_id) pulls_.mark_failed(*it->second.pending_id, "node forgotten");
@@ -66,7 +66,7 @@ void scheduler::remove(const std::string& node) {
 }
 
 result<std::string> scheduler::pull_now(const std::string& node) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = slots_.find(node);
   if (it == slots_.end()) return failf("no such node '{}'", node);
   if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
@@ -81,9 +81,9 @@ std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::tim
     auto& slot = slots_[node];
     bool periodic = !slot.requested_once || now - slot.last_request >= config_.pull_interval;
     if (!slot.pending_id && !periodic) continue;
-    if (pulls_.open_for(node)) continue;  // one pull at a time per node
+    if (pulls_.open_for(node)) continue;                            // one pull at a time per node
     if (nodes_.state_of(node) != presence_state::online) continue;  // wait until back
-    if (pulls_.open_sent() >= config_.max_transfers) break;  // counts this pick's too
+    if (pulls_.open_sent() >= config_.max_transfers) break;         // counts this pick's too
     slot.requested_once = true;
     slot.last_request = now;
     auto id = slot.pending_id ? *std::exchange(slot.pending_id, std::nullopt)
@@ -114,11 +114,11 @@ void scheduler::run(unsigned queue, std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::vector<due_pull> due;
     {
-      std::unique_lock lock(mu_);
+      unique_lock lock(mu_);
       due = due_nodes(queue, clock::now());
       if (due.empty()) {
         auto seen = wakeups_;
-        wake_.wait_for(lock, stop, k_idle_wait, [&] { return wakeups_ != seen; });
+        wake_.wait_for(lock, stop, k_idle_wait, [&]() REQUIRES(mu_) { return wakeups_ != seen; });
         continue;
       }
     }
@@ -127,7 +127,7 @@ void scheduler::run(unsigned queue, std::stop_token stop) {
 }
 
 std::vector<queue_view> scheduler::queues(clock::time_point now) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<queue_view> out;
   for (unsigned q = 0; q < queues_.count(); ++q) {
     queue_view v{q, queues_.members(q), 0};

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -13,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/protocol/messages/logs_request.hpp"
+#include "core/util/mutex.hpp"
 #include "master-service/master_config.hpp"
 #include "master-service/registry/registry.hpp"
 #include "master-service/scheduler/pull_tracker.hpp"
@@ -79,8 +79,7 @@ class scheduler {
   // Picks the due nodes of `queue` and marks their pulls sent before mu_
   // is released, so that the other workers count them as open: two
   // workers picking at once could otherwise open 2 x max_transfers.
-  // REQUIRES: mu_ is held.
-  std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now);
+  std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now) REQUIRES(mu_);
   void send_pull(const due_pull& due);
 
   // Constant after construction
@@ -89,12 +88,11 @@ class scheduler {
   pull_tracker& pulls_;
   const request_sender send_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
+  mutable mutex mu_;
   std::condition_variable_any wake_;
-  queue_set queues_;
-  std::map<std::string, node_slot, std::less<>> slots_;
-  std::uint64_t wakeups_ = 0;  // bumped by pull_now to wake idle workers
+  queue_set queues_ GUARDED_BY(mu_);
+  std::map<std::string, node_slot, std::less<>> slots_ GUARDED_BY(mu_);
+  std::uint64_t wakeups_ GUARDED_BY(mu_) = 0;  // bumped by pull_now to wake idle workers
 
   std::vector<std::jthread> workers_;
 };

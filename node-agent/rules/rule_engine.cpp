@@ -46,6 +46,7 @@ rule_engine::~rule_engine() = default;
 result<std::unique_ptr<rule_engine>> rule_engine::create(
     std::vector<rule_settings> rules, const std::vector<std::string>& source_names) {
   std::unique_ptr<rule_engine> engine(new rule_engine());
+  lock_guard lock(engine->mu_);
   for (const auto& name : source_names) {
     engine->matchers_.emplace(name, std::make_unique<source_matcher>());
   }
@@ -83,7 +84,7 @@ result<std::unique_ptr<rule_engine>> rule_engine::create(
 }
 
 void rule_engine::set_rate_limit(const std::string& source, std::uint64_t lines_per_second) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = matchers_.find(source);
   if (it != matchers_.end()) it->second->limit = lines_per_second;
 }
@@ -91,7 +92,7 @@ void rule_engine::set_rate_limit(const std::string& source, std::uint64_t lines_
 std::vector<rule_hit> rule_engine::check(const std::string& source, std::string_view line,
                                          std::uint64_t offset, clock::time_point now) {
   std::vector<rule_hit> hits;
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = matchers_.find(source);
   if (it == matchers_.end() || it->second->targets.empty()) return hits;
   auto& m = *it->second;
@@ -134,7 +135,7 @@ std::optional<rule_hit> rule_engine::on_match(rule_state& rule, const std::strin
   rule.matches.clear();
   rule.last_alarm = now;
   rule.raised = true;
-  rule_hit hit{s.name, s.level, source, alarm_line(line), offset, rule.suppressed, false};
+  rule_hit hit{s.name, s.level, source, alarm_line(line), offset, rule.suppressed, false, {}};
   rule.suppressed = 0;
   return hit;
 }
@@ -151,13 +152,14 @@ std::optional<rule_hit> rule_engine::on_recovery(rule_state& rule, const std::st
                alarm_line(line),
                offset,
                rule.suppressed,
-               true};
+               true,
+               {}};
   rule.suppressed = 0;
   return hit;
 }
 
 std::uint64_t rule_engine::lines_unchecked() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return lines_unchecked_;
 }
 

@@ -6,7 +6,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/protocol/messages/alarm.hpp"
+#include "core/util/mutex.hpp"
 
 namespace re2 {
 class RE2;
@@ -86,15 +86,14 @@ class rule_engine {
   rule_engine() = default;
   std::optional<rule_hit> on_match(rule_state& rule, const std::string& source,
                                    std::string_view line, std::uint64_t offset,
-                                   clock::time_point now);
+                                   clock::time_point now) REQUIRES(mu_);
   static std::optional<rule_hit> on_recovery(rule_state& rule, const std::string& source,
                                              std::string_view line, std::uint64_t offset);
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::vector<rule_state> rules_;
-  std::map<std::string, std::unique_ptr<source_matcher>, std::less<>> matchers_;
-  std::uint64_t lines_unchecked_ = 0;
+  mutable mutex mu_;
+  std::vector<rule_state> rules_ GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<source_matcher>, std::less<>> matchers_ GUARDED_BY(mu_);
+  std::uint64_t lines_unchecked_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace peranda::agent

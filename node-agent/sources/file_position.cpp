@@ -40,10 +40,10 @@ result<std::optional<file_position>> position_store::load(const std::string& sou
     p.offset = j.at("offset").get<std::uint64_t>();
     p.generation = j.value("generation", std::uint64_t{0});
     if (auto it = j.find("pending"); it != j.end()) {
-      p.pending = pending_batch{it->at("end").get<std::uint64_t>(),
-                                {it->at("spool_ino").get<std::uint64_t>(),
-                                 it->at("spool_size").get<std::uint64_t>(),
-                                 it->at("spool_newest").get<std::string>()}};
+      p.pending = pending_batch{
+          it->at("end").get<std::uint64_t>(),
+          {it->at("spool_ino").get<std::uint64_t>(), it->at("spool_size").get<std::uint64_t>(),
+           it->at("spool_newest").get<std::string>()}};
     }
     return std::optional<file_position>(p);
   } catch (const nlohmann::json::exception& e) {
@@ -104,7 +104,7 @@ result<void> position_store::save_journal(const std::string& source,
 }
 
 record_file& position_store::file_of(const std::string& name) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto& f = files_[name];
   if (!f) f = std::make_unique<record_file>(dir_ / name);
   return *f;

@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "core/error.hpp"
 #include "core/fs/record_file.hpp"
+#include "core/util/mutex.hpp"
 #include "node-agent/spool/spool.hpp"
 
 namespace peranda::agent {
@@ -92,9 +92,9 @@ class position_store {
   // Constant after construction
   const std::filesystem::path dir_;
 
-  mutable std::mutex mu_;
-  // Guarded by mu_ (the map; each record_file is used by its source only)
-  mutable std::map<std::string, std::unique_ptr<record_file>, std::less<>> files_;
+  mutable mutex mu_;
+  // The map only: each record_file is used by its source only.
+  mutable std::map<std::string, std::unique_ptr<record_file>, std::less<>> files_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::agent

@@ -78,14 +78,15 @@ spool::~spool() = default;
 result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
   if (auto ok = ensure_directory(settings.dir); !ok) return std::unexpected(ok.error());
   std::unique_ptr<spool> s(new spool(std::move(settings)));
-  std::lock_guard lock(s->mu_);
+  lock_guard lock(s->mu_);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(s->settings_.dir, ec)) {
     auto name = entry.path().filename().string();
     if (!entry.is_regular_file() || !is_closed_name(name)) continue;
     struct stat st {};
     if (::stat(entry.path().c_str(), &st) != 0) continue;
-    s->closed_.push_back({name, static_cast<std::uint64_t>(st.st_size),
+    s->closed_.push_back({name,
+                          static_cast<std::uint64_t>(st.st_size),
                           static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
                               static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000,
                           {}});
@@ -160,11 +161,12 @@ result<void> spool::close_active() {
   active_hash_.reset();
   log()->debug("closed spool file {} ({} bytes)", name, active_bytes_);
   active_bytes_ = 0;
+  publish_stats();
   return {};
 }
 
 result<void> spool::append(std::string_view records, std::chrono::system_clock::time_point now) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   if (active_fd_ && active_bytes_ > 0 &&
       (active_bytes_ + records.size() > settings_.rotate_bytes ||
        now - active_since_ >= settings_.rotate_age)) {
@@ -191,12 +193,12 @@ result<void> spool::append(std::string_view records, std::chrono::system_clock::
 }
 
 result<void> spool::rotate() {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return close_active();
 }
 
 result<void> spool::rotate_if_old(std::chrono::system_clock::time_point now) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   if (!active_fd_ || now - active_since_ < settings_.rotate_age) return {};
   return close_active();
 }
@@ -226,10 +228,11 @@ void spool::enforce_cap() {
         settings_.max_bytes, it->name, it->size, dropped_files_);
     it = closed_.erase(it);
   }
+  publish_stats();
 }
 
 spool_mark spool::mark() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   spool_mark m;
   struct stat st {};
   if (active_fd_ && ::fstat(active_fd_.get(), &st) == 0) {
@@ -241,7 +244,7 @@ spool_mark spool::mark() const {
 }
 
 result<std::uint64_t> spool::records_since(std::string_view source, const spool_mark& m) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<std::filesystem::path> files;
   for (const auto& f : closed_) {
     if (f.name > m.newest_closed) files.push_back(settings_.dir / f.name);
@@ -262,7 +265,7 @@ result<std::uint64_t> spool::records_since(std::string_view source, const spool_
 }
 
 std::vector<spool_file> spool::closed_files() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return closed_;
 }
 
@@ -271,35 +274,41 @@ std::filesystem::path spool::path_of(std::string_view closed_name) const {
 }
 
 void spool::pin(const std::string& name) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   pinned_.insert(name);
 }
 
 void spool::unpin(const std::string& name) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   pinned_.erase(name);
 }
 
 result<void> spool::remove(const std::string& name) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = std::ranges::find(closed_, name, &spool_file::name);
   if (it == closed_.end()) return failf("spool file '{}' is not a closed spool file", name);
   std::error_code ec;
   std::filesystem::remove(settings_.dir / name, ec);
   if (ec) return failf("cannot delete spool file '{}': {}", name, ec.message());
   closed_.erase(it);
+  publish_stats();
   return fsync_directory(settings_.dir);
 }
 
-spool_stats spool::stats() const {
-  std::lock_guard lock(mu_);
+void spool::publish_stats() {
   spool_stats s;
   s.closed_files = closed_.size();
   for (const auto& f : closed_) s.closed_bytes += f.size;
   s.active_bytes = active_bytes_;
   s.dropped_files = dropped_files_;
   s.dropped_bytes = dropped_bytes_;
-  return s;
+  lock_guard lock(stats_mu_);
+  stats_ = s;
+}
+
+spool_stats spool::stats() const {
+  lock_guard lock(stats_mu_);
+  return stats_;
 }
 
 }  // namespace peranda::agent

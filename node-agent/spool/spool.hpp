@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/fs/sha256.hpp"
 #include "core/fs/unique_fd.hpp"
+#include "core/util/mutex.hpp"
 
 namespace peranda::agent {
 
@@ -99,32 +99,36 @@ class spool {
   // Deletes a closed file after a verified `complete`.
   [[nodiscard]] result<void> remove(const std::string& name);
 
-  spool_stats stats() const;
+  spool_stats stats() const EXCLUDES(stats_mu_);
 
  private:
   explicit spool(spool_settings settings);
-  // REQUIRES: mu_ held (for all of these).
-  result<void> open_active();
-  result<void> close_active();
-  void enforce_cap();
-  std::string next_closed_name();
+  result<void> open_active() REQUIRES(mu_);
+  result<void> close_active() REQUIRES(mu_);
+  void enforce_cap() REQUIRES(mu_);
+  std::string next_closed_name() REQUIRES(mu_);
+  // Copies the counters for stats(), which the heartbeat reads on Paho's
+  // thread: it must never wait for mu_, held over fsync and rename.
+  void publish_stats() REQUIRES(mu_) EXCLUDES(stats_mu_);
 
   // Constant after construction
   const spool_settings settings_;
   const std::filesystem::path active_path_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  unique_fd active_fd_;
-  std::uint64_t active_bytes_ = 0;
-  std::optional<sha256> active_hash_;  // of all active_bytes_; none if unknown
-  std::chrono::system_clock::time_point active_since_{};
-  std::vector<spool_file> closed_;  // oldest first
-  std::set<std::string> pinned_;
-  std::uint64_t name_counter_ = 0;
-  std::uint64_t last_name_ms_ = 0;
-  std::uint64_t dropped_files_ = 0;
-  std::uint64_t dropped_bytes_ = 0;
+  mutable mutex mu_;
+  unique_fd active_fd_ GUARDED_BY(mu_);
+  std::uint64_t active_bytes_ GUARDED_BY(mu_) = 0;
+  std::optional<sha256> active_hash_ GUARDED_BY(mu_);  // of all active_bytes_; none if unknown
+  std::chrono::system_clock::time_point active_since_ GUARDED_BY(mu_){};
+  std::vector<spool_file> closed_ GUARDED_BY(mu_);  // oldest first
+  std::set<std::string> pinned_ GUARDED_BY(mu_);
+  std::uint64_t name_counter_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_name_ms_ GUARDED_BY(mu_) = 0;
+  std::uint64_t dropped_files_ GUARDED_BY(mu_) = 0;
+  std::uint64_t dropped_bytes_ GUARDED_BY(mu_) = 0;
+
+  mutable mutex stats_mu_ ACQUIRED_AFTER(mu_);
+  spool_stats stats_ GUARDED_BY(stats_mu_);
 };
 
 }  // namespace peranda::agent
