@@ -30,7 +30,8 @@ class part_file {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  part_file(std::filesystem::path path, unique_fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  part_file(std::filesystem::path path, unique_fd fd)
+      : path_(std::move(path)), fd_(std::move(fd)) {}
 
   std::filesystem::path path_;
   unique_fd fd_;

@@ -27,9 +27,18 @@ result<std::uint64_t> reassembly::offset_of(std::uint32_t index, std::size_t siz
   return std::uint64_t{index} * manifest_.chunk_size;
 }
 
+std::optional<protocol::logs_ack> reassembly::duplicate(std::uint32_t index) {
+  bool rewind = index <= last_index_;
+  last_index_ = index;
+  if (!rewind) return std::nullopt;
+  acked_next_ = next_;
+  return progress();
+}
+
 std::optional<protocol::logs_ack> reassembly::record(std::uint32_t index) {
   if (index >= received_.size() || received_[index]) return std::nullopt;
   received_[index] = true;
+  last_index_ = index;
   ++count_;
   bytes_ += chunk_length(index);
   // A chunk beyond the highest one seen, with a gap before it: a new hole.

@@ -35,6 +35,13 @@ class reassembly {
   // arrived.
   std::optional<protocol::logs_ack> record(std::uint32_t index);
 
+  // A chunk that has(): a `progress` ack when it starts a go-back round
+  // (its index is not above the last chunk's), else nothing. Without it, an
+  // agent whose window is full and whose last ack was lost resends chunks
+  // the master holds until it gives up (found by the lossy-channel test);
+  // with it, one answer per round, not one per chunk.
+  std::optional<protocol::logs_ack> duplicate(std::uint32_t index);
+
   // The answer to `end`: `missing` while chunks are absent, nullopt when all
   // are there (the caller verifies, stores and acks `complete`).
   std::optional<protocol::logs_ack> on_end() const;
@@ -66,7 +73,8 @@ class reassembly {
   std::uint32_t highest_ = 0;  // one past the highest chunk received
   std::uint32_t count_ = 0;
   std::uint64_t bytes_ = 0;
-  std::uint32_t acked_next_ = 0;  // `next` of the last progress ack from record()
+  std::uint32_t acked_next_ = 0;  // `next` of the last progress ack
+  std::uint32_t last_index_ = 0;  // of the last chunk recorded or repeated
 };
 
 }  // namespace peranda::master

@@ -207,7 +207,11 @@ void receiver::on_chunk(const std::string& node, const std::string& transfer_id,
     metrics_.rejected_messages.reject("bad_chunk", offset.error().message);
     return reject(it, "bad_chunk", offset.error().message);
   }
-  if (t.state.has(index)) return;  // a duplicate: already written, and no progress
+  if (t.state.has(index)) {
+    // Already written, and no progress: answered within the node's budget.
+    if (auto ack = t.state.duplicate(index)) answer(node, *ack, now);
+    return;
+  }
   t.last_activity = now;
   if (auto ok = t.file.write_at(*offset, bytes); !ok) {
     log()->error("{}", ok.error().message);

@@ -38,6 +38,22 @@ BOOST_AUTO_TEST_CASE(chunks_are_checked_against_the_manifest) {
   BOOST_TEST(!r.offset_of(3, 1));     // past the count
 }
 
+BOOST_AUTO_TEST_CASE(a_go_back_round_of_held_chunks_is_answered_once) {
+  // The agent's window is full and the ack that moved it was lost: it
+  // resends from its `next`, chunks the master holds. The first of the round
+  // gets the current progress; the rest of the round nothing.
+  reassembly r(manifest(10 * 512, 512), "m1", 4);
+  for (std::uint32_t i = 0; i < 4; ++i) (void)r.record(i);
+  auto first = r.duplicate(0);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->next == 4u);
+  BOOST_TEST(!r.duplicate(1));
+  BOOST_TEST(!r.duplicate(2));
+  BOOST_TEST(!r.duplicate(3));
+  // The next round (that answer was lost too) is answered again.
+  BOOST_TEST(r.duplicate(0).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(shuffled_and_duplicated_chunks_complete_once) {
   const std::uint32_t n = 100;
   reassembly r(manifest(n * 512, 512), "m1", 8);
