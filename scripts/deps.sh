@@ -12,6 +12,11 @@ PERANDA_PACKAGES=(
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev python3 python3-jsonschema openssl procps iptables systemd
   systemd-journal-remote
   clang-16 libclang-rt-16-dev
+  # Called by the tests, not the build: CPack's DEB generator runs `file` to
+  # find the binaries it strips and passes to dpkg-shlibdeps; `ip netns`
+  # (network fault test) and `ss` (bench.sh) are iproute2; gdb prints the
+  # threads of a child a test gave up waiting for.
+  file iproute2 gdb
 )
 
 peranda_install_deps() {
