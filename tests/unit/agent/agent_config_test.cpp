@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(journal_and_multiline_errors_name_file_line_and_key) {
                "either multiline (a preset) or multiline_start");
   expect_error(journal + "multiline_max_lines = 10\n",
                "key 'source.multiline_max_lines': only with multiline or multiline_start");
-  expect_error(journal + "multiline = \"go\"\nmultiline_max_lines = 1\n", "must be 2 .. 100000");
+  expect_error(journal + "multiline = \"go\"\nmultiline_max_lines = 1\n", "must be between 2 and 100000");
   expect_error(journal + "multiline = \"go\"\nmultiline_max_bytes = \"100B\"\n",
                "key 'source.multiline_max_bytes'");
   expect_error(journal + "multiline = \"go\"\nmultiline_timeout = \"2h\"\n",
