@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The generic loader on its own: one made-up struct with a field of every
 // kind, so a regression shows here and not only through a program's table.
-#include <boost/test/unit_test.hpp>
-
 #include "core/config/key_table.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace peranda;
 using namespace std::chrono_literals;
@@ -48,8 +48,7 @@ constexpr config_key<sample> k_keys[] = {
     {{"sample", "fsync", key_type::boolean, "", "Sync."}, &sample::fsync},
     {{"sample", "port", key_type::integer, "", "Port."}, &sample::port, {1, 65535}},
     {{"sample", "max_size", key_type::bytes, "", "Size."}, &sample::max_size, {1024}},
-    {{"sample", "timeout", key_type::duration, "", "Timeout."}, &sample::timeout,
-     {100, 3'600'000}},
+    {{"sample", "timeout", key_type::duration, "", "Timeout."}, &sample::timeout, {100, 3'600'000}},
     {{"sample", "stale", key_type::duration, "", "Stale."}, &sample::stale, {1000}},
     {{"sample", "tags", key_type::string_list, "", "Tags."}, &sample::tags, {}, no_spaces},
     {{"sample", "level", key_type::string, "", "Level."},
@@ -214,13 +213,14 @@ BOOST_AUTO_TEST_CASE(rows_without_a_field_are_left_to_hand_written_code) {
   BOOST_TEST(load_keys<sample>(doc.section("sample"), k_keys, out).has_value());
   BOOST_TEST((out == sample{}));
   std::string value;
-  BOOST_TEST(compute_default(doc.section("sample"), "computed", value,
-                             [] { return std::string("computed-host"); }, no_spaces)
+  BOOST_TEST(compute_default(
+                 doc.section("sample"), "computed", value,
+                 [] { return std::string("computed-host"); }, no_spaces)
                  .has_value());
   BOOST_TEST(value == "computed-host");
   value.clear();
-  auto bad = compute_default(doc.section("sample"), "computed", value,
-                             [] { return std::string("a b"); }, no_spaces);
+  auto bad = compute_default(
+      doc.section("sample"), "computed", value, [] { return std::string("a b"); }, no_spaces);
   BOOST_TEST(bad.error().message == "s.toml:2: key 'sample.computed': must not contain spaces");
 }
 
