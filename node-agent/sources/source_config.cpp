@@ -232,7 +232,9 @@ result<std::vector<source_settings>> load_sources(const std::vector<config_secti
   std::vector<source_settings> out;
   std::set<std::string> names;
   for (const auto& t : tables) {
-    if (!t.has("type")) return std::unexpected(t.error_at("type", "missing (exec, file or journal)"));
+    if (!t.has("type")) {
+      return std::unexpected(t.error_at("type", "missing (exec, file or journal)"));
+    }
     if (!t.has("name")) return std::unexpected(t.error_at("name", "missing"));
     source_settings s;
     if (auto ok = load_keys<source_settings>(t, k_source_keys, s); !ok) {
