@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/broker_settings.hpp"
 
-#include <array>
+#include <vector>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/config/key_table.hpp"
 #include "core/fs/durable_file.hpp"
 #include "core/mqtt/broker_url.hpp"
 #include "core/protocol/topics.hpp"
@@ -13,33 +14,47 @@
 namespace peranda {
 namespace {
 
-constexpr std::array k_keys{
-    key_spec{"broker", "url", key_type::string, "tcp://127.0.0.1:1883",
-             "Broker address: `tcp://host:port`, or `ssl://host:port` for TLS."},
-    key_spec{"broker", "username", key_type::string, "",
-             "MQTT user name; in production equal to the node id (the ACL binds it)."},
-    key_spec{"broker", "password_file", key_type::string, "",
-             "File holding the MQTT password (first line); must not be readable by others."},
-    key_spec{"broker", "ca_file", key_type::string, "",
-             "PEM CA bundle that signed the broker's certificate (TLS; hostname is verified)."},
-    key_spec{"broker", "cert_file", key_type::string, "", "PEM client certificate (TLS, optional)."},
-    key_spec{"broker", "key_file", key_type::string, "",
-             "PEM private key of the client certificate."},
-    key_spec{"broker", "topic_root", key_type::string, "peranda/v1",
-             "Prefix of every topic; all programs of one fleet must agree."},
-    key_spec{"broker", "keepalive", key_type::duration, "30s",
-             "MQTT keepalive; the broker declares a silent client lost after 1.5 x this."},
-};
-
-result<void> check_readable(const config_section& s, std::string_view key,
-                            const std::string& path) {
-  if (path.empty() || ::access(path.c_str(), R_OK) == 0) return {};
-  return std::unexpected(s.error_at(key, fmt::format("cannot read '{}'", path)));
+result<void> readable(std::string_view path) {
+  if (path.empty() || ::access(std::string(path).c_str(), R_OK) == 0) return {};
+  return failf("cannot read '{}'", path);
 }
+
+using broker_key = config_key<broker_settings>;
+
+constexpr broker_key k_keys[] = {
+    {{"broker", "url", key_type::string, "",
+      "Broker address: `tcp://host:port`, or `ssl://host:port` for TLS."},
+     &broker_settings::url},
+    {{"broker", "username", key_type::string, "",
+      "MQTT user name; in production equal to the node id (the ACL binds it)."},
+     &broker_settings::username},
+    {{"broker", "password_file", key_type::string, "",
+      "File holding the MQTT password (first line); must not be readable by others."}},
+    {{"broker", "ca_file", key_type::string, "",
+      "PEM CA bundle that signed the broker's certificate (TLS; hostname is verified)."},
+     &broker_settings::ca_file, {}, readable},
+    {{"broker", "cert_file", key_type::string, "", "PEM client certificate (TLS, optional)."},
+     &broker_settings::cert_file, {}, readable},
+    {{"broker", "key_file", key_type::string, "", "PEM private key of the client certificate."},
+     &broker_settings::key_file, {}, readable},
+    {{"broker", "topic_root", key_type::string, "",
+      "Prefix of every topic; all programs of one fleet must agree."},
+     &broker_settings::topic_root, {}, protocol::topic_scheme::validate_root},
+    {{"broker", "keepalive", key_type::duration, "",
+      "MQTT keepalive; the broker declares a silent client lost after 1.5 x this."},
+     &broker_settings::keepalive, {1000, 18 * 3'600'000}},
+};
 
 }  // namespace
 
-std::span<const key_spec> broker_keys() { return k_keys; }
+std::span<const key_spec> broker_keys() {
+  static const std::vector<key_spec> keys = [] {
+    std::vector<key_spec> out;
+    describe_defaults<broker_settings>(out, k_keys);
+    return out;
+  }();
+  return keys;
+}
 
 mqtt_session::options broker_settings::session_options() const {
   mqtt_session::options o;
@@ -55,17 +70,9 @@ mqtt_session::options broker_settings::session_options() const {
 
 result<broker_settings> load_broker_settings(const config_section& s) {
   broker_settings b;
-  b.url = s.string_or("url", b.url);
+  if (auto ok = load_keys<broker_settings>(s, k_keys, b); !ok) return std::unexpected(ok.error());
   if (auto url = parse_broker_url(b.url); !url) {
     return std::unexpected(s.error_at("url", url.error().message));
-  }
-  b.username = s.string_or("username", "");
-  b.ca_file = s.string_or("ca_file", "");
-  b.cert_file = s.string_or("cert_file", "");
-  b.key_file = s.string_or("key_file", "");
-  for (auto [key, path] : {std::pair{"ca_file", &b.ca_file}, std::pair{"cert_file", &b.cert_file},
-                           std::pair{"key_file", &b.key_file}}) {
-    if (auto ok = check_readable(s, key, *path); !ok) return std::unexpected(ok.error());
   }
   if (b.cert_file.empty() != b.key_file.empty()) {
     return std::unexpected(s.error_at("key_file", "cert_file and key_file go together"));
@@ -83,15 +90,6 @@ result<broker_settings> load_broker_settings(const config_section& s) {
     if (!text) return std::unexpected(s.error_at("password_file", text.error().message));
     b.password = text->substr(0, text->find_first_of("\r\n"));
   }
-  b.topic_root = s.string_or("topic_root", b.topic_root);
-  if (auto ok = protocol::topic_scheme::validate_root(b.topic_root); !ok) {
-    return std::unexpected(s.error_at("topic_root", ok.error().message));
-  }
-  auto keepalive = s.duration_or("keepalive", std::chrono::seconds(30));
-  if (keepalive < std::chrono::seconds(1) || keepalive > std::chrono::hours(18)) {
-    return std::unexpected(s.error_at("keepalive", "must be between 1s and 18h"));
-  }
-  b.keepalive = std::chrono::duration_cast<std::chrono::seconds>(keepalive);
   return b;
 }
 

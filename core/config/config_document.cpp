@@ -71,7 +71,8 @@ std::string describe_keys(std::span<const key_spec> keys) {
     out += fmt::format("| `{}` | {} | {} | {} |\n", k.name,
                        k_type_names[static_cast<int>(k.type)],
                        k.default_value.empty() ? "—" : fmt::format("`{}`", k.default_value),
-                       k.help);
+                       k.allowed.empty() ? std::string(k.help)
+                                         : fmt::format("{} Must be {}.", k.help, k.allowed));
   }
   return out;
 }

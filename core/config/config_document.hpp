@@ -24,6 +24,7 @@ struct key_spec {
   key_type type;
   std::string_view default_value;  // as documented; empty: no default
   std::string_view help;
+  std::string_view allowed = {};  // "between 1 and 64", "at least 1s"; empty: any
 };
 
 // A key's checked value, with its line for later error messages.
@@ -46,7 +47,9 @@ class config_section {
   config_section(std::string file, std::string name, int line)
       : file_(std::move(file)), name_(std::move(name)), line_(line) {}
 
-  bool has(std::string_view key) const { return values_.contains(std::string(key)); }
+  bool has(std::string_view key) const { return find(key) != nullptr; }
+  // The key's value, or nullptr when the file does not set it.
+  const config_value* find(std::string_view key) const;
   std::string string_or(std::string_view key, std::string fallback) const;
   std::int64_t integer_or(std::string_view key, std::int64_t fallback) const;
   bool boolean_or(std::string_view key, bool fallback) const;
@@ -61,8 +64,6 @@ class config_section {
   void set(std::string key, config_value value) { values_[std::move(key)] = std::move(value); }
 
  private:
-  const config_value* find(std::string_view key) const;
-
   std::string file_;
   std::string name_;
   int line_ = 0;

@@ -87,4 +87,13 @@ std::string format_duration(std::chrono::milliseconds d) {
   return out;
 }
 
+std::string format_bytes(std::uint64_t bytes) {
+  for (auto [name, shift] : {std::pair<const char*, int>{"TiB", 40}, {"GiB", 30}, {"MiB", 20},
+                             {"KiB", 10}}) {
+    auto scale = 1ull << shift;
+    if (bytes >= scale && bytes % scale == 0) return fmt::format("{}{}", bytes / scale, name);
+  }
+  return fmt::format("{}B", bytes);
+}
+
 }  // namespace peranda

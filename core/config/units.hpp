@@ -17,5 +17,7 @@ namespace peranda {
 
 // Shortest exact text for a duration ("90s" -> "1m30s"), for docs and logs.
 [[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
+// Exact text for a size in its largest whole binary unit ("65536" -> "64KiB").
+[[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 
 }  // namespace peranda

@@ -8,53 +8,127 @@
 #include <set>
 #include <sstream>
 
+#include "core/config/key_table.hpp"
 #include "core/protocol/identifiers.hpp"
 #include "node-agent/sources/journal_record.hpp"
 
 namespace peranda::agent {
 namespace {
 
-constexpr key_spec k_source_keys[] = {
-    {"source[]", "type", key_type::string, "",
-     "`exec` (run a command), `file` (follow a log file) or `journal` (the systemd journal)."},
-    {"source[]", "name", key_type::string, "",
-     "Unique source name (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`); tags each spooled line."},
-    {"source[]", "command", key_type::string_list, "",
-     "exec: argv, e.g. `[\"/usr/bin/uptime\"]`; no shell unless `shell = true`. A relative "
-     "path with a `/` is relative to the config file's folder; a bare name is looked up in PATH."},
-    {"source[]", "shell", key_type::boolean, "false",
-     "exec: run the single string in `command` with /bin/sh -c."},
-    {"source[]", "interval", key_type::duration, "60s", "exec: time between two runs."},
-    {"source[]", "timeout", key_type::duration, "10s",
-     "exec: a run still going after this is killed (its whole process group)."},
-    {"source[]", "max_output", key_type::bytes, "1MiB",
-     "exec: output kept per run; the rest is dropped and noted in a `[truncated]` line."},
-    {"source[]", "path", key_type::string, "", "file: absolute path of the log file to follow."},
-    {"source[]", "from_beginning", key_type::boolean, "false",
-     "file, journal: on the very first start read the file (journal) from its start instead of "
-     "its end."},
-    {"source[]", "directory", key_type::string, "(the local system journal)",
-     "journal: absolute path of a folder of `.journal` files to read instead."},
-    {"source[]", "units", key_type::string_list, "[] (all)",
-     "journal: only entries of these systemd units (`_SYSTEMD_UNIT`, e.g. `nginx.service`)."},
-    {"source[]", "identifiers", key_type::string_list, "[] (all)",
-     "journal: only entries with these syslog identifiers (`SYSLOG_IDENTIFIER`)."},
-    {"source[]", "priority", key_type::string, "debug (all)",
-     "journal: the highest priority number taken: `emerg` (0), `alert`, `crit`, `err`, "
-     "`warning`, `notice`, `info`, `debug` (7), or the number."},
-    {"source[]", "multiline", key_type::string, "",
-     "Join multi-line events (stack traces) with a preset: `java`, `python` or `go`."},
-    {"source[]", "multiline_start", key_type::string, "",
-     "Join multi-line events: a line matching this RE2 pattern starts an event, other lines "
-     "continue it."},
-    {"source[]", "multiline_max_lines", key_type::integer, "1000",
-     "An event ends after this many lines (the next line starts a new one)."},
-    {"source[]", "multiline_max_bytes", key_type::bytes, "64KiB",
-     "An event ends before a line that would make it longer than this."},
-    {"source[]", "multiline_timeout", key_type::duration, "1s",
-     "An event ends when no line arrived for this long."},
-    {"source[]", "rule_lines_per_second", key_type::integer, "1000",
-     "Lines per second checked against alarm rules (0: all); all lines are spooled."},
+result<void> read_type(source_settings& out, std::string_view text) {
+  if (text == "exec") {
+    out.type = source_type::exec;
+  } else if (text == "file") {
+    out.type = source_type::file;
+  } else if (text == "journal") {
+    out.type = source_type::journal;
+  } else {
+    return fail("must be exec, file or journal");
+  }
+  return {};
+}
+
+result<void> read_priority(source_settings& out, std::string_view text) {
+  auto p = parse_priority(std::string(text));
+  if (!p) return std::unexpected(p.error());
+  out.max_priority = *p;
+  return {};
+}
+
+// A journal match is FIELD=value: '=' is fine in the value, but an empty
+// value or a control character never matches anything.
+result<void> journal_match_value(std::string_view v) {
+  bool control =
+      std::ranges::any_of(v, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (v.empty() || control || v.size() > 256) {
+    return fail("not a valid value (1-256 bytes, no control characters)");
+  }
+  return {};
+}
+
+result<void> read_preset(multiline_settings& out, std::string_view text) {
+  auto preset = multiline_preset(text);
+  if (!preset) return failf("unknown preset '{}' (java, python or go)", text);
+  out.continuation = *preset;
+  return {};
+}
+
+result<void> start_pattern(std::string_view pattern) {
+  if (pattern.empty()) return fail("must be a non-empty RE2 pattern");
+  return check_multiline_pattern(std::string(pattern));
+}
+
+std::string no_default(const auto&) { return ""; }
+
+using source_key = config_key<source_settings>;
+using multiline_key = config_key<multiline_settings>;
+
+constexpr source_key k_source_keys[] = {
+    {{"source[]", "type", key_type::string, "",
+      "`exec` (run a command), `file` (follow a log file) or `journal` (the systemd journal)."},
+     custom_field<source_settings>{read_type, no_default}},
+    {{"source[]", "name", key_type::string, "",
+      "Unique source name (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`); tags each spooled line."},
+     &source_settings::name, {}, protocol::validate_node_id},
+    {{"source[]", "command", key_type::string_list, "",
+      "exec: argv, e.g. `[\"/usr/bin/uptime\"]`; no shell unless `shell = true`. A relative "
+      "path with a `/` is relative to the config file's folder; a bare name is looked up in "
+      "PATH."},
+     &source_settings::command},
+    {{"source[]", "shell", key_type::boolean, "",
+      "exec: run the single string in `command` with /bin/sh -c."},
+     &source_settings::shell},
+    {{"source[]", "interval", key_type::duration, "", "exec: time between two runs."},
+     &source_settings::interval, {100}},
+    {{"source[]", "timeout", key_type::duration, "",
+      "exec: a run still going after this is killed (its whole process group)."},
+     &source_settings::timeout, {10}},
+    {{"source[]", "max_output", key_type::bytes, "",
+      "exec: output kept per run; the rest is dropped and noted in a `[truncated]` line."},
+     &source_settings::max_output, {64, 256ull << 20}},
+    {{"source[]", "path", key_type::string, "",
+      "file: absolute path of the log file to follow."},
+     &source_settings::path},
+    {{"source[]", "from_beginning", key_type::boolean, "",
+      "file, journal: on the very first start read the file (journal) from its start instead "
+      "of its end."},
+     &source_settings::from_beginning},
+    {{"source[]", "directory", key_type::string, "(the local system journal)",
+      "journal: absolute path of a folder of `.journal` files to read instead."},
+     &source_settings::directory, {}, absolute_path},
+    {{"source[]", "units", key_type::string_list, "[] (all)",
+      "journal: only entries of these systemd units (`_SYSTEMD_UNIT`, e.g. `nginx.service`)."},
+     &source_settings::units, {}, journal_match_value},
+    {{"source[]", "identifiers", key_type::string_list, "[] (all)",
+      "journal: only entries with these syslog identifiers (`SYSLOG_IDENTIFIER`)."},
+     &source_settings::identifiers, {}, journal_match_value},
+    {{"source[]", "priority", key_type::string, "debug (all)",
+      "journal: the highest priority number taken: `emerg` (0), `alert`, `crit`, `err`, "
+      "`warning`, `notice`, `info`, `debug` (7), or the number."},
+     custom_field<source_settings>{read_priority, no_default}},
+    {{"source[]", "rule_lines_per_second", key_type::integer, "",
+      "Lines per second checked against alarm rules (0: all); all lines are spooled."},
+     &source_settings::rule_lines_per_second, {0, 10'000'000}},
+};
+
+// The multi-line keys fill the source's nested multiline_settings.
+constexpr multiline_key k_multiline_keys[] = {
+    {{"source[]", "multiline", key_type::string, "",
+      "Join multi-line events (stack traces) with a preset: `java`, `python` or `go`."},
+     custom_field<multiline_settings>{read_preset, no_default}},
+    {{"source[]", "multiline_start", key_type::string, "",
+      "Join multi-line events: a line matching this RE2 pattern starts an event, other lines "
+      "continue it."},
+     &multiline_settings::start, {}, start_pattern},
+    {{"source[]", "multiline_max_lines", key_type::integer, "",
+      "An event ends after this many lines (the next line starts a new one)."},
+     &multiline_settings::max_lines, {2, 100'000}},
+    {{"source[]", "multiline_max_bytes", key_type::bytes, "",
+      "An event ends before a line that would make it longer than this."},
+     &multiline_settings::max_bytes, {256, 16ull << 20}},
+    {{"source[]", "multiline_timeout", key_type::duration, "",
+      "An event ends when no line arrived for this long."},
+     &multiline_settings::timeout, {10, 3'600'000}},
 };
 
 constexpr std::string_view k_exec_only[] = {"command", "shell", "interval", "timeout",
@@ -97,10 +171,10 @@ std::string find_executable(const std::string& program, const std::filesystem::p
   return "";
 }
 
-result<void> load_exec(const config_section& t, const std::filesystem::path& config_dir,
-                       source_settings& s) {
-  s.command = t.list_or("command", {});
-  s.shell = t.boolean_or("shell", false);
+// The checks across keys; each key's own type, range and syntax were
+// checked by load_keys.
+result<void> check_exec(const config_section& t, const std::filesystem::path& config_dir,
+                        source_settings& s) {
   if (s.command.empty() || s.command[0].empty()) {
     return std::unexpected(t.error_at("command", "an exec source needs a non-empty command"));
   }
@@ -117,149 +191,72 @@ result<void> load_exec(const config_section& t, const std::filesystem::path& con
     }
     s.command[0] = found;
   }
-  s.interval = t.duration_or("interval", s.interval);
-  if (s.interval < std::chrono::milliseconds(100)) {
-    return std::unexpected(t.error_at("interval", "must be at least 100ms"));
-  }
-  s.timeout = t.duration_or("timeout", s.timeout);
-  if (s.timeout < std::chrono::milliseconds(10)) {
-    return std::unexpected(t.error_at("timeout", "must be at least 10ms"));
-  }
-  s.max_output = t.bytes_or("max_output", s.max_output);
-  if (s.max_output < 64 || s.max_output > (256ull << 20)) {
-    return std::unexpected(t.error_at("max_output", "must be between 64 bytes and 256MiB"));
-  }
   return {};
 }
 
-result<void> load_file(const config_section& t, source_settings& s) {
-  s.path = t.string_or("path", "");
+result<void> check_file(const config_section& t, const source_settings& s) {
   if (s.path.empty() || s.path.is_relative() || !s.path.has_filename()) {
     return std::unexpected(t.error_at("path", "a file source needs an absolute file path"));
   }
-  s.from_beginning = t.boolean_or("from_beginning", false);
   return {};
 }
 
-result<void> load_journal(const config_section& t, source_settings& s) {
-  s.directory = t.string_or("directory", "");
-  if (t.has("directory") && (s.directory.empty() || s.directory.is_relative())) {
-    return std::unexpected(t.error_at("directory", "must be an absolute path"));
-  }
-  s.from_beginning = t.boolean_or("from_beginning", false);
-  s.units = t.list_or("units", {});
-  s.identifiers = t.list_or("identifiers", {});
-  for (std::string_view key : {"units", "identifiers"}) {
-    for (const auto& v : t.list_or(key, {})) {
-      // A journal match is FIELD=value: '=' is fine in the value, but an
-      // empty value or a control character never matches anything.
-      bool control =
-          std::ranges::any_of(v, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-      if (v.empty() || control || v.size() > 256) {
-        return std::unexpected(t.error_at(
-            key, fmt::format("'{}' is not a valid value (1-256 bytes, no control characters)", v)));
-      }
-    }
-  }
-  if (t.has("priority")) {
-    auto p = parse_priority(t.string_or("priority", ""));
-    if (!p) return std::unexpected(t.error_at("priority", p.error().message));
-    s.max_priority = *p;
-  }
-  return {};
-}
-
-result<void> load_multiline(const config_section& t, multiline_settings& m) {
+result<void> check_multiline(const config_section& t, const multiline_settings& m) {
   if (t.has("multiline") && t.has("multiline_start")) {
     return std::unexpected(
         t.error_at("multiline_start", "give either multiline (a preset) or multiline_start"));
   }
-  if (t.has("multiline")) {
-    auto name = t.string_or("multiline", "");
-    auto preset = multiline_preset(name);
-    if (!preset) {
-      return std::unexpected(
-          t.error_at("multiline", fmt::format("unknown preset '{}' (java, python or go)", name)));
+  if (m.enabled()) return {};
+  for (auto key : k_multiline_limits) {
+    if (t.has(key)) {
+      return std::unexpected(t.error_at(key, "only with multiline or multiline_start"));
     }
-    m.continuation = *preset;
-  }
-  if (t.has("multiline_start")) {
-    m.start = t.string_or("multiline_start", "");
-    if (m.start.empty()) {
-      return std::unexpected(t.error_at("multiline_start", "must be a non-empty RE2 pattern"));
-    }
-    if (auto ok = check_multiline_pattern(m.start); !ok) {
-      return std::unexpected(t.error_at("multiline_start", ok.error().message));
-    }
-  }
-  if (!m.enabled()) {
-    for (auto key : k_multiline_limits) {
-      if (t.has(key)) {
-        return std::unexpected(t.error_at(key, "only with multiline or multiline_start"));
-      }
-    }
-    return {};
-  }
-  auto lines = t.integer_or("multiline_max_lines", static_cast<std::int64_t>(m.max_lines));
-  if (lines < 2 || lines > 100'000) {
-    return std::unexpected(t.error_at("multiline_max_lines", "must be 2 .. 100000"));
-  }
-  m.max_lines = static_cast<std::uint64_t>(lines);
-  m.max_bytes = t.bytes_or("multiline_max_bytes", m.max_bytes);
-  if (m.max_bytes < 256 || m.max_bytes > (16ull << 20)) {
-    return std::unexpected(
-        t.error_at("multiline_max_bytes", "must be between 256 bytes and 16MiB"));
-  }
-  m.timeout = t.duration_or("multiline_timeout", m.timeout);
-  if (m.timeout < std::chrono::milliseconds(10) || m.timeout > std::chrono::hours(1)) {
-    return std::unexpected(t.error_at("multiline_timeout", "must be between 10ms and 1h"));
   }
   return {};
 }
 
 }  // namespace
 
-std::span<const key_spec> source_keys() { return k_source_keys; }
+std::span<const key_spec> source_keys() {
+  static const std::vector<key_spec> keys = [] {
+    std::vector<key_spec> out;
+    describe_defaults<source_settings>(out, k_source_keys);
+    describe_defaults<multiline_settings>(out, k_multiline_keys);
+    return out;
+  }();
+  return keys;
+}
 
 result<std::vector<source_settings>> load_sources(const std::vector<config_section>& tables,
                                                   const std::filesystem::path& config_dir) {
   std::vector<source_settings> out;
   std::set<std::string> names;
   for (const auto& t : tables) {
-    source_settings s;
-    auto type = t.string_or("type", "");
-    if (type == "exec") {
-      s.type = source_type::exec;
-    } else if (type == "file") {
-      s.type = source_type::file;
-    } else if (type == "journal") {
-      s.type = source_type::journal;
-    } else {
-      return std::unexpected(t.error_at("type", type.empty() ? "missing (exec, file or journal)"
-                                                             : "must be exec, file or journal"));
+    if (!t.has("type")) {
+      return std::unexpected(t.error_at("type", "missing (exec, file or journal)"));
     }
-    s.name = t.string_or("name", "");
-    if (auto ok = protocol::validate_node_id(s.name); !ok) {
-      return std::unexpected(t.error_at("name", ok.error().message));
+    if (!t.has("name")) return std::unexpected(t.error_at("name", "missing"));
+    source_settings s;
+    if (auto ok = load_keys<source_settings>(t, k_source_keys, s); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = load_keys<multiline_settings>(t, k_multiline_keys, s.multiline); !ok) {
+      return std::unexpected(ok.error());
     }
     if (!names.insert(s.name).second) {
       return std::unexpected(t.error_at("name", fmt::format("duplicate source name '{}'", s.name)));
     }
     for (auto key : foreign_keys(s.type)) {
       if (t.has(key)) {
-        return std::unexpected(t.error_at(key, fmt::format("not allowed for a {} source", type)));
+        return std::unexpected(t.error_at(
+            key, fmt::format("not allowed for a {} source", t.string_or("type", ""))));
       }
     }
-    auto ok = s.type == source_type::exec   ? load_exec(t, config_dir, s)
-              : s.type == source_type::file ? load_file(t, s)
-                                            : load_journal(t, s);
+    auto ok = s.type == source_type::exec   ? check_exec(t, config_dir, s)
+              : s.type == source_type::file ? check_file(t, s)
+                                            : result<void>{};
     if (!ok) return std::unexpected(ok.error());
-    if (auto multi = load_multiline(t, s.multiline); !multi) return std::unexpected(multi.error());
-    auto rate = t.integer_or("rule_lines_per_second", 1000);
-    if (rate < 0 || rate > 10'000'000) {
-      return std::unexpected(t.error_at("rule_lines_per_second", "must be 0 .. 10000000"));
-    }
-    s.rule_lines_per_second = static_cast<std::uint64_t>(rate);
+    if (auto multi = check_multiline(t, s.multiline); !multi) return std::unexpected(multi.error());
     out.push_back(std::move(s));
   }
   return out;

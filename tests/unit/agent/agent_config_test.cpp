@@ -154,11 +154,58 @@ BOOST_AUTO_TEST_CASE(journal_and_multiline_errors_name_file_line_and_key) {
                "either multiline (a preset) or multiline_start");
   expect_error(journal + "multiline_max_lines = 10\n",
                "key 'source.multiline_max_lines': only with multiline or multiline_start");
-  expect_error(journal + "multiline = \"go\"\nmultiline_max_lines = 1\n", "must be 2 .. 100000");
+  expect_error(journal + "multiline = \"go\"\nmultiline_max_lines = 1\n",
+               "key 'source.multiline_max_lines': must be between 2 and 100000");
   expect_error(journal + "multiline = \"go\"\nmultiline_max_bytes = \"100B\"\n",
                "key 'source.multiline_max_bytes'");
   expect_error(journal + "multiline = \"go\"\nmultiline_timeout = \"2h\"\n",
                "key 'source.multiline_timeout': must be between 10ms and 1h");
+}
+
+// The [[source]] and [[rule]] rows fill the structs through the generic
+// loader: unset keys keep the struct initializers, required ones are named.
+BOOST_AUTO_TEST_CASE(tables_keep_struct_defaults_and_name_missing_keys) {
+  auto c = parse(
+      "[[source]]\ntype = \"exec\"\nname = \"e\"\ncommand = [\"/bin/true\"]\n"
+      "[[source]]\ntype = \"journal\"\nname = \"j\"\nmultiline = \"go\"\n"
+      "[[rule]]\nname = \"r\"\npattern = \"x\"\n");
+  BOOST_REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
+  source_settings exec_defaults;
+  exec_defaults.name = "e";
+  exec_defaults.command = {"/bin/true"};
+  BOOST_TEST((c->sources[0].interval == exec_defaults.interval));
+  BOOST_TEST((c->sources[0].timeout == exec_defaults.timeout));
+  BOOST_TEST(c->sources[0].max_output == exec_defaults.max_output);
+  BOOST_TEST(c->sources[0].rule_lines_per_second == exec_defaults.rule_lines_per_second);
+  BOOST_TEST(c->sources[1].max_priority == 7);
+  BOOST_TEST(c->sources[1].multiline.max_lines == multiline_settings{}.max_lines);
+  BOOST_TEST(!c->sources[1].multiline.continuation.empty());
+  BOOST_TEST((c->rules[0].level == protocol::severity::warning));
+  BOOST_TEST(c->rules[0].threshold == 1u);
+
+  expect_error("[[source]]\nname = \"x\"\n",
+               "agent.toml:5: key 'source.type': missing (exec, file or journal)");
+  expect_error("[[source]]\ntype = \"file\"\npath = \"/a\"\n",
+               "agent.toml:5: key 'source.name': missing");
+  expect_error("[[source]]\ntype = \"file\"\nname = \"-bad\"\npath = \"/a\"\n",
+               "agent.toml:7: key 'source.name'");
+  expect_error(
+      "[[source]]\ntype = \"file\"\nname = \"f\"\npath = \"/a\"\n"
+      "rule_lines_per_second = -1\n",
+      "agent.toml:9: key 'source.rule_lines_per_second': must be between 0 and 10000000");
+  expect_error(
+      "[[source]]\ntype = \"exec\"\nname = \"e\"\ncommand = [\"/bin/true\"]\n"
+      "interval = \"10ms\"\n",
+      "agent.toml:9: key 'source.interval': must be at least 100ms");
+  expect_error("[[source]]\ntype = \"journal\"\nname = \"j\"\nunits = [\"a\", \"\"]\n",
+               "agent.toml:8: key 'source.units': '': not a valid value");
+  expect_error("[[rule]]\npattern = \"x\"\n", "agent.toml:5: key 'rule.name': missing");
+  expect_error("[[rule]]\nname = \"r\"\n",
+               "agent.toml:5: key 'rule.pattern': a rule needs a non-empty pattern");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"\"\n",
+               "agent.toml:7: key 'rule.pattern': a rule needs a non-empty pattern");
+  expect_error("[[rule]]\nname = \"r\"\npattern = \"x\"\nrecovery = \"(\"\n",
+               "agent.toml:8: key 'rule.recovery': invalid RE2");
 }
 
 BOOST_AUTO_TEST_CASE(every_key_is_documented) {

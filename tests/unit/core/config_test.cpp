@@ -103,6 +103,15 @@ BOOST_AUTO_TEST_CASE(bad_values_name_file_line_and_key) {
   BOOST_TEST(agent_error("[agent\n") .find("agent.toml:1:") == 0u);
 }
 
+// Each timeout names itself: a bad request_timeout was reported as
+// transfer_idle_timeout.
+BOOST_AUTO_TEST_CASE(a_bad_timeout_names_its_own_key) {
+  BOOST_TEST(master_error("[master]\nrequest_timeout = \"500ms\"\n") ==
+             "master.toml:2: key 'master.request_timeout': must be at least 1s");
+  BOOST_TEST(master_error("[master]\ntransfer_idle_timeout = \"500ms\"\n") ==
+             "master.toml:2: key 'master.transfer_idle_timeout': must be at least 1s");
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_and_unsafe_password_file) {
   auto missing = config_document::load("/nonexistent/agent.toml", agent::agent_keys());
   BOOST_TEST(missing.error().message ==
@@ -130,6 +139,9 @@ BOOST_AUTO_TEST_CASE(docs_list_every_key) {
                  "docs/configuration.md lacks " << k.section << "." << k.name
                                                 << " (run scripts/gen-config-docs.sh)");
     }
+    // Byte for byte what --help-config prints, so help and docs cannot disagree.
+    BOOST_TEST(docs.find(describe_keys(keys)) != std::string::npos,
+               "docs/configuration.md differs from --help-config (run scripts/gen-config-docs.sh)");
   }
 }
 
