@@ -54,11 +54,6 @@ struct options {
   std::chrono::seconds min_retry{1};
   std::chrono::seconds max_retry{30};
   std::size_t inbox_capacity = 8192;
-  // Called on Paho's thread for every received message before the inbox;
-  // true means it took the message. It must never block. The master hands
-  // upload chunks straight to its upload thread with it: one thread hand-off
-  // per chunk instead of two, which on 2 cores is CPU the upload needs.
-  std::function<bool(message&)> claim;
   // A connection lost this soon after connecting, `flaps_before_fresh_client`
   // times in a row, makes the session drop Paho's client for a fresh one.
   std::chrono::milliseconds flap_window{std::chrono::seconds(2)};
@@ -90,14 +85,21 @@ class session {
   using connected_handler = std::function<void()>;
   // Called on Paho's thread when a publish completes (true: acknowledged).
   using completion = std::function<void(bool delivered)>;
+  // Called on Paho's thread with each received message of its subscription;
+  // it may take the message (move from it) and must never block.
+  using sink = std::function<void(message&)>;
 
   explicit session(options opts);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  // REQUIRES: before start().
-  void subscribe(std::string filter, int qos = 1);
+  // REQUIRES: before start(). A received message goes to the first
+  // subscription whose filter matches its topic: to `deliver` if it has
+  // one, else to inbox(). One matching no subscription (e.g. one the
+  // broker kept for a persistent session from an earlier run) is dropped
+  // and counted in unrouted().
+  void subscribe(std::string filter, int qos = 1, sink deliver = {});
   void on_connected(connected_handler handler);
 
   // Starts connecting in the background; returns at once. A broker that is
@@ -122,6 +124,7 @@ class session {
   bounded_queue<message>& inbox() { return inbox_; }
 
   std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
+  std::uint64_t unrouted() const { return unrouted_.load(); }
   std::uint64_t publish_failures() const { return publish_failures_.load(); }
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::uint64_t reconnect_nudges() const { return nudges_.load(); }
@@ -154,7 +157,12 @@ class session {
   std::vector<mqtt::async_client*> retired_;  // by generation; never destroyed
   std::uint64_t generation_ = 0;  // of client_; a retired client's completions are ignored
   std::condition_variable slot_free_;
-  std::vector<std::pair<std::string, int>> subscriptions_;
+  struct subscription {
+    std::string filter;
+    int qos = 1;
+    sink deliver;
+  };
+  std::vector<subscription> subscriptions_;
   connected_handler on_connected_;
   std::size_t inflight_ = 0;
   bool stopping_ = false;
@@ -168,6 +176,7 @@ class session {
 
   bounded_queue<message> inbox_;
   std::atomic<std::uint64_t> inbox_dropped_{0};
+  std::atomic<std::uint64_t> unrouted_{0};
   std::atomic<std::uint64_t> publish_failures_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
   std::atomic<std::uint64_t> nudges_{0};
