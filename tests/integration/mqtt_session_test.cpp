@@ -113,19 +113,17 @@ BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
   s.stop({}, std::chrono::milliseconds(100));
 }
 
-BOOST_AUTO_TEST_CASE(a_claim_takes_its_messages_before_the_inbox) {
+BOOST_AUTO_TEST_CASE(a_subscription_with_a_sink_takes_its_messages_before_the_inbox) {
   temp_dir dir;
   broker b(dir / "broker");
   auto o = quick_retry(b.url(), "claimer");
   std::mutex mu;
   std::vector<mqtt_session::message> claimed;
-  o.claim = [&](mqtt_session::message& m) {
-    if (!m.topic.starts_with("bulk/")) return false;
+  mqtt_session::session s(o);
+  s.subscribe("bulk/#", 1, [&](mqtt_session::message& m) {
     std::lock_guard lock(mu);
     claimed.push_back(std::move(m));
-    return true;
-  };
-  mqtt_session::session s(o);
+  });
   s.subscribe("#", 1);
   BOOST_REQUIRE(s.start().has_value());
   BOOST_REQUIRE(s.wait_connected(std::chrono::seconds(30)));
