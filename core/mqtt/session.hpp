@@ -122,7 +122,6 @@ class session {
 
   bounded_queue<message>& inbox() { return inbox_; }
 
-  std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
   std::size_t inflight() const;
