@@ -13,8 +13,8 @@ auto log() {
 
 }  // namespace
 
-heartbeat_intake::heartbeat_intake(registry& nodes, scheduler& pulls, master_metrics& metrics)
-    : nodes_(nodes), scheduler_(pulls), metrics_(metrics) {}
+heartbeat_intake::heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics)
+    : nodes_(nodes), scheduler_(queues), metrics_(metrics) {}
 
 void heartbeat_intake::subscribe(const protocol::topic_scheme& topics,
                                  mqtt_session::session& session,

@@ -15,7 +15,7 @@ namespace peranda::master {
 // Handled on the dispatcher's thread.
 class heartbeat_intake {
  public:
-  heartbeat_intake(registry& nodes, scheduler& pulls, master_metrics& metrics);
+  heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics);
 
   // REQUIRES: before session.start().
   void subscribe(const protocol::topic_scheme& topics, mqtt_session::session& session,
