@@ -3,7 +3,6 @@
 
 #include "core/log/log.hpp"
 #include "core/net/host_info.hpp"
-#include "core/protocol/messages/master_status.hpp"
 #include "node-agent/presence/session_counter.hpp"
 
 namespace peranda::agent {
@@ -16,11 +15,18 @@ auto log() {
 
 // How often the dispatcher wakes to close a spool file that got too old.
 constexpr auto k_dispatch_wake = std::chrono::milliseconds(200);
+// Received messages waiting for the dispatcher.
+constexpr std::size_t k_inbound_capacity = 8192;
 
 }  // namespace
 
 agent::agent(agent_config config)
-    : config_(std::move(config)), topics_(config_.broker.topic_root) {}
+    : config_(std::move(config)),
+      topics_(config_.broker.topic_root),
+      inbound_(topics_, k_inbound_capacity,
+               [this](std::string_view reason, const std::string& detail) {
+                 reject(reason, detail);
+               }) {}
 
 agent::~agent() { stop(); }
 
@@ -43,6 +49,7 @@ result<void> agent::build_sources(std::uint64_t session) {
   auto alarms = alarm_sender::create(std::move(a), topics_, config_.broker.session_options());
   if (!alarms) return std::unexpected(alarms.error());
   alarms_ = std::move(*alarms);
+  alarms_->subscribe(inbound_);
 
   sink_ = std::make_unique<line_sink>(
       *spool_, *rules_, [this](const rule_hit& hit) { alarms_->raise(hit); },
@@ -80,29 +87,27 @@ result<void> agent::start() {
   opts.client_id = config_.node_id;
   opts.will = presence_->message_for(protocol::node_state::lost);
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));
-  session_->subscribe(presence_->topic(), 1);
-  session_->subscribe(topics_.logs_request(config_.node_id), 1);
-  session_->subscribe(topics_.logs_ack(config_.node_id), 1);
-  session_->subscribe(topics_.alarm_ack(config_.node_id), 1);
-  session_->subscribe(topics_.all_masters(), 1);
-  session_->on_connected([this] {
-    alarms_->acks_subscribed();
-    presence_->publish_online();
-  });
+  presence_->subscribe(*session_, inbound_);
+  session_->on_unmatched(inbound_.unmatched());
+  session_->on_connected([this] { presence_->publish_online(); });
   uploader_ =
       std::make_unique<uploader>(uploader_settings{.node = config_.node_id,
                                                    .session = *session_number,
                                                    .ack_timeout = config_.ack_timeout,
                                                    .retries = config_.upload_retries,
                                                    .masters = trusted_masters(config_.masters)},
-                                 *spool_, *session_, topics_);
+                                 *spool_, *session_, topics_, inbound_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
               config_.node_id, config_.ip, *session_number, config_.broker.url,
               config_.sources.size(), config_.rules.size());
   if (auto ok = alarms_->start(); !ok) return ok;
   presence_->start(*session_);
-  dispatcher_ = std::jthread([this](std::stop_token stop) { dispatch(stop); });
+  dispatcher_ = std::jthread([this](std::stop_token stop) {
+    inbound_.run(stop, k_dispatch_wake, [this] {
+      if (auto ok = spool_->rotate_if_old(); !ok) log()->error("spool: {}", ok.error().message);
+    });
+  });
   uploader_->start();
   if (auto ok = session_->start(); !ok) return ok;
   if (auto ok = files_->start(); !ok) return ok;
@@ -113,62 +118,16 @@ result<void> agent::start() {
   return {};
 }
 
-void agent::count_invalid(std::string_view what, const std::string& why) {
-  auto n = ++messages_invalid_;
-  // Once with the reason, then a reminder every 100: a flood must not flood the log.
-  if (n == 1 || n % 100 == 0) log()->warn("dropped invalid {} ({} so far): {}", what, n, why);
-}
-
-void agent::route(const mqtt_session::message& msg) {
-  auto topic = topics_.parse(msg.topic);
-  if (!topic) return count_invalid("topic", topic.error().message);
-  bool mine = topic->owner == config_.node_id;
+void agent::reject(std::string_view reason, const std::string& detail) {
   // Only presence is retained by design: a request or ack left retained on
   // the broker would otherwise be acted on again at every reconnect.
-  if (msg.retained && topic->kind != protocol::topic_kind::heartbeat &&
-      topic->kind != protocol::topic_kind::master_status) {
-    return retained_ignored_.refuse("on " + msg.topic);
-  }
-  switch (topic->kind) {
-    case protocol::topic_kind::heartbeat:
-      if (mine) presence_->handle_echo(msg);
-      return;
-    case protocol::topic_kind::logs_request: {
-      if (!mine) return;
-      auto r = protocol::decode_logs_request(msg.payload);
-      if (!r) return count_invalid("logs request", r.error().message);
-      return uploader_->submit_request(std::move(*r));
-    }
-    case protocol::topic_kind::logs_ack: {
-      if (!mine) return;
-      auto a = protocol::decode_logs_ack(msg.payload);
-      if (!a) return count_invalid("logs ack", a.error().message);
-      return uploader_->submit_ack(std::move(*a));
-    }
-    case protocol::topic_kind::alarm_ack: {
-      if (!mine) return;
-      auto a = protocol::decode_alarm_ack(msg.payload);
-      if (!a) return count_invalid("alarm ack", a.error().message);
-      return alarms_->confirm(*a);
-    }
-    case protocol::topic_kind::master_status: {
-      if (msg.payload.empty()) return;  // a cleared retained status
-      auto s = protocol::decode_master_status(msg.payload);
-      if (!s) return count_invalid("master status", s.error().message);
-      alarms_->master_state(*s);
-      return uploader_->master_state(s->master_id, s->state);
-    }
-    default:
-      return;
-  }
-}
-
-void agent::dispatch(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    auto msg = session_->inbox().pop_for(k_dispatch_wake);
-    if (msg) route(*msg);
-    if (auto ok = spool_->rotate_if_old(); !ok) log()->error("spool: {}", ok.error().message);
-  }
+  if (reason == "retained_ignored") return retained_ignored_.refuse("on " + detail);
+  // A topic a persistent session still holds from an earlier version (alarm
+  // acks came to the main session once) is not the sender's fault.
+  if (reason == "unexpected_topic") return;
+  auto n = ++messages_invalid_;
+  // Once with the reason, then a reminder every 100: a flood must not flood the log.
+  if (n == 1 || n % 100 == 0) log()->warn("dropped invalid {} ({} so far): {}", reason, n, detail);
 }
 
 void agent::fill_stats(protocol::heartbeat& hb) {
@@ -199,7 +158,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"requests_refused", uploader_->requests_refused()},
       {"acks_refused", uploader_->acks_refused()},
       {"alarm_acks_refused", alarms_->acks_refused()},
-      {"messages_dropped", session_->inbox_dropped() + uploader_->events_dropped()},
+      {"messages_dropped", inbound_.dropped() + uploader_->events_dropped()},
   };
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/topics.hpp"
 #include "node-agent/agent_config.hpp"
@@ -26,8 +27,9 @@ namespace peranda::agent {
 
 // peranda-agent's parts wired together: spool, rules, sources, the alarm
 // sender (its own MQTT session), the main MQTT session with presence and
-// uploader, and the dispatcher thread that routes received messages to the
-// part that owns their topic. start()/stop() from one thread (main).
+// uploader, and the dispatcher thread that hands each part the messages of
+// the topics it subscribed (and closes spool files that got too old).
+// start()/stop() from one thread (main).
 class agent {
  public:
   explicit agent(agent_config config);
@@ -42,15 +44,18 @@ class agent {
   bool ready() const { return session_ && session_->is_connected(); }
 
  private:
-  void dispatch(std::stop_token stop);
-  void route(const mqtt_session::message& msg);
-  void count_invalid(std::string_view what, const std::string& why);
+  // Counts what the dispatcher or a part refused.
+  void reject(std::string_view reason, const std::string& detail);
   void fill_stats(protocol::heartbeat& hb);
   [[nodiscard]] result<void> build_sources(std::uint64_t session);
 
   // Constant after construction
   const agent_config config_;
   const protocol::topic_scheme topics_;
+
+  std::atomic<std::uint64_t> messages_invalid_{0};
+  refusal_counter retained_ignored_{"retained message"};
+  mqtt_session::dispatcher inbound_;
 
   std::unique_ptr<spool> spool_;
   std::unique_ptr<rule_engine> rules_;
@@ -64,9 +69,6 @@ class agent {
   std::unique_ptr<mqtt_session::session> session_;
   std::unique_ptr<uploader> uploader_;
   std::jthread dispatcher_;
-
-  std::atomic<std::uint64_t> messages_invalid_{0};
-  refusal_counter retained_ignored_{"retained message"};
 };
 
 }  // namespace peranda::agent

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/mqtt/session.hpp"
 
+#include <algorithm>
+
 #include <mqtt/async_client.h>
 
 #include "core/log/log.hpp"
 #include "core/mqtt/broker_url.hpp"
 #include "core/mqtt/paho_options.hpp"
+#include "core/mqtt/topic_filter.hpp"
 #include "core/net/tcp_nodelay.hpp"
 
 namespace peranda::mqtt_session {
@@ -90,9 +93,14 @@ session::~session() {
   inbox_.close();
 }
 
-void session::subscribe(std::string filter, int qos) {
+void session::subscribe(std::string filter, int qos, sink deliver) {
   std::lock_guard lock(mu_);
-  subscriptions_.emplace_back(std::move(filter), qos);
+  subscriptions_.push_back({std::move(filter), qos, std::move(deliver)});
+}
+
+void session::on_unmatched(sink deliver) {
+  std::lock_guard lock(mu_);
+  unmatched_ = std::move(deliver);
 }
 
 void session::on_connected(connected_handler handler) {
@@ -138,7 +146,7 @@ void session::handle_connected(std::uint64_t generation) {
       connected_ = true;
       connected_at_ = std::chrono::steady_clock::now();
       handler = on_connected_;
-      subs = subscriptions_;
+      for (const auto& sub : subscriptions_) subs.emplace_back(sub.filter, sub.qos);
       client = client_.get();
     } else {
       late = retired_.at(generation);
@@ -220,7 +228,19 @@ void session::replace_flapping_clients(std::stop_token stop) {
 
 void session::handle_message(std::string topic, std::string payload, int qos, bool retained) {
   message msg{std::move(topic), std::move(payload), qos, retained};
-  if (opts_.claim && opts_.claim(msg)) return;
+  // subscriptions_ and unmatched_ change only before start(): no lock
+  // needed to read them here.
+  auto sub = std::ranges::find_if(
+      subscriptions_, [&](const subscription& s) { return topic_matches(s.filter, msg.topic); });
+  if (sub == subscriptions_.end()) {
+    if (unmatched_) return unmatched_(msg);
+    if (unmatched_dropped_.fetch_add(1) % 1000 == 0) {
+      log()->warn("message on '{}' matches no subscription; dropped ({} so far)", msg.topic,
+                  unmatched_dropped_.load());
+    }
+    return;
+  }
+  if (sub->deliver) return sub->deliver(msg);
   if (inbox_.try_push(std::move(msg))) return;
   if (inbox_dropped_.fetch_add(1) % 1000 == 0) {
     log()->error("inbox full ({} messages): dropped {} incoming message(s) so far",

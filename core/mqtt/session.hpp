@@ -54,11 +54,6 @@ struct options {
   std::chrono::seconds min_retry{1};
   std::chrono::seconds max_retry{30};
   std::size_t inbox_capacity = 8192;
-  // Called on Paho's thread for every received message before the inbox;
-  // true means it took the message. It must never block. The master hands
-  // upload chunks straight to its upload thread with it: one thread hand-off
-  // per chunk instead of two, which on 2 cores is CPU the upload needs.
-  std::function<bool(message&)> claim;
   // A connection lost this soon after connecting, `flaps_before_fresh_client`
   // times in a row, makes the session drop Paho's client for a fresh one.
   std::chrono::milliseconds flap_window{std::chrono::seconds(2)};
@@ -66,9 +61,9 @@ struct options {
 };
 
 // A connection to the broker that reconnects by itself (with back-off),
-// subscribes again on every connect and hands received messages to our own
-// bounded inbox. Paho's callback thread only copies and enqueues; it never
-// waits.
+// subscribes again on every connect and hands each received message to the
+// sink of the subscription it matches (or to our own bounded inbox). Paho's
+// callback thread only copies and hands over; it never waits.
 //
 // Paho C 1.3.12 can keep a freed message in its resend list after a write
 // failed as the broker died (paho.mqtt.c#1310, #1592); every reconnect then
@@ -87,14 +82,23 @@ class session {
   using connected_handler = std::function<void()>;
   // Called on Paho's thread when a publish completes (true: acknowledged).
   using completion = std::function<void(bool delivered)>;
+  // Called on Paho's thread with each received message of its subscription;
+  // it may take the message (move from it) and must never block.
+  using sink = std::function<void(message&)>;
 
   explicit session(options opts);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  // REQUIRES: before start().
-  void subscribe(std::string filter, int qos = 1);
+  // REQUIRES: before start(). A received message goes to the first
+  // subscription whose filter matches its topic: to `deliver` if it has
+  // one, else to inbox().
+  void subscribe(std::string filter, int qos = 1, sink deliver = {});
+  // REQUIRES: before start(). Where a message matching no subscription goes
+  // (one the broker still holds for this persistent session from an earlier
+  // run, say); without a sink it is dropped, with a warning.
+  void on_unmatched(sink deliver);
   void on_connected(connected_handler handler);
 
   // Starts connecting in the background; returns at once. A broker that is
@@ -118,7 +122,6 @@ class session {
 
   bounded_queue<message>& inbox() { return inbox_; }
 
-  std::uint64_t inbox_dropped() const { return inbox_dropped_.load(); }
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
   std::size_t inflight() const;
@@ -146,7 +149,13 @@ class session {
   std::vector<mqtt::async_client*> retired_;  // by generation; never destroyed
   std::uint64_t generation_ = 0;  // of client_; a retired client's completions are ignored
   std::condition_variable slot_free_;
-  std::vector<std::pair<std::string, int>> subscriptions_;
+  struct subscription {
+    std::string filter;
+    int qos = 1;
+    sink deliver;
+  };
+  std::vector<subscription> subscriptions_;
+  sink unmatched_;
   connected_handler on_connected_;
   std::size_t inflight_ = 0;
   bool stopping_ = false;
@@ -159,6 +168,7 @@ class session {
 
   bounded_queue<message> inbox_;
   std::atomic<std::uint64_t> inbox_dropped_{0};
+  std::atomic<std::uint64_t> unmatched_dropped_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
   std::atomic<std::uint64_t> slot_waits_given_up_{0};
   std::jthread replacer_;

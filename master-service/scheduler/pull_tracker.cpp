@@ -78,8 +78,25 @@ void pull_tracker::mark_failed(const std::string& request_id, std::string reason
   settle(it->second, pull_status::failed);
 }
 
+void pull_tracker::report_freed(std::size_t open_before, std::size_t open_after) const {
+  if (open_after < open_before && slot_freed_) slot_freed_();
+}
+
 bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply& reply) {
-  std::lock_guard lock(mu_);
+  std::size_t before = 0;
+  std::size_t after = 0;
+  bool known = false;
+  {
+    std::lock_guard lock(mu_);
+    before = open_.size();
+    known = apply_reply(node, reply);
+    after = open_.size();
+  }
+  report_freed(before, after);  // empty, busy, ... end a pull
+  return known;
+}
+
+bool pull_tracker::apply_reply(const std::string& node, const protocol::logs_reply& reply) {
   auto it = pulls_.find(reply.request_id);
   if (it == pulls_.end() || it->second.node != node) return false;
   auto& r = it->second;
@@ -112,7 +129,18 @@ bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply&
 }
 
 void pull_tracker::on_transfer(const transfer_outcome& outcome) {
-  std::lock_guard lock(mu_);
+  std::size_t before = 0;
+  std::size_t after = 0;
+  {
+    std::lock_guard lock(mu_);
+    before = open_.size();
+    apply_transfer(outcome);
+    after = open_.size();
+  }
+  report_freed(before, after);
+}
+
+void pull_tracker::apply_transfer(const transfer_outcome& outcome) {
   auto it = pulls_.find(outcome.request_id);
   if (it == pulls_.end() || it->second.node != outcome.node) return;
   auto& r = it->second;
@@ -211,7 +239,8 @@ void pull_tracker::prune() {
 }
 
 void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  auto before = open_.size();
   for (auto& [id, r] : pulls_) {
     bool open = r.status == pull_status::sent || r.status == pull_status::accepted;
     if (open && now >= r.deadline) {
@@ -223,6 +252,9 @@ void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) 
     }
   }
   prune();
+  auto after = open_.size();
+  lock.unlock();
+  report_freed(before, after);
 }
 
 std::optional<pull_record> pull_tracker::find(std::string_view request_id) const {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,12 @@ class pull_tracker {
 
   explicit pull_tracker(master_metrics& metrics, upload_quota quota = {});
 
+  // Called, outside the tracker's lock, when a reply, a transfer's outcome
+  // or expire() ended a sent pull: its transfer slot is free for the next
+  // pick. Not for mark_failed(): its caller (the scheduler) knows already.
+  // REQUIRES: before the tracker is used from other threads.
+  void on_slot_freed(std::function<void()> freed) { slot_freed_ = std::move(freed); }
+
   // A new pull of `node` in state queued; returns its request id.
   std::string create(const std::string& node, bool on_demand);
   void mark_sent(const std::string& request_id, clock::time_point deadline);
@@ -115,6 +122,12 @@ class pull_tracker {
   std::vector<pull_record> recent() const;
 
  private:
+  // REQUIRES: mu_ is held. The bodies of on_reply() and on_transfer().
+  bool apply_reply(const std::string& node, const protocol::logs_reply& reply);
+  void apply_transfer(const transfer_outcome& outcome);
+  // Calls slot_freed_ if the open pulls fell below `open_before`.
+  // REQUIRES: mu_ is not held.
+  void report_freed(std::size_t open_before, std::size_t open_after) const;
   // REQUIRES: mu_ is held.
   void settle(pull_record& r, pull_status status);
   void check_done(pull_record& r);
@@ -124,6 +137,7 @@ class pull_tracker {
   const std::uint64_t epoch_;
   master_metrics& metrics_;
   const upload_quota quota_;
+  std::function<void()> slot_freed_;  // set before use
 
   // Guarded by mu_
   mutable std::mutex mu_;

@@ -24,7 +24,9 @@ scheduler::scheduler(const master_config& config, const registry& nodes, pull_tr
       nodes_(nodes),
       pulls_(pulls),
       send_(std::move(send)),
-      queues_(config.workers) {}
+      queues_(config.workers) {
+  pulls_.on_slot_freed([this] { slot_freed(); });
+}
 
 scheduler::~scheduler() { stop(); }
 

@@ -24,16 +24,18 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
   if (!outbox) return std::unexpected(outbox.error());
   auto id_key = load_or_create_id_key(settings.id_key_file);
   if (!id_key) return std::unexpected(id_key.error());
-  auto topic = topics.alarm(settings.node);
-  return std::unique_ptr<alarm_sender>(new alarm_sender(std::move(settings), std::move(topic),
+  topic_names names{topics.alarm(settings.node), topics.alarm_ack(settings.node),
+                    topics.all_masters()};
+  return std::unique_ptr<alarm_sender>(new alarm_sender(std::move(settings), std::move(names),
                                                         std::move(*outbox), std::move(*id_key),
                                                         std::move(session_options)));
 }
 
-alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
-                           std::string id_key, mqtt_session::options session_options)
+alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics,
+                           alarm_outbox outbox, std::string id_key,
+                           mqtt_session::options session_options)
     : settings_(std::move(settings)),
-      topic_(std::move(topic)),
+      topics_(std::move(topics)),
       id_key_(std::move(id_key)),
       outbox_(std::move(outbox)) {
   for (const auto& [key, payload] : outbox_.entries()) {
@@ -52,9 +54,29 @@ alarm_sender::alarm_sender(alarm_sender_settings settings, std::string topic, al
     {
       std::lock_guard lock(mu_);
       reconnected_ = true;
+      acks_subscribed_ = true;
     }
     wake_.notify_all();
   });
+}
+
+void alarm_sender::subscribe(mqtt_session::dispatcher& inbound) {
+  session_->subscribe(topics_.ack, 1, inbound.to([this, &inbound](const mqtt_session::received& r) {
+    auto ack = protocol::decode_alarm_ack(r.msg.payload);
+    if (!ack) return inbound.reject("alarm ack", ack.error().message);
+    confirm(*ack);
+  }));
+  session_->subscribe(
+      topics_.masters, 1,
+      inbound.to(
+          [this, &inbound](const mqtt_session::received& r) {
+            if (r.msg.payload.empty()) return;  // a cleared retained status
+            auto status = protocol::decode_master_status(r.msg.payload);
+            if (!status) return inbound.reject("master status", status.error().message);
+            master_state(*status);
+          },
+          mqtt_session::dispatcher::retained::taken));
+  session_->on_unmatched(inbound.unmatched());
 }
 
 alarm_sender::~alarm_sender() { stop(); }
@@ -202,14 +224,6 @@ void alarm_sender::master_state(const protocol::master_status& status) {
   wake_.notify_all();
 }
 
-void alarm_sender::acks_subscribed() {
-  {
-    std::lock_guard lock(mu_);
-    acks_subscribed_ = true;
-  }
-  wake_.notify_all();
-}
-
 void alarm_sender::forget(const std::string& key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
@@ -265,7 +279,7 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
   std::vector<std::string> refused;
   for (auto& [key, payload] : due) {
     auto ok = session_->publish(
-        {topic_, std::move(payload), 1, false},
+        {topics_.alarm, std::move(payload), 1, false},
         [this, key](bool delivered) { on_completion(key, delivered); }, false);
     if (!ok) {
       log()->warn("alarm {} not published yet: {}", key, ok.error().message);

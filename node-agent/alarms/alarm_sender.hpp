@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/master_status.hpp"
@@ -67,22 +68,22 @@ class alarm_sender {
       mqtt_session::options session_options);
   ~alarm_sender();
 
+  // REQUIRES: before start(). Subscribes this node's alarm acks and the
+  // masters' statuses on the sender's own session (so the SUBSCRIBE goes
+  // out on the connection that publishes the alarms, before any of them),
+  // handled on `inbound`'s thread.
+  void subscribe(mqtt_session::dispatcher& inbound);
   [[nodiscard]] result<void> start();
   void stop();
 
   // Published at once and durable when it returns (unless the outbox could not be written: then
   // the alarm is still published from memory, and the failure logged).
   void raise(const rule_hit& hit);
-  // A master journaled these alarms, or refused some for rate (from the
-  // main session's dispatcher).
+  // A master journaled these alarms, or refused some for rate.
   void confirm(const protocol::alarm_ack& ack);
   // A master's presence: one that comes online (or restarts) gets every
   // unconfirmed alarm again.
   void master_state(const protocol::master_status& status);
-  // The main session has connected and asked for its subscriptions. Before
-  // its first connection a confirmation or refusal of an alarm would reach
-  // no one (the ack topic is the main session's), so nothing is sent.
-  void acks_subscribed();
 
   std::uint64_t sent() const { return sent_.load(); }
   std::uint64_t confirmed() const { return confirmed_.load(); }
@@ -105,7 +106,12 @@ class alarm_sender {
     unsigned rounds = 0;  // publishes so far: spaces out resends
     std::chrono::steady_clock::time_point sent_at{};
   };
-  alarm_sender(alarm_sender_settings settings, std::string topic, alarm_outbox outbox,
+  struct topic_names {
+    std::string alarm;
+    std::string ack;
+    std::string masters;  // filter of the masters' statuses
+  };
+  alarm_sender(alarm_sender_settings settings, topic_names topics, alarm_outbox outbox,
                std::string id_key, mqtt_session::options session_options);
   void run(std::stop_token stop);
   // REQUIRES: `lock` holds mu_ (released while publishing).
@@ -126,7 +132,7 @@ class alarm_sender {
 
   // Constant after construction
   const alarm_sender_settings settings_;
-  const std::string topic_;
+  const topic_names topics_;
   const std::string id_key_;  // keys line ids
   std::unique_ptr<mqtt_session::session> session_;
 
@@ -148,6 +154,8 @@ class alarm_sender {
   std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
   std::chrono::steady_clock::time_point hold_until_{};   // after a master refused alarms
   bool paced_ = false;  // since a refusal, until the outbox is empty
+  // Our session has connected and sent its subscriptions: before that a
+  // confirmation of an alarm could reach no one, so nothing is sent.
   bool acks_subscribed_ = false;
 
   std::atomic<std::uint64_t> sent_{0};

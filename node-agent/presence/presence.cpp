@@ -46,6 +46,13 @@ mqtt_session::message presence::message_for(protocol::node_state state) {
   return {topic_, protocol::encode(hb), 1, true};
 }
 
+void presence::subscribe(mqtt_session::session& session, mqtt_session::dispatcher& inbound) {
+  session.subscribe(
+      topic_, 1,
+      inbound.to([this](const mqtt_session::received& r) { handle_echo(r.msg); },
+                 mqtt_session::dispatcher::retained::taken));
+}
+
 void presence::start(mqtt_session::session& session) {
   session_ = &session;
   ticker_ = std::jthread([this](std::stop_token stop) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/topics.hpp"
@@ -44,6 +45,9 @@ class presence {
 
   void set_stats_provider(stats_provider provider);
 
+  // REQUIRES: before session.start(). Our own retained heartbeat, read back
+  // from the broker, goes to handle_echo() on `inbound`'s thread.
+  void subscribe(mqtt_session::session& session, mqtt_session::dispatcher& inbound);
   // REQUIRES: `session` outlives this object (or stop() was called).
   void start(mqtt_session::session& session);
   void stop();

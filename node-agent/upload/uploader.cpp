@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "node-agent/upload/uploader.hpp"
 
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/messages/upload_begin.hpp"
 #include "core/protocol/messages/upload_end.hpp"
 #include "core/util/clock.hpp"
@@ -33,12 +33,39 @@ constexpr auto k_tick = std::chrono::milliseconds(50);
 }  // namespace
 
 uploader::uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
-                   const protocol::topic_scheme& topics)
+                   const protocol::topic_scheme& topics, mqtt_session::dispatcher& inbound)
     : settings_(std::move(settings)),
       spool_(spool),
       session_(session),
       topics_(topics),
-      events_(k_event_capacity) {}
+      events_(k_event_capacity) {
+  subscribe(inbound);
+}
+
+void uploader::subscribe(mqtt_session::dispatcher& inbound) {
+  session_.subscribe(topics_.logs_request(settings_.node), 1,
+                     inbound.to([this, &inbound](const mqtt_session::received& r) {
+                       auto request = protocol::decode_logs_request(r.msg.payload);
+                       if (!request) return inbound.reject("logs request", request.error().message);
+                       submit_request(std::move(*request));
+                     }));
+  session_.subscribe(topics_.logs_ack(settings_.node), 1,
+                     inbound.to([this, &inbound](const mqtt_session::received& r) {
+                       auto ack = protocol::decode_logs_ack(r.msg.payload);
+                       if (!ack) return inbound.reject("logs ack", ack.error().message);
+                       submit_ack(std::move(*ack));
+                     }));
+  session_.subscribe(
+      topics_.all_masters(), 1,
+      inbound.to(
+          [this](const mqtt_session::received& r) {
+            // One that does not decode is counted by the alarm sender, which
+            // receives the same statuses on its own session.
+            auto status = protocol::decode_master_status(r.msg.payload);
+            if (status) master_state(status->master_id, status->state);
+          },
+          mqtt_session::dispatcher::retained::taken));
+}
 
 uploader::~uploader() { stop(); }
 

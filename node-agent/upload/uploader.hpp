@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "core/fs/unique_fd.hpp"
+#include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
@@ -47,21 +48,20 @@ struct uploader_settings {
 // counted). The file in
 // transfer is pinned against the spool cap. A restart mid-transfer loses
 // nothing: the next request starts the file again under a new transfer id.
-// submit_*() are called from the dispatcher and never block; the work runs
-// on the uploader's own thread. start()/stop() from one thread.
+// It subscribes its node's requests and acks and the masters' statuses on
+// `session`; `inbound`'s thread decodes them and queues them (never
+// blocking) for the uploader's own thread, where the work runs.
+// start()/stop() from one thread.
 class uploader {
  public:
+  // REQUIRES: before session.start().
   uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
-           const protocol::topic_scheme& topics);
+           const protocol::topic_scheme& topics, mqtt_session::dispatcher& inbound);
   ~uploader();
 
   void start();
   void stop();
 
-  void submit_request(protocol::logs_request request);
-  void submit_ack(protocol::logs_ack ack);
-  // A master's retained status: requests of a master that is not online are ignored.
-  void master_state(const std::string& master, protocol::node_state state);
 
   std::uint64_t uploads_done() const { return done_.load(); }
   std::uint64_t uploads_failed() const { return failed_.load(); }
@@ -76,6 +76,11 @@ class uploader {
     std::deque<std::string> files;
   };
 
+  void subscribe(mqtt_session::dispatcher& inbound);
+  void submit_request(protocol::logs_request request);
+  void submit_ack(protocol::logs_ack ack);
+  // A master's retained status: requests of a master that is not online are ignored.
+  void master_state(const std::string& master, protocol::node_state state);
   void run(std::stop_token stop);
   void on_request(protocol::logs_request request);
   void on_ack(const protocol::logs_ack& ack);

@@ -5,7 +5,9 @@
 // fresh Paho client, which resumes the broker's session; one started while
 // its broker is down connects once the broker is back (Paho's automatic
 // reconnect, with no help from us); a publisher never waits for ever on a slot whose publish never
-// completes; a claim takes its messages before the inbox.
+// completes; a subscription's sink takes its messages before the inbox; a
+// message of a subscription the broker kept from an earlier run reaches the
+// unmatched sink.
 #define BOOST_TEST_MODULE mqtt_session_test
 #include <boost/test/unit_test.hpp>
 
@@ -113,19 +115,17 @@ BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
   s.stop({}, std::chrono::milliseconds(100));
 }
 
-BOOST_AUTO_TEST_CASE(a_claim_takes_its_messages_before_the_inbox) {
+BOOST_AUTO_TEST_CASE(a_subscription_with_a_sink_takes_its_messages_before_the_inbox) {
   temp_dir dir;
   broker b(dir / "broker");
   auto o = quick_retry(b.url(), "claimer");
   std::mutex mu;
   std::vector<mqtt_session::message> claimed;
-  o.claim = [&](mqtt_session::message& m) {
-    if (!m.topic.starts_with("bulk/")) return false;
+  mqtt_session::session s(o);
+  s.subscribe("bulk/#", 1, [&](mqtt_session::message& m) {
     std::lock_guard lock(mu);
     claimed.push_back(std::move(m));
-    return true;
-  };
-  mqtt_session::session s(o);
+  });
   s.subscribe("#", 1);
   BOOST_REQUIRE(s.start().has_value());
   BOOST_REQUIRE(s.wait_connected(std::chrono::seconds(30)));
@@ -143,5 +143,43 @@ BOOST_AUTO_TEST_CASE(a_claim_takes_its_messages_before_the_inbox) {
   BOOST_TEST(claimed.size() == 1u);
   BOOST_TEST(claimed[0].topic == "bulk/1");
   BOOST_TEST(claimed[0].payload.size() == 100'000u);
+  BOOST_TEST(!s.inbox().pop_for(std::chrono::milliseconds(0)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_subscription_kept_from_an_earlier_run_reaches_the_unmatched_sink) {
+  temp_dir dir;
+  broker b(dir / "broker");
+  auto o = quick_retry(b.url(), "keeper");
+  {
+    mqtt_session::session earlier(o);
+    earlier.subscribe("old/#", 1);
+    BOOST_REQUIRE(earlier.start().has_value());
+    BOOST_REQUIRE(earlier.wait_connected(std::chrono::seconds(30)));
+    BOOST_REQUIRE(round_trip(earlier, "old/0"));  // the broker holds old/#
+    earlier.stop();
+  }
+  std::mutex mu;
+  std::vector<std::string> taken;
+  std::vector<std::string> unmatched;
+  mqtt_session::session s(o);  // the same persistent session, without old/#
+  s.subscribe("new/#", 1, [&](mqtt_session::message& m) {
+    std::lock_guard lock(mu);
+    taken.push_back(m.topic);
+  });
+  s.on_unmatched([&](mqtt_session::message& m) {
+    std::lock_guard lock(mu);
+    unmatched.push_back(m.topic);
+  });
+  BOOST_REQUIRE(s.start().has_value());
+  BOOST_REQUIRE(s.wait_connected(std::chrono::seconds(30)));
+  BOOST_REQUIRE(s.publish({"old/1", "stale", 1, false}).has_value());
+  BOOST_REQUIRE(s.publish({"new/1", "fresh", 1, false}).has_value());
+  BOOST_REQUIRE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return !taken.empty() && !unmatched.empty();
+  }));
+  std::lock_guard lock(mu);
+  BOOST_TEST(taken == std::vector<std::string>{"new/1"});
+  BOOST_TEST(unmatched == std::vector<std::string>{"old/1"});
   BOOST_TEST(!s.inbox().pop_for(std::chrono::milliseconds(0)).has_value());
 }

@@ -100,4 +100,37 @@ BOOST_AUTO_TEST_CASE(quotas_per_pull_and_per_day) {
   BOOST_TEST(refusal("a", third, "7", 600, k_now_ms + k_day_ms) == "");  // a new UTC day
 }
 
+// The scheduler learns of a freed transfer slot from the tracker itself:
+// once for each pull a reply, a transfer or expiry ends, never for one
+// that stays open.
+BOOST_AUTO_TEST_CASE(a_pull_that_ends_reports_its_slot_freed) {
+  int freed = 0;
+  pulls.on_slot_freed([&] { ++freed; });
+  auto id = accepted("a", {"x.log", "y.log"});
+  BOOST_TEST(freed == 0);  // accepted: still open
+  pulls.on_transfer({"a", id, "t1", "x.log", true, "", 10});
+  BOOST_TEST(freed == 0);  // y.log still to come
+  pulls.on_transfer({"a", id, "t2", "y.log", true, "", 10});
+  BOOST_TEST(freed == 1);
+  pulls.on_transfer({"a", id, "t2", "y.log", true, "", 10});
+  BOOST_TEST(freed == 1);  // a repeat ends nothing
+
+  auto busy = pulls.create("b", false);
+  pulls.mark_sent(busy, pull_tracker::clock::now() + std::chrono::hours(1));
+  protocol::logs_reply reply;
+  reply.request_id = busy;
+  reply.master_id = "m";
+  reply.status = protocol::reply_status::busy;
+  BOOST_REQUIRE(pulls.on_reply("b", reply));
+  BOOST_TEST(freed == 2);
+
+  auto silent = pulls.create("c", false);
+  auto deadline = pull_tracker::clock::now() + std::chrono::hours(1);
+  pulls.mark_sent(silent, deadline);
+  pulls.expire(deadline - std::chrono::seconds(1), std::chrono::hours(2));
+  BOOST_TEST(freed == 2);
+  pulls.expire(deadline, std::chrono::hours(2));
+  BOOST_TEST(freed == 3);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

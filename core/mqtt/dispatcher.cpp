@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/mqtt/dispatcher.hpp"
+
+#include "core/log/log.hpp"
+
+namespace peranda::mqtt_session {
+namespace {
+
+auto log() {
+  static auto l = get_logger("mqtt");
+  return l;
+}
+
+}  // namespace
+
+dispatcher::dispatcher(const protocol::topic_scheme& topics, std::size_t capacity,
+                       rejecter on_reject)
+    : topics_(topics), capacity_(capacity), on_reject_(std::move(on_reject)), queue_(capacity) {}
+
+session::sink dispatcher::to(handler h, retained policy) {
+  auto target = std::make_shared<const handler>(std::move(h));
+  return [this, target, policy](message& msg) {
+    auto topic = topics_.parse(msg.topic);
+    if (!topic) return reject("bad_topic", topic.error().message);
+    // A retained request, alarm or upload is old (or planted) and would be
+    // acted on again at every reconnect.
+    if (msg.retained && policy == retained::ignored) return reject("retained_ignored", msg.topic);
+    if (queue_.try_push({target, {std::move(*topic), std::move(msg)}})) return;
+    if (dropped_.fetch_add(1) % 1000 == 0) {
+      log()->error("inbox full ({} messages): dropped {} incoming message(s) so far", capacity_,
+                   dropped_.load());
+    }
+  };
+}
+
+session::sink dispatcher::unmatched() {
+  return [this](message& msg) {
+    auto topic = topics_.parse(msg.topic);
+    if (!topic) return reject("bad_topic", topic.error().message);
+    if (msg.retained) return reject("retained_ignored", msg.topic);
+    reject("unexpected_topic", msg.topic);
+  };
+}
+
+void dispatcher::run(std::stop_token stop, std::chrono::milliseconds wake,
+                     const std::function<void()>& idle) {
+  while (!stop.stop_requested()) {
+    auto next = queue_.pop_for(wake);
+    if (next) {
+      try {
+        (*next->to)(next->what);
+      } catch (const std::exception& e) {
+        reject("internal_error", e.what());
+      }
+    }
+    if (idle) idle();
+  }
+}
+
+void dispatcher::reject(std::string_view reason, const std::string& detail) const {
+  on_reject_(reason, detail);
+}
+
+}  // namespace peranda::mqtt_session
