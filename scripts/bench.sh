@@ -13,7 +13,10 @@ BUILD_IT=1 ONLY="" ARGS=()
 while (($#)); do
   case $1 in
     --no-build) BUILD_IT=0 ;;
-    --only) ONLY=${2:-}; ARGS+=("$1" "$ONLY"); shift ;;
+    --only)
+      ARGS+=("$1")
+      if (($# > 1)); then ONLY=$2; ARGS+=("$2"); shift; fi ;;
+    --only=*) ONLY=${1#--only=}; ARGS+=("$1") ;;
     *) ARGS+=("$1") ;;
   esac
   shift

@@ -34,13 +34,15 @@ def _stop_on_signal(signum, _frame):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="scripts/bench.sh",
-        description="peranda's benchmarks; docs/benchmarks.md says what each part measures.")
+        description="peranda's benchmarks; docs/benchmarks.md says what each part measures.",
+        epilog="scripts/bench.sh also takes --no-build: use build-bench/ as it is.")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter windows")
     parser.add_argument("--only", type=parse_parts, default=list(PARTS), metavar="PART[,PART...]",
                         help=f"run only these of {','.join(PARTS)}")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
-    parser.add_argument("--build", type=Path, required=True, help="build folder with bin/")
-    parser.add_argument("--root", type=Path, required=True, help="source tree")
+    # Given by scripts/bench.sh: the build folder with bin/, the source tree.
+    parser.add_argument("--build", type=Path, required=True, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, required=True, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGINT, _stop_on_signal)
