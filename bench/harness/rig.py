@@ -3,8 +3,11 @@
 peranda-agent and the bench programs, each on free loopback ports with a
 config written here, each stopped by its PID.
 
-Mirrors tests/support (broker.cpp, programs.cpp): same broker settings, a
-process that exits during start-up is an error with its log's tail.
+Works as tests/support (broker.cpp, child_process.cpp) does, in Python so
+that the benchmarks need no test build: ready means a condition met within
+a deadline, a process that exits during start-up is an error with its
+log's tail. The broker differs from the tests' on purpose: no persistence
+and no queue limit that a benchmark would hit.
 """
 import os
 import shutil
