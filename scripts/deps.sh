@@ -14,8 +14,8 @@ PERANDA_PACKAGES=(
   clang-16 libclang-rt-16-dev
   # Called by the tests, not the build: CPack's DEB generator runs `file` to
   # find the binaries it strips and passes to dpkg-shlibdeps; `ip netns`
-  # (network fault test) and `ss` (bench.sh) are iproute2; gdb prints the
-  # threads of a child a test gave up waiting for.
+  # (network fault test) is iproute2; gdb prints the threads of a child a
+  # test gave up waiting for.
   file iproute2 gdb
 )
 
