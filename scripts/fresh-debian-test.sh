@@ -17,7 +17,10 @@ command -v debootstrap >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 }
 
-mounts=(proc sys dev dev/pts dev/shm run)
+# "" is the root itself, bound onto itself so that it is a mount point, as
+# in a container: `ip -n NS` remounts / (mount --make-rslave) and fails
+# on a plain folder.
+mounts=("" proc sys dev dev/pts dev/shm run)
 unmount_all() {
   local i
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
@@ -32,6 +35,7 @@ echo "== debootstrap bookworm (minbase) into $dir from $mirror"
 debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$dir.debootstrap.log" 2>&1 ||
   { tail -20 "$dir.debootstrap.log" >&2; exit 1; }
 cp /etc/resolv.conf "$dir/etc/resolv.conf"
+mount --bind "$dir" "$dir"
 mount -t proc proc "$dir/proc"
 mount -t sysfs sys "$dir/sys"
 mount --bind /dev "$dir/dev"

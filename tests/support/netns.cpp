@@ -3,7 +3,12 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tests/support/child_process.hpp"
 
@@ -30,7 +35,12 @@ netns_link::netns_link(int index, std::filesystem::path log)
       host_veth_("pf" + std::to_string(::getpid() % 100000) + "h" + std::to_string(index)) {
   auto ns_veth = "pf" + std::to_string(::getpid() % 100000) + "c" + std::to_string(index);
   auto ok = [&](const std::vector<std::string>& args) {
-    if (run_ip(args, log_) != 0) throw std::runtime_error("ip command failed; see " + log_.string());
+    if (run_ip(args, log_) != 0) {
+      std::ifstream in(log_);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      throw std::runtime_error("ip command failed: ip " + fmt::format("{}", fmt::join(args, " ")) +
+                               "\n" + text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
+    }
   };
   ok({"netns", "add", name_});
   made_ = true;
