@@ -170,6 +170,7 @@ BOOST_AUTO_TEST_CASE(a_request_queued_for_node_b_survives_the_attempts) {
   auto owner = helper("node-b", "node-b");
   owner.clean_session = false;
   mqtt_session::session b(owner);
+  b.subscribe(request, 1);  // to b.inbox()
   BOOST_REQUIRE(b.start());
   BOOST_REQUIRE(b.wait_connected(k_deadline));
   bool delivered = wait_until([&] {
