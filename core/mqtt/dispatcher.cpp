@@ -25,11 +25,15 @@ session::sink dispatcher::to(handler h, retained policy) {
     // A retained request, alarm or upload is old (or planted) and would be
     // acted on again at every reconnect.
     if (msg.retained && policy == retained::ignored) return reject("retained_ignored", msg.topic);
-    if (queue_.try_push({target, {std::move(*topic), std::move(msg)}})) return;
-    if (dropped_.fetch_add(1) % 1000 == 0) {
-      log()->error("inbox full ({} messages): dropped {} incoming message(s) so far", capacity_,
-                   dropped_.load());
+    auto bytes = msg.topic.size() + msg.payload.size();
+    if (queued_bytes_.fetch_add(bytes) + bytes > k_max_queued_bytes) {
+      queued_bytes_ -= bytes;
+      return drop(msg.topic);
     }
+    auto name = msg.topic;  // the message is moved into the queue
+    if (queue_.try_push({target, {std::move(*topic), std::move(msg)}})) return;
+    queued_bytes_ -= bytes;
+    drop(name);
   };
 }
 
@@ -47,6 +51,7 @@ void dispatcher::run(std::stop_token stop, std::chrono::milliseconds wake,
   while (!stop.stop_requested()) {
     auto next = queue_.pop_for(wake);
     if (next) {
+      queued_bytes_ -= next->what.msg.topic.size() + next->what.msg.payload.size();
       try {
         (*next->to)(next->what);
       } catch (const std::exception& e) {
@@ -55,6 +60,14 @@ void dispatcher::run(std::stop_token stop, std::chrono::milliseconds wake,
     }
     if (idle) idle();
   }
+}
+
+void dispatcher::drop(const std::string& topic) {
+  if (dropped_.fetch_add(1) % 1000 == 0) {
+    log()->error("inbox full ({} messages or {} MiB): dropped {} incoming message(s) so far",
+                 capacity_, k_max_queued_bytes >> 20, dropped_.load());
+  }
+  reject("inbox_full", topic);
 }
 
 void dispatcher::reject(std::string_view reason, const std::string& detail) const {

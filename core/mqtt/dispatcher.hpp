@@ -33,8 +33,8 @@ class dispatcher {
  public:
   using handler = std::function<void(const received&)>;
   // A message refused before it was queued: reason "bad_topic",
-  // "retained_ignored" or "unexpected_topic", and what to log (the topic,
-  // or why it is bad).
+  // "retained_ignored", "unexpected_topic" or "inbox_full" (also counted in
+  // dropped()), and what to log (the topic, or why it is bad).
   // Features report their own refusals (e.g. a payload that does not
   // decode) through reject() as well.
   using rejecter = std::function<void(std::string_view reason, const std::string& detail)>;
@@ -65,12 +65,20 @@ class dispatcher {
     received what;
   };
 
+  // Counts and refuses a message the queue has no room for.
+  void drop(const std::string& topic);
+
   // Constant after construction
   const protocol::topic_scheme& topics_;
   const std::size_t capacity_;
   const rejecter on_reject_;
 
+  // Any one client may publish up to the broker's max_packet_size (1 MiB)
+  // on its alarm or heartbeat topic: the queue is bounded in bytes as well
+  // as in messages, so a flooding node costs the master at most this much.
+  static constexpr std::size_t k_max_queued_bytes = std::size_t{64} << 20;
   bounded_queue<queued> queue_;
+  std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<std::uint64_t> dropped_{0};
 };
 

@@ -2,7 +2,6 @@
 #include "core/mqtt/dispatcher.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -131,6 +130,25 @@ BOOST_AUTO_TEST_CASE(a_full_queue_drops_and_counts_without_blocking) {
   BOOST_TEST(r.inbound.dropped() == 3u);
   r.drain(2);
   BOOST_TEST(handled == 2);
+}
+
+BOOST_AUTO_TEST_CASE(the_queue_is_bounded_in_bytes_too) {
+  // One node publishing 1 MiB "alarms" (the broker's max_packet_size) may
+  // fill 64 MiB of the master's queue, not 8192 x 1 MiB.
+  rig r(8192);
+  int handled = 0;
+  auto sink = r.inbound.to([&](const received&) { ++handled; });
+  const std::string mib(std::size_t{1} << 20, 'x');
+  for (int i = 0; i < 100; ++i) rig::deliver(sink, msg(r.topics.alarm("n1"), mib));
+  BOOST_TEST(r.inbound.dropped() == 37u);  // 63 fit beside their topics
+  BOOST_REQUIRE(!r.rejected.empty());
+  BOOST_TEST(r.rejected.back().reason == "inbox_full");
+  r.drain(63);
+  BOOST_TEST(handled == 63);
+  // Room again once handled.
+  rig::deliver(sink, msg(r.topics.alarm("n1"), mib));
+  r.drain(1);
+  BOOST_TEST(handled == 64);
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_that_throws_is_counted_and_the_next_message_still_runs) {
