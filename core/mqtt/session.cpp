@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/mqtt/session.hpp"
 
-#include <algorithm>
-
 #include <mqtt/async_client.h>
+
+#include <algorithm>
 
 #include "core/log/log.hpp"
 #include "core/mqtt/broker_url.hpp"
@@ -22,9 +22,9 @@ auto log() {
 // See the class comment: a retired client is never destroyed. It stays
 // reachable here, so leak checkers do not report it either.
 mqtt::async_client* retire(std::unique_ptr<mqtt::async_client> client) {
-  static std::mutex mu;
+  static mutex mu;
   static auto* graveyard = new std::vector<std::unique_ptr<mqtt::async_client>>;
-  std::lock_guard lock(mu);
+  lock_guard lock(mu);
   graveyard->push_back(std::move(client));
   return graveyard->back().get();
 }
@@ -94,17 +94,17 @@ session::~session() {
 }
 
 void session::subscribe(std::string filter, int qos, sink deliver) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   subscriptions_.push_back({std::move(filter), qos, std::move(deliver)});
 }
 
 void session::on_unmatched(sink deliver) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   unmatched_ = std::move(deliver);
 }
 
 void session::on_connected(connected_handler handler) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   on_connected_ = std::move(handler);
 }
 
@@ -127,7 +127,7 @@ result<void> session::connect(mqtt::async_client& client) {
 result<void> session::start() {
   mqtt::async_client* client = nullptr;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     client = client_.get();
   }
   if (auto ok = connect(*client); !ok) return ok;
@@ -141,7 +141,7 @@ void session::handle_connected(std::uint64_t generation) {
   mqtt::async_client* client = nullptr;
   mqtt::async_client* late = nullptr;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (generation == generation_) {
       connected_ = true;
       connected_at_ = std::chrono::steady_clock::now();
@@ -174,7 +174,7 @@ void session::handle_connected(std::uint64_t generation) {
 void session::handle_connection_lost(std::uint64_t generation, const std::string& cause) {
   bool fresh = false;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (generation != generation_) return;  // a retired client
     connected_ = false;
     if (std::chrono::steady_clock::now() - connected_at_ < opts_.flap_window) {
@@ -193,9 +193,9 @@ void session::handle_connection_lost(std::uint64_t generation, const std::string
 }
 
 void session::replace_flapping_clients(std::stop_token stop) {
-  std::unique_lock lock(mu_);
+  unique_lock lock(mu_);
   for (;;) {
-    fresh_client_cv_.wait(lock, stop, [&] { return want_fresh_client_; });
+    fresh_client_cv_.wait(lock, stop, [&]() REQUIRES(mu_) { return want_fresh_client_; });
     if (stop.stop_requested() || stopping_) return;
     want_fresh_client_ = false;
     auto next = generation_ + 1;
@@ -249,23 +249,23 @@ void session::handle_message(std::string topic, std::string payload, int qos, bo
 }
 
 bool session::wait_connected(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return connected_cv_.wait_for(lock, timeout, [&] { return connected_; });
+  unique_lock lock(mu_);
+  return connected_cv_.wait_for(lock, timeout, [&]() REQUIRES(mu_) { return connected_; });
 }
 
 bool session::is_connected() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return connected_;
 }
 
 std::size_t session::inflight() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return inflight_;
 }
 
 void session::release_slot(std::uint64_t generation) {
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (generation != generation_) return;  // counted afresh for the new client
     --inflight_;
   }
@@ -276,8 +276,8 @@ result<void> session::publish(message msg, completion done, bool blocking) {
   mqtt::async_client* client = nullptr;
   std::uint64_t generation = 0;
   {
-    std::unique_lock lock(mu_);
-    if (blocking && !slot_free_.wait_for(lock, opts_.slot_wait, [&] {
+    unique_lock lock(mu_);
+    if (blocking && !slot_free_.wait_for(lock, opts_.slot_wait, [&]() REQUIRES(mu_) {
           return stopping_ || inflight_ < opts_.max_inflight;
         })) {
       slot_waits_given_up_.fetch_add(1);
@@ -306,23 +306,23 @@ void session::stop(std::optional<message> last, std::chrono::milliseconds timeou
   if (replacer_.joinable()) replacer_.join();
   mqtt::async_client* client = nullptr;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (stopping_) return;
     client = client_.get();
   }
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (last && client->is_connected()) {
     try {
-      auto tok = client->publish(mqtt::make_message(last->topic, last->payload, last->qos,
-                                                    last->retained));
+      auto tok = client->publish(
+          mqtt::make_message(last->topic, last->payload, last->qos, last->retained));
       tok->wait_for(timeout);
     } catch (const mqtt::exception& e) {
       log()->warn("final message to '{}' not sent: {}", last->topic, e.what());
     }
   }
   {
-    std::unique_lock lock(mu_);
-    slot_free_.wait_until(lock, deadline, [&] { return inflight_ == 0; });
+    unique_lock lock(mu_);
+    slot_free_.wait_until(lock, deadline, [&]() REQUIRES(mu_) { return inflight_ == 0; });
     stopping_ = true;
   }
   slot_free_.notify_all();
@@ -334,7 +334,7 @@ void session::stop(std::optional<message> last, std::chrono::milliseconds timeou
     log()->debug("disconnect: {}", e.what());
   }
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     connected_ = false;
   }
 }

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -15,11 +14,12 @@
 
 #include "core/error.hpp"
 #include "core/util/bounded_queue.hpp"
+#include "core/util/mutex.hpp"
 
 namespace mqtt {
 class async_client;
 class connect_options;
-}
+}  // namespace mqtt
 
 namespace peranda::mqtt_session {
 
@@ -143,12 +143,7 @@ class session {
   // Constant after construction
   const options opts_;
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::unique_ptr<mqtt::async_client> client_;
-  std::vector<mqtt::async_client*> retired_;  // by generation; never destroyed
-  std::uint64_t generation_ = 0;  // of client_; a retired client's completions are ignored
-  std::condition_variable slot_free_;
+  // Set before start(), read-only after: read without a lock.
   struct subscription {
     std::string filter;
     int qos = 1;
@@ -157,13 +152,20 @@ class session {
   std::vector<subscription> subscriptions_;
   sink unmatched_;
   connected_handler on_connected_;
-  std::size_t inflight_ = 0;
-  bool stopping_ = false;
-  bool connected_ = false;
-  std::condition_variable connected_cv_;
-  std::chrono::steady_clock::time_point connected_at_{};
-  unsigned flaps_ = 0;
-  bool want_fresh_client_ = false;
+
+  mutable mutex mu_;
+  std::unique_ptr<mqtt::async_client> client_ GUARDED_BY(mu_);
+  std::vector<mqtt::async_client*> retired_ GUARDED_BY(mu_);  // by generation; never destroyed
+  std::uint64_t generation_ GUARDED_BY(mu_) =
+      0;  // of client_; a retired client's completions are ignored
+  std::condition_variable_any slot_free_;
+  std::size_t inflight_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool connected_ GUARDED_BY(mu_) = false;
+  std::condition_variable_any connected_cv_;
+  std::chrono::steady_clock::time_point connected_at_ GUARDED_BY(mu_){};
+  unsigned flaps_ GUARDED_BY(mu_) = 0;
+  bool want_fresh_client_ GUARDED_BY(mu_) = false;
   std::condition_variable_any fresh_client_cv_;
 
   bounded_queue<message> inbox_;

@@ -47,7 +47,7 @@ pull_tracker::pull_tracker(master_metrics& metrics, upload_quota quota)
     : epoch_(wall_clock_ms()), metrics_(metrics), quota_(quota) {}
 
 std::string pull_tracker::create(const std::string& node, bool on_demand) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   // Unique across restarts of this master: its start time, then a counter.
   auto id = fmt::format("p{:x}-{:x}", epoch_, ++counter_);
   pull_record r;
@@ -60,7 +60,7 @@ std::string pull_tracker::create(const std::string& node, bool on_demand) {
 }
 
 void pull_tracker::mark_sent(const std::string& request_id, clock::time_point deadline) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = pulls_.find(request_id);
   if (it == pulls_.end() || it->second.status != pull_status::queued) return;
   it->second.status = pull_status::sent;
@@ -71,7 +71,7 @@ void pull_tracker::mark_sent(const std::string& request_id, clock::time_point de
 }
 
 void pull_tracker::mark_failed(const std::string& request_id, std::string reason) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = pulls_.find(request_id);
   if (it == pulls_.end() || it->second.finished()) return;
   it->second.reason = std::move(reason);
@@ -87,7 +87,7 @@ bool pull_tracker::on_reply(const std::string& node, const protocol::logs_reply&
   std::size_t after = 0;
   bool known = false;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     before = open_.size();
     known = apply_reply(node, reply);
     after = open_.size();
@@ -132,7 +132,7 @@ void pull_tracker::on_transfer(const transfer_outcome& outcome) {
   std::size_t before = 0;
   std::size_t after = 0;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     before = open_.size();
     apply_transfer(outcome);
     after = open_.size();
@@ -161,11 +161,11 @@ std::optional<upload_refusal> pull_tracker::admit_upload(const std::string& node
                                                          const std::string& file,
                                                          std::uint64_t size,
                                                          std::uint64_t wall_ms) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = pulls_.find(request_id);
   if (it == pulls_.end() || it->second.node != node || it->second.finished()) {
-    return upload_refusal{"unrequested",
-                          fmt::format("request '{}' is no open pull of node '{}'", request_id, node)};
+    return upload_refusal{
+        "unrequested", fmt::format("request '{}' is no open pull of node '{}'", request_id, node)};
   }
   auto& r = it->second;
   if (r.status != pull_status::accepted) {
@@ -179,9 +179,9 @@ std::optional<upload_refusal> pull_tracker::admit_upload(const std::string& node
                                                        file, request_id)};
   }
   if (f->second.finished) {
-    return upload_refusal{"already_finished",
-                          fmt::format("file '{}' already finished in request '{}'", file,
-                                      request_id)};
+    return upload_refusal{
+        "already_finished",
+        fmt::format("file '{}' already finished in request '{}'", file, request_id)};
   }
   if (f->second.admitted) return std::nullopt;  // a retry: counted once
   auto& day = daily_[node];
@@ -205,7 +205,7 @@ std::optional<upload_refusal> pull_tracker::admit_upload(const std::string& node
 }
 
 bool pull_tracker::is_open(std::string_view node, std::string_view request_id) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = open_.find(node);
   return it != open_.end() && it->second == request_id;
 }
@@ -239,7 +239,7 @@ void pull_tracker::prune() {
 }
 
 void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) {
-  std::unique_lock lock(mu_);
+  unique_lock lock(mu_);
   auto before = open_.size();
   for (auto& [id, r] : pulls_) {
     bool open = r.status == pull_status::sent || r.status == pull_status::accepted;
@@ -258,34 +258,34 @@ void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) 
 }
 
 std::optional<pull_record> pull_tracker::find(std::string_view request_id) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = pulls_.find(request_id);
   if (it == pulls_.end()) return std::nullopt;
   return it->second;
 }
 
 std::optional<std::string> pull_tracker::open_for(std::string_view node) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = open_.find(node);
   if (it == open_.end()) return std::nullopt;
   return it->second;
 }
 
 std::size_t pull_tracker::open_sent() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return open_.size();
 }
 
 std::optional<pull_tracker::clock::time_point> pull_tracker::last_success(
     std::string_view node) const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   auto it = last_success_.find(node);
   if (it == last_success_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<pull_record> pull_tracker::recent() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<pull_record> out;
   for (const auto& [id, r] : pulls_) out.push_back(r);
   std::ranges::sort(out, {}, &pull_record::created_ms);

@@ -6,13 +6,13 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/protocol/messages/logs_reply.hpp"
+#include "core/util/mutex.hpp"
 #include "master-service/metrics/counters.hpp"
 #include "master-service/receiver/receiver.hpp"
 
@@ -102,8 +102,7 @@ class pull_tracker {
   // a file the reply announced and not finished in this pull yet, within
   // the quotas (the UTC day of `wall_ms` for per_day). An admitted file
   // counts against both quotas once, whatever becomes of its transfer.
-  std::optional<upload_refusal> admit_upload(const std::string& node,
-                                             const std::string& request_id,
+  std::optional<upload_refusal> admit_upload(const std::string& node, const std::string& request_id,
                                              const std::string& file, std::uint64_t size,
                                              std::uint64_t wall_ms);
   // Whether `request_id` is an open (sent or accepted) pull of `node`.
@@ -122,16 +121,14 @@ class pull_tracker {
   std::vector<pull_record> recent() const;
 
  private:
-  // REQUIRES: mu_ is held. The bodies of on_reply() and on_transfer().
-  bool apply_reply(const std::string& node, const protocol::logs_reply& reply);
-  void apply_transfer(const transfer_outcome& outcome);
+  // The bodies of on_reply() and on_transfer().
+  bool apply_reply(const std::string& node, const protocol::logs_reply& reply) REQUIRES(mu_);
+  void apply_transfer(const transfer_outcome& outcome) REQUIRES(mu_);
   // Calls slot_freed_ if the open pulls fell below `open_before`.
-  // REQUIRES: mu_ is not held.
-  void report_freed(std::size_t open_before, std::size_t open_after) const;
-  // REQUIRES: mu_ is held.
-  void settle(pull_record& r, pull_status status);
-  void check_done(pull_record& r);
-  void prune();
+  void report_freed(std::size_t open_before, std::size_t open_after) const EXCLUDES(mu_);
+  void settle(pull_record& r, pull_status status) REQUIRES(mu_);
+  void check_done(pull_record& r) REQUIRES(mu_);
+  void prune() REQUIRES(mu_);
 
   // Constant after construction
   const std::uint64_t epoch_;
@@ -139,20 +136,19 @@ class pull_tracker {
   const upload_quota quota_;
   std::function<void()> slot_freed_;  // set before use
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
-  std::uint64_t counter_ = 0;
-  std::map<std::string, pull_record, std::less<>> pulls_;
-  std::deque<std::string> finished_order_;
-  std::map<std::string, clock::time_point, std::less<>> last_success_;
+  mutable mutex mu_;
+  std::uint64_t counter_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, pull_record, std::less<>> pulls_ GUARDED_BY(mu_);
+  std::deque<std::string> finished_order_ GUARDED_BY(mu_);
+  std::map<std::string, clock::time_point, std::less<>> last_success_ GUARDED_BY(mu_);
   // Node -> request id of its sent or accepted pull: the scheduler asks
   // for both on every pick, so neither may scan pulls_.
-  std::map<std::string, std::string, std::less<>> open_;
+  std::map<std::string, std::string, std::less<>> open_ GUARDED_BY(mu_);
   struct daily_use {
     std::uint64_t day = 0;  // UTC days since the epoch
     std::uint64_t bytes = 0;
   };
-  std::map<std::string, daily_use, std::less<>> daily_;  // by node
+  std::map<std::string, daily_use, std::less<>> daily_ GUARDED_BY(mu_);  // by node
 };
 
 }  // namespace peranda::master

@@ -31,9 +31,8 @@ result<std::unique_ptr<alarm_sender>> alarm_sender::create(alarm_sender_settings
                                                         std::move(session_options)));
 }
 
-alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics,
-                           alarm_outbox outbox, std::string id_key,
-                           mqtt_session::options session_options)
+alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics, alarm_outbox outbox,
+                           std::string id_key, mqtt_session::options session_options)
     : settings_(std::move(settings)),
       topics_(std::move(topics)),
       id_key_(std::move(id_key)),
@@ -52,7 +51,7 @@ alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics,
   session_ = std::make_unique<mqtt_session::session>(std::move(session_options));
   session_->on_connected([this] {
     {
-      std::lock_guard lock(mu_);
+      lock_guard lock(mu_);
       reconnected_ = true;
       acks_subscribed_ = true;
     }
@@ -66,16 +65,16 @@ void alarm_sender::subscribe(mqtt_session::dispatcher& inbound) {
     if (!ack) return inbound.reject("alarm ack", ack.error().message);
     confirm(*ack);
   }));
-  session_->subscribe(
-      topics_.masters, 1,
-      inbound.to(
-          [this, &inbound](const mqtt_session::received& r) {
-            if (r.msg.payload.empty()) return;  // a cleared retained status
-            auto status = protocol::decode_master_status(r.msg.payload);
-            if (!status) return inbound.reject("master status", status.error().message);
-            master_state(*status);
-          },
-          mqtt_session::dispatcher::retained::taken));
+  session_->subscribe(topics_.masters, 1,
+                      inbound.to(
+                          [this, &inbound](const mqtt_session::received& r) {
+                            if (r.msg.payload.empty()) return;  // a cleared retained status
+                            auto status = protocol::decode_master_status(r.msg.payload);
+                            if (!status)
+                              return inbound.reject("master status", status.error().message);
+                            master_state(*status);
+                          },
+                          mqtt_session::dispatcher::retained::taken));
   session_->on_unmatched(inbound.unmatched());
 }
 
@@ -107,7 +106,7 @@ void alarm_sender::raise(const rule_hit& hit) {
   a.ts_ms = wall_clock_ms();
   std::string key, payload;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     // The key orders the outbox (and publishing) by creation, across restarts.
     key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
     a.id = alarm_id(hit);
@@ -127,17 +126,23 @@ void alarm_sender::raise(const rule_hit& hit) {
   // Published while the outbox write below waits for the disk: its fsyncs
   // were the alarm's latency tail when they came first (docs/benchmarks.md).
   wake_.notify_all();
-  std::lock_guard outbox_lock(outbox_mu_);
+  lock_guard outbox_lock(outbox_mu_);
   auto added = outbox_.add(key, payload);
-  std::lock_guard lock(mu_);
-  saving_.erase(key);
-  if (!added) {
-    log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
-                 added.error().message);
-    return;
+  dropped_ = outbox_.dropped();
+  bool confirmed_meanwhile = false;
+  {
+    lock_guard lock(mu_);
+    saving_.erase(key);
+    if (!added) {
+      log()->error("alarm {} not saved in the outbox ({}); sending it from memory only", a.id,
+                   added.error().message);
+      return;
+    }
+    for (const auto& dropped : *added) forget(dropped);
+    confirmed_meanwhile = !entries_.contains(key);
   }
-  for (const auto& dropped : *added) forget(dropped);
-  if (!entries_.contains(key)) outbox_.remove(key);  // confirmed while it was being written
+  // Not under mu_, which the heartbeat reads on Paho's thread.
+  if (confirmed_meanwhile) outbox_.remove(key);
 }
 
 std::string alarm_sender::alarm_id(const rule_hit& hit) const {
@@ -157,7 +162,7 @@ std::string alarm_sender::alarm_id(const rule_hit& hit) const {
 
 void alarm_sender::on_completion(const std::string& key, bool delivered) {
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     completions_.emplace_back(key, delivered);
   }
   wake_.notify_all();
@@ -170,7 +175,7 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
   }
   std::vector<std::string> done;
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (!ack.refused.empty()) {
       // Whatever is unconfirmed was most likely refused too (only the first
       // ids of a flood are listed): all of it waits, then goes out paced.
@@ -200,14 +205,14 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
     if (entries_.empty()) paced_ = false;
   }
   // mu_ is released first: raise() takes outbox_mu_ before mu_.
-  std::lock_guard outbox_lock(outbox_mu_);
+  lock_guard outbox_lock(outbox_mu_);
   for (const auto& key : done) outbox_.remove(key);
 }
 
 void alarm_sender::master_state(const protocol::master_status& status) {
   if (!settings_.masters.allows(status.master_id)) return;  // it would not confirm
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (status.state != protocol::node_state::online) {
       masters_online_.erase(status.master_id);
       return;
@@ -249,7 +254,7 @@ bool alarm_sender::resend_due(const entry& e, std::chrono::steady_clock::time_po
   return false;
 }
 
-void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
+void alarm_sender::publish_due() {
   auto now = std::chrono::steady_clock::now();
   for (auto& [key, delivered] : completions_) {
     auto it = entries_.find(key);
@@ -275,7 +280,7 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
     due.emplace_back(key, e.payload);
   }
   // Publish unlocked: a completion may run before publish() returns.
-  lock.unlock();
+  mu_.unlock();
   std::vector<std::string> refused;
   for (auto& [key, payload] : due) {
     auto ok = session_->publish(
@@ -286,7 +291,7 @@ void alarm_sender::publish_due(std::unique_lock<std::mutex>& lock) {
       refused.push_back(key);
     }
   }
-  lock.lock();
+  mu_.lock();
   for (const auto& key : refused) {
     if (auto it = entries_.find(key); it != entries_.end()) it->second.at = stage::waiting;
   }
@@ -314,32 +319,27 @@ bool alarm_sender::has_due() const {
 }
 
 void alarm_sender::run(std::stop_token stop) {
-  std::unique_lock lock(mu_);
+  unique_lock lock(mu_);
   while (!stop.stop_requested()) {
-    publish_due(lock);
+    publish_due();
     // Woken by new alarms, completions, reconnects and masters coming
     // online; the timeout drives resends (and retries after a refused publish).
     // A reconnect wakes only what can send: waking for one during a hold
     // would spin with mu_ held.
-    wake_.wait_for(lock, stop, std::chrono::seconds(1), [&] {
+    wake_.wait_for(lock, stop, std::chrono::seconds(1), [&]() REQUIRES(mu_) {
       return !completions_.empty() ||
              (reconnected_ && can_send(std::chrono::steady_clock::now())) || has_due();
     });
   }
 }
 
-std::uint64_t alarm_sender::dropped() const {
-  std::lock_guard lock(outbox_mu_);
-  return outbox_.dropped();
-}
-
 std::uint64_t alarm_sender::pending() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   return entries_.size();
 }
 
 std::vector<std::string> alarm_sender::unconfirmed_ids() const {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   std::vector<std::string> out;
   for (const auto& [key, e] : entries_) out.push_back(e.id);
   return out;

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "core/protocol/messages/alarm_ack.hpp"
 #include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/topics.hpp"
+#include "core/util/mutex.hpp"
 #include "node-agent/alarms/alarm_outbox.hpp"
 #include "node-agent/rules/rule_engine.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
@@ -91,7 +91,9 @@ class alarm_sender {
   std::uint64_t acks_refused() const { return acks_refused_.count(); }
   // Alarms a master refused for rate (each sent again later).
   std::uint64_t refused() const { return refused_.load(); }
-  std::uint64_t dropped() const;
+  // Alarms the outbox cap dropped: a copy, as the heartbeat reads it on
+  // Paho's thread and outbox_mu_ is held over fsyncs.
+  std::uint64_t dropped() const { return dropped_.load(); }
   std::uint64_t pending() const;
   // Ids of the alarms not confirmed yet, oldest first.
   std::vector<std::string> unconfirmed_ids() const;
@@ -114,21 +116,20 @@ class alarm_sender {
   alarm_sender(alarm_sender_settings settings, topic_names topics, alarm_outbox outbox,
                std::string id_key, mqtt_session::options session_options);
   void run(std::stop_token stop);
-  // REQUIRES: `lock` holds mu_ (released while publishing).
-  void publish_due(std::unique_lock<std::mutex>& lock);
-  // REQUIRES: mu_ held. Connected, acks routed and not held back.
-  bool can_send(std::chrono::steady_clock::time_point now) const;
-  // REQUIRES: mu_ held. Can publish_due() send anything now?
-  bool has_due() const;
-  void on_completion(const std::string& key, bool delivered);
-  // REQUIRES: mu_ held. Publishing or published, not yet confirmed (paced).
-  std::size_t inflight() const;
+  // Lets mu_ go while publishing.
+  void publish_due() REQUIRES(mu_);
+  // Connected, acks routed and not held back.
+  bool can_send(std::chrono::steady_clock::time_point now) const REQUIRES(mu_);
+  // Can publish_due() send anything now?
+  bool has_due() const REQUIRES(mu_);
+  void on_completion(const std::string& key, bool delivered) EXCLUDES(mu_);
+  // Publishing or published, not yet confirmed (paced).
+  std::size_t inflight() const REQUIRES(mu_);
   std::string alarm_id(const rule_hit& hit) const;
-  // REQUIRES: mu_ held. Should this entry be published (again) now?
-  bool resend_due(const entry& e, std::chrono::steady_clock::time_point now,
-                  bool reconnected) const;
-  // REQUIRES: mu_ held.
-  void forget(const std::string& key);
+  // Should this entry be published (again) now?
+  bool resend_due(const entry& e, std::chrono::steady_clock::time_point now, bool reconnected) const
+      REQUIRES(mu_);
+  void forget(const std::string& key) REQUIRES(mu_);
 
   // Constant after construction
   const alarm_sender_settings settings_;
@@ -138,31 +139,33 @@ class alarm_sender {
 
   // Taken before mu_ when both are held; never taken while waiting on mu_'s
   // condition: an outbox write (two fsyncs) must not hold up publishing.
-  mutable std::mutex outbox_mu_;
-  alarm_outbox outbox_;  // guarded by outbox_mu_
+  mutable mutex outbox_mu_ ACQUIRED_BEFORE(mu_);
+  alarm_outbox outbox_ GUARDED_BY(outbox_mu_);
 
-  // Guarded by mu_
-  mutable std::mutex mu_;
+  mutable mutex mu_;
   std::condition_variable_any wake_;
-  std::set<std::string> saving_;  // outbox keys whose write is under way
-  std::map<std::string, entry> entries_;  // outbox key -> state, oldest first
-  std::unordered_map<std::string, std::string> keys_;  // alarm id -> outbox key
-  std::map<std::string, std::uint64_t> masters_online_;  // master id -> its session
-  std::vector<std::pair<std::string, bool>> completions_;
-  std::uint64_t next_seq_ = 0;
-  bool reconnected_ = false;
-  std::chrono::steady_clock::time_point retry_after_{};  // after Paho refused a publish
-  std::chrono::steady_clock::time_point hold_until_{};   // after a master refused alarms
-  bool paced_ = false;  // since a refusal, until the outbox is empty
+  std::set<std::string> saving_ GUARDED_BY(mu_);          // outbox keys whose write is under way
+  std::map<std::string, entry> entries_ GUARDED_BY(mu_);  // outbox key -> state, oldest first
+  std::unordered_map<std::string, std::string> keys_ GUARDED_BY(mu_);    // alarm id -> outbox key
+  std::map<std::string, std::uint64_t> masters_online_ GUARDED_BY(mu_);  // master id -> its session
+  std::vector<std::pair<std::string, bool>> completions_ GUARDED_BY(mu_);
+  std::uint64_t next_seq_ GUARDED_BY(mu_) = 0;
+  bool reconnected_ GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point retry_after_
+      GUARDED_BY(mu_){};  // after Paho refused a publish
+  std::chrono::steady_clock::time_point hold_until_
+      GUARDED_BY(mu_){};                // after a master refused alarms
+  bool paced_ GUARDED_BY(mu_) = false;  // since a refusal, until the outbox is empty
   // Our session has connected and sent its subscriptions: before that a
   // confirmation of an alarm could reach no one, so nothing is sent.
-  bool acks_subscribed_ = false;
+  bool acks_subscribed_ GUARDED_BY(mu_) = false;
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> confirmed_{0};
   std::atomic<std::uint64_t> raised_{0};
   refusal_counter acks_refused_{"alarm ack"};
   std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> dropped_{0};
   std::jthread thread_;
 };
 

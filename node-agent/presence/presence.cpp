@@ -21,7 +21,7 @@ presence::presence(node_identity id, const protocol::topic_scheme& topics,
 presence::~presence() { stop(); }
 
 void presence::set_stats_provider(stats_provider provider) {
-  std::lock_guard lock(mu_);
+  lock_guard lock(mu_);
   stats_ = std::move(provider);
 }
 
@@ -34,23 +34,22 @@ mqtt_session::message presence::message_for(protocol::node_state state) {
   hb.state = state;
   hb.session = id_.session;
   hb.seq = seq_.fetch_add(1);
-  hb.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                               std::chrono::steady_clock::now() - started_)
-                                               .count());
+  hb.uptime_s = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count());
   hb.agent_version = id_.version;
   hb.ts_ms = wall_clock_ms();
   {
-    std::lock_guard lock(mu_);
+    lock_guard lock(mu_);
     if (stats_ && state == protocol::node_state::online) stats_(hb);
   }
   return {topic_, protocol::encode(hb), 1, true};
 }
 
 void presence::subscribe(mqtt_session::session& session, mqtt_session::dispatcher& inbound) {
-  session.subscribe(
-      topic_, 1,
-      inbound.to([this](const mqtt_session::received& r) { handle_echo(r.msg); },
-                 mqtt_session::dispatcher::retained::taken));
+  session.subscribe(topic_, 1,
+                    inbound.to([this](const mqtt_session::received& r) { handle_echo(r.msg); },
+                               mqtt_session::dispatcher::retained::taken));
 }
 
 void presence::start(mqtt_session::session& session) {
@@ -90,8 +89,10 @@ void presence::handle_echo(const mqtt_session::message& msg) {
   }
   if (hb->state == protocol::node_state::online && hb->session == id_.session) return;
   if (hb->session > id_.session) {
-    log()->error("another agent with node id '{}' (session {}, machine {}) is publishing; "
-                 "node ids must be unique", id_.node, hb->session, hb->machine_id);
+    log()->error(
+        "another agent with node id '{}' (session {}, machine {}) is publishing; "
+        "node ids must be unique",
+        id_.node, hb->session, hb->machine_id);
     return;
   }
   log()->info("broker holds '{}' for session {}; publishing online for session {}",

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "core/mqtt/session.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/topics.hpp"
+#include "core/util/mutex.hpp"
 
 namespace peranda::agent {
 
@@ -66,8 +66,8 @@ class presence {
 
   std::atomic<std::uint64_t> seq_{0};
   std::atomic<mqtt_session::session*> session_{nullptr};
-  std::mutex mu_;
-  stats_provider stats_;  // guarded by mu_
+  mutex mu_;
+  stats_provider stats_ GUARDED_BY(mu_);
   std::jthread ticker_;
 };
 

@@ -2,14 +2,13 @@
 #include "node-agent/upload/uploader.hpp"
 
 #include <fcntl.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/ranges.h>
 
 #include "core/fs/sha256.hpp"
 #include "core/log/log.hpp"
@@ -55,16 +54,15 @@ void uploader::subscribe(mqtt_session::dispatcher& inbound) {
                        if (!ack) return inbound.reject("logs ack", ack.error().message);
                        submit_ack(std::move(*ack));
                      }));
-  session_.subscribe(
-      topics_.all_masters(), 1,
-      inbound.to(
-          [this](const mqtt_session::received& r) {
-            // One that does not decode is counted by the alarm sender, which
-            // receives the same statuses on its own session.
-            auto status = protocol::decode_master_status(r.msg.payload);
-            if (status) master_state(status->master_id, status->state);
-          },
-          mqtt_session::dispatcher::retained::taken));
+  session_.subscribe(topics_.all_masters(), 1,
+                     inbound.to(
+                         [this](const mqtt_session::received& r) {
+                           // One that does not decode is counted by the alarm sender, which
+                           // receives the same statuses on its own session.
+                           auto status = protocol::decode_master_status(r.msg.payload);
+                           if (status) master_state(status->master_id, status->state);
+                         },
+                         mqtt_session::dispatcher::retained::taken));
 }
 
 uploader::~uploader() { stop(); }
@@ -88,7 +86,7 @@ void uploader::submit_ack(protocol::logs_ack ack) {
 }
 
 void uploader::master_state(const std::string& master, protocol::node_state state) {
-  std::lock_guard lock(masters_mu_);
+  lock_guard lock(masters_mu_);
   if (state == protocol::node_state::online) {
     gone_masters_.erase(master);
   } else {
@@ -97,7 +95,7 @@ void uploader::master_state(const std::string& master, protocol::node_state stat
 }
 
 bool uploader::master_gone(const std::string& master) const {
-  std::lock_guard lock(masters_mu_);
+  lock_guard lock(masters_mu_);
   return gone_masters_.contains(master);
 }
 
@@ -198,8 +196,8 @@ void uploader::begin_job(protocol::logs_request request) {
   }
   // One reply per request: a master settles a pull on the first one.
   if (files.empty()) {
-    reply(request, missing.empty() ? protocol::reply_status::empty
-                                   : protocol::reply_status::not_found,
+    reply(request,
+          missing.empty() ? protocol::reply_status::empty : protocol::reply_status::not_found,
           missing);
     return;
   }

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <deque>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +21,7 @@
 #include "core/protocol/messages/logs_request.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/bounded_queue.hpp"
+#include "core/util/mutex.hpp"
 #include "node-agent/spool/spool.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
 #include "node-agent/trust/trusted_masters.hpp"
@@ -61,7 +61,6 @@ class uploader {
 
   void start();
   void stop();
-
 
   std::uint64_t uploads_done() const { return done_.load(); }
   std::uint64_t uploads_failed() const { return failed_.load(); }
@@ -105,8 +104,8 @@ class uploader {
   const protocol::topic_scheme& topics_;
 
   bounded_queue<std::variant<protocol::logs_request, protocol::logs_ack>> events_;
-  mutable std::mutex masters_mu_;
-  std::set<std::string> gone_masters_;  // guarded by masters_mu_
+  mutable mutex masters_mu_;
+  std::set<std::string> gone_masters_ GUARDED_BY(masters_mu_);
 
   // Owned by the uploader thread
   std::optional<job> job_;
