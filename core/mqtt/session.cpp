@@ -58,7 +58,10 @@ class session::listener : public mqtt::iaction_listener {
 };
 
 session::session(options opts)
-    : opts_(std::move(opts)), client_(make_client(0)), inbox_(opts_.inbox_capacity) {}
+    : opts_(std::move(opts)),
+      client_(make_client(0)),
+      flaps_(opts_.flap_window, opts_.flaps_before_fresh_client),
+      inbox_(opts_.inbox_capacity) {}
 
 std::unique_ptr<mqtt::async_client> session::make_client(std::uint64_t generation) {
   mqtt::create_options create(MQTTVERSION_3_1_1, static_cast<int>(opts_.max_buffered));
@@ -144,7 +147,7 @@ void session::handle_connected(std::uint64_t generation) {
     lock_guard lock(mu_);
     if (generation == generation_) {
       connected_ = true;
-      connected_at_ = std::chrono::steady_clock::now();
+      flaps_.connected(std::chrono::steady_clock::now());
       handler = on_connected_;
       for (const auto& sub : subscriptions_) subs.emplace_back(sub.filter, sub.qos);
       client = client_.get();
@@ -177,15 +180,8 @@ void session::handle_connection_lost(std::uint64_t generation, const std::string
     lock_guard lock(mu_);
     if (generation != generation_) return;  // a retired client
     connected_ = false;
-    if (std::chrono::steady_clock::now() - connected_at_ < opts_.flap_window) {
-      fresh = ++flaps_ >= opts_.flaps_before_fresh_client;
-    } else {
-      flaps_ = 0;
-    }
-    if (fresh) {
-      flaps_ = 0;
-      want_fresh_client_ = true;
-    }
+    fresh = flaps_.lost(std::chrono::steady_clock::now());
+    if (fresh) want_fresh_client_ = true;
   }
   log()->warn("connection to {} lost{}{}; reconnecting", opts_.server_uri,
               cause.empty() ? "" : ": ", cause);

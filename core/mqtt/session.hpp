@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/mqtt/flap_detector.hpp"
 #include "core/util/bounded_queue.hpp"
 #include "core/util/mutex.hpp"
 
@@ -163,8 +164,7 @@ class session {
   bool stopping_ GUARDED_BY(mu_) = false;
   bool connected_ GUARDED_BY(mu_) = false;
   std::condition_variable_any connected_cv_;
-  std::chrono::steady_clock::time_point connected_at_ GUARDED_BY(mu_){};
-  unsigned flaps_ GUARDED_BY(mu_) = 0;
+  flap_detector flaps_ GUARDED_BY(mu_);
   bool want_fresh_client_ GUARDED_BY(mu_) = false;
   std::condition_variable_any fresh_client_cv_;
 
