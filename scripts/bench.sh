@@ -3,7 +3,7 @@
 # Benchmarks of issue 6 (docs/benchmarks.md says what each part measures):
 # installs what they need, builds Release with the bench programs, runs the
 # harness in bench/harness/.
-# Usage: scripts/bench.sh [--quick] [--only upload,alarm,scale,footprint]
+# Usage: scripts/bench.sh [--quick] [--only upload,alarm,scale,footprint,peer]
 #                         [--no-build] [--no-doc]
 set -euo pipefail
 
@@ -26,6 +26,7 @@ done
 # missing, like scripts/test.sh does.
 source "$ROOT/scripts/deps.sh"
 [[ -z $ONLY || ,$ONLY, == *,footprint,* ]] && PERANDA_PACKAGES+=(zabbix-agent prometheus-node-exporter)
+[[ -z $ONLY || ,$ONLY, == *,peer,* ]] && PERANDA_PACKAGES+=(rsyslog rsyslog-relp zstd)
 peranda_install_deps
 
 if ((BUILD_IT)); then

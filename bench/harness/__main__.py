@@ -9,11 +9,11 @@ import signal
 import sys
 from pathlib import Path
 
-from . import alarm, footprint, report, scale, upload
+from . import alarm, footprint, peer, report, scale, upload
 from .rig import rig
 
 # Run in this order, whatever the order asked for.
-PARTS = {"upload": upload, "alarm": alarm, "scale": scale, "footprint": footprint}
+PARTS = {"upload": upload, "alarm": alarm, "scale": scale, "footprint": footprint, "peer": peer}
 
 
 def parse_parts(text):
