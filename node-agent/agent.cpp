@@ -23,10 +23,9 @@ constexpr std::size_t k_inbound_capacity = 8192;
 agent::agent(agent_config config)
     : config_(std::move(config)),
       topics_(config_.broker.topic_root),
-      inbound_(topics_, k_inbound_capacity,
-               [this](std::string_view reason, const std::string& detail) {
-                 reject(reason, detail);
-               }) {}
+      inbound_(
+          topics_, k_inbound_capacity,
+          [this](std::string_view reason, const std::string& detail) { reject(reason, detail); }) {}
 
 agent::~agent() { stop(); }
 
@@ -125,7 +124,7 @@ void agent::reject(std::string_view reason, const std::string& detail) {
   // A topic a persistent session still holds from an earlier version (alarm
   // acks came to the main session once) is not the sender's fault.
   if (reason == "unexpected_topic") return;
-  if (reason == "inbox_full") return;  // counted in messages_dropped
+  if (reason == "inbox_full" || reason == "sender_share_full") return;  // in messages_dropped
   auto n = ++messages_invalid_;
   // Once with the reason, then a reminder every 100: a flood must not flood the log.
   if (n == 1 || n % 100 == 0) log()->warn("dropped invalid {} ({} so far): {}", reason, n, detail);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/mqtt/dispatcher.hpp"
 
+#include <algorithm>
+
 #include "core/log/log.hpp"
 
 namespace peranda::mqtt_session {
@@ -15,7 +17,13 @@ auto log() {
 
 dispatcher::dispatcher(const protocol::topic_scheme& topics, std::size_t capacity,
                        rejecter on_reject)
-    : topics_(topics), capacity_(capacity), on_reject_(std::move(on_reject)), queue_(capacity) {}
+    : topics_(topics),
+      capacity_(capacity),
+      on_reject_(std::move(on_reject)),
+      queue_({.items = capacity,
+              .bytes = k_max_queued_bytes,
+              .items_per_sender = std::max<std::size_t>(capacity / 4, 1),
+              .bytes_per_sender = k_max_queued_bytes / 8}) {}
 
 session::sink dispatcher::to(handler h, retained policy) {
   auto target = std::make_shared<const handler>(std::move(h));
@@ -26,14 +34,17 @@ session::sink dispatcher::to(handler h, retained policy) {
     // acted on again at every reconnect.
     if (msg.retained && policy == retained::ignored) return reject("retained_ignored", msg.topic);
     auto bytes = msg.topic.size() + msg.payload.size();
-    if (queued_bytes_.fetch_add(bytes) + bytes > k_max_queued_bytes) {
-      queued_bytes_ -= bytes;
-      return drop(msg.topic);
-    }
+    auto sender = topic->owner;
     auto name = msg.topic;  // the message is moved into the queue
-    if (queue_.try_push({target, {std::move(*topic), std::move(msg)}})) return;
-    queued_bytes_ -= bytes;
-    drop(name);
+    switch (queue_.try_push(sender, {target, {std::move(*topic), std::move(msg)}}, bytes)) {
+      case fair_queue<queued>::outcome::queued:
+      case fair_queue<queued>::outcome::closed:
+        return;
+      case fair_queue<queued>::outcome::sender_full:
+        return drop("sender_share_full", name);
+      case fair_queue<queued>::outcome::full:
+        return drop("inbox_full", name);
+    }
   };
 }
 
@@ -51,7 +62,6 @@ void dispatcher::run(std::stop_token stop, std::chrono::milliseconds wake,
   while (!stop.stop_requested()) {
     auto next = queue_.pop_for(wake);
     if (next) {
-      queued_bytes_ -= next->what.msg.topic.size() + next->what.msg.payload.size();
       try {
         (*next->to)(next->what);
       } catch (const std::exception& e) {
@@ -62,12 +72,14 @@ void dispatcher::run(std::stop_token stop, std::chrono::milliseconds wake,
   }
 }
 
-void dispatcher::drop(const std::string& topic) {
+void dispatcher::drop(std::string_view reason, const std::string& topic) {
   if (dropped_.fetch_add(1) % 1000 == 0) {
-    log()->error("inbox full ({} messages or {} MiB): dropped {} incoming message(s) so far",
-                 capacity_, k_max_queued_bytes >> 20, dropped_.load());
+    log()->error(
+        "inbound queue full ({} messages or {} MiB, a quarter and an eighth of them per sender): "
+        "dropped {} incoming message(s) so far, the last for {} on {}",
+        capacity_, k_max_queued_bytes >> 20, dropped_.load(), reason, topic);
   }
-  reject("inbox_full", topic);
+  reject(reason, topic);
 }
 
 void dispatcher::reject(std::string_view reason, const std::string& detail) const {

@@ -13,7 +13,7 @@
 
 #include "core/mqtt/session.hpp"
 #include "core/protocol/topics.hpp"
-#include "core/util/bounded_queue.hpp"
+#include "core/util/fair_queue.hpp"
 
 namespace peranda::mqtt_session {
 
@@ -27,14 +27,18 @@ struct received {
 // thread of the owner's: on Paho's thread a sink from to() parses the topic,
 // refuses retained messages where they are not meant to be, and queues the
 // message with its handler (bounded: a full queue drops, counted); run()
-// calls the handlers in order. The queue is shared, so one flooded topic
-// can delay the others, as one inbox did before. Thread-safe.
+// calls the handlers. The queue is fair by sender (the node or master a
+// topic names, fair_queue.hpp): each sender's messages run in order, senders
+// take turns, and one sender may hold at most a quarter of the messages and
+// an eighth of the bytes, so a flooding node delays and drops only its own.
+// Thread-safe.
 class dispatcher {
  public:
   using handler = std::function<void(const received&)>;
   // A message refused before it was queued: reason "bad_topic",
-  // "retained_ignored", "unexpected_topic" or "inbox_full" (also counted in
-  // dropped()), and what to log (the topic, or why it is bad).
+  // "retained_ignored", "unexpected_topic", "sender_share_full" or
+  // "inbox_full" (the last two also counted in dropped()), and what to log
+  // (the topic, or why it is bad).
   // Features report their own refusals (e.g. a payload that does not
   // decode) through reject() as well.
   using rejecter = std::function<void(std::string_view reason, const std::string& detail)>;
@@ -66,7 +70,7 @@ class dispatcher {
   };
 
   // Counts and refuses a message the queue has no room for.
-  void drop(const std::string& topic);
+  void drop(std::string_view reason, const std::string& topic);
 
   // Constant after construction
   const protocol::topic_scheme& topics_;
@@ -75,10 +79,9 @@ class dispatcher {
 
   // Any one client may publish up to the broker's max_packet_size (1 MiB)
   // on its alarm or heartbeat topic: the queue is bounded in bytes as well
-  // as in messages, so a flooding node costs the master at most this much.
+  // as in messages, and one sender in an eighth of them (8 MiB).
   static constexpr std::size_t k_max_queued_bytes = std::size_t{64} << 20;
-  bounded_queue<queued> queue_;
-  std::atomic<std::size_t> queued_bytes_{0};
+  fair_queue<queued> queue_;
   std::atomic<std::uint64_t> dropped_{0};
 };
 

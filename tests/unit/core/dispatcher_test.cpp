@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/mqtt/dispatcher.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <stdexcept>
 #include <string>
@@ -126,29 +127,56 @@ BOOST_AUTO_TEST_CASE(a_full_queue_drops_and_counts_without_blocking) {
   rig r(2);
   int handled = 0;
   auto sink = r.inbound.to([&](const received&) { ++handled; });
-  for (int i = 0; i < 5; ++i) rig::deliver(sink, msg(r.topics.alarm("n1")));
+  for (int i = 0; i < 5; ++i) rig::deliver(sink, msg(r.topics.alarm("n" + std::to_string(i))));
   BOOST_TEST(r.inbound.dropped() == 3u);
+  BOOST_REQUIRE(r.rejected.size() == 3u);
+  BOOST_TEST(r.rejected[0].reason == "inbox_full");
   r.drain(2);
   BOOST_TEST(handled == 2);
 }
 
 BOOST_AUTO_TEST_CASE(the_queue_is_bounded_in_bytes_too) {
-  // One node publishing 1 MiB "alarms" (the broker's max_packet_size) may
-  // fill 64 MiB of the master's queue, not 8192 x 1 MiB.
+  // Nodes publishing 1 MiB "alarms" (the broker's max_packet_size) may fill
+  // 64 MiB of the master's queue, not 8192 x 1 MiB; one node 8 MiB of it.
   rig r(8192);
   int handled = 0;
   auto sink = r.inbound.to([&](const received&) { ++handled; });
   const std::string mib(std::size_t{1} << 20, 'x');
-  for (int i = 0; i < 100; ++i) rig::deliver(sink, msg(r.topics.alarm("n1"), mib));
-  BOOST_TEST(r.inbound.dropped() == 37u);  // 63 fit beside their topics
-  BOOST_REQUIRE(!r.rejected.empty());
+  for (int node = 0; node < 10; ++node) {
+    for (int i = 0; i < 10; ++i) {
+      rig::deliver(sink, msg(r.topics.alarm("n" + std::to_string(node)), mib));
+    }
+  }
+  // 7 per node fit beside their topics, and 63 in all: nodes 0-8 got 7 each.
+  BOOST_TEST(r.inbound.dropped() == 37u);
+  BOOST_TEST(std::ranges::count(r.rejected, std::string("sender_share_full"), &rejection::reason) ==
+             27);
   BOOST_TEST(r.rejected.back().reason == "inbox_full");
+  BOOST_TEST(r.rejected.back().detail == r.topics.alarm("n9"));
   r.drain(63);
   BOOST_TEST(handled == 63);
   // Room again once handled.
-  rig::deliver(sink, msg(r.topics.alarm("n1"), mib));
+  rig::deliver(sink, msg(r.topics.alarm("n9"), mib));
   r.drain(1);
   BOOST_TEST(handled == 64);
+}
+
+BOOST_AUTO_TEST_CASE(a_flooding_node_holds_only_its_share_and_others_go_first) {
+  rig r(8192);
+  std::vector<std::string> order;
+  auto sink = r.inbound.to([&](const received& m) { order.push_back(m.topic.owner); });
+  for (int i = 0; i < 5000; ++i) rig::deliver(sink, msg(r.topics.alarm("flood")));
+  BOOST_TEST(r.inbound.dropped() == 5000u - 2048u);  // a quarter of 8192
+  BOOST_TEST(r.rejected.back().reason == "sender_share_full");
+  // Another node's heartbeat still gets in, and runs after at most one of
+  // the flood's messages instead of behind all 2048.
+  auto beats = r.inbound.to([&](const received& m) { order.push_back(m.topic.owner); },
+                            dispatcher::retained::taken);
+  rig::deliver(beats, msg(r.topics.heartbeat("quiet")));
+  BOOST_TEST(r.inbound.dropped() == 5000u - 2048u);
+  r.drain(2);
+  BOOST_REQUIRE(order.size() == 2u);
+  BOOST_TEST(order[1] == "quiet");
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_that_throws_is_counted_and_the_next_message_still_runs) {
