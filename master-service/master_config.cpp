@@ -72,6 +72,10 @@ constexpr master_key k_master_keys[] = {
       "`{date}` (UTC). Unless a whole level is `{node}`, a `<node>` folder is appended, so no "
       "two nodes ever share a folder."},
      &master_config::storage_template, {}, relative_template},
+    {{"master", "min_free_bytes", key_type::bytes, "",
+      "`/healthz` answers 503 (`disk_space_low`) while data_dir's file system has less free "
+      "space than this; 0 turns the check off."},
+     &master_config::min_free_bytes},
     {{"master", "chunk_size", key_type::bytes, "",
       "Chunk size asked of agents (64-256 KiB recommended)."},
      &master_config::chunk_size, {protocol::k_min_chunk_size, protocol::k_max_chunk_size}},
