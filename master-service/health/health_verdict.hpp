@@ -7,16 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "core/protocol/messages/heartbeat.hpp"
+
 namespace peranda::master {
 
-// One reason the master is not healthy: `code` is stable and machine
-// readable (docs/master.md lists them), `text` says what and where.
-struct health_reason {
-  std::string code;
-  std::string text;
-
-  bool operator==(const health_reason&) const = default;
-};
+// One reason the master is not healthy (codes below; docs/master.md).
+using health_reason = protocol::health_reason;
 
 // What the master knows about itself at one moment, gathered by
 // health_monitor (the I/O); judged by judge_health() (no I/O).

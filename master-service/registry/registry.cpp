@@ -37,6 +37,7 @@ void copy_facts(node_record& r, const protocol::heartbeat& hb,
   r.backlog_files = hb.backlog_files;
   r.backlog_bytes = hb.backlog_bytes;
   r.counters = hb.counters;
+  r.health = hb.health;
 }
 
 }  // namespace

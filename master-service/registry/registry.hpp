@@ -32,6 +32,8 @@ struct node_record {
   std::uint64_t backlog_files = 0;
   std::uint64_t backlog_bytes = 0;
   std::map<std::string, std::uint64_t> counters;
+  // The agent's own health (unset: its agent does not report it).
+  std::optional<std::vector<protocol::health_reason>> health;
   std::uint64_t last_heartbeat_ms = 0;  // wall clock, from the agent
   std::chrono::steady_clock::time_point last_seen{};
   // When the node last turned online (from anything else, or first seen).

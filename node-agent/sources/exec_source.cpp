@@ -93,10 +93,19 @@ void exec_source::run_once(std::stop_token stop) {
   if (r.timed_out || !r.spawn_error.empty()) {
     log()->warn("{}: {}", settings_.name, lines.back().text);
   }
+  // A stop's kill is ours, not the command's failure.
+  bool failed = !r.interrupted && (!r.spawn_error.empty() || r.timed_out || r.signal != 0 ||
+                                   r.exit_code != 0);
+  std::string why = failed ? lines.back().text : std::string();
   auto n = lines.size();
   if (auto ok = sink_.deliver(settings_.name, std::move(lines)); !ok) {
     log()->error("{}: {} line(s) lost: {}", settings_.name, n, ok.error().message);
     sink_.count_dropped(n);
+    sink_.status().failing(settings_.name, "output not spooled: " + ok.error().message);
+  } else if (failed) {
+    sink_.status().failing(settings_.name, "command failed: " + why);
+  } else {
+    sink_.status().ok(settings_.name);
   }
 }
 
