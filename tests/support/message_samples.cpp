@@ -39,7 +39,7 @@ const std::vector<message_kind>& all_message_kinds() {
   static const std::vector<message_kind> kinds = [] {
     heartbeat hb{"web-01", "3d1219c7c4c5404aaa1f6d2a48adfda4", "10.0.0.7", "web-01.example",
                  node_state::online, 1795575213, 42, 3600, "0.1.0", 3, 123456,
-                 {{"alarms_sent", 5}, {"lines_dropped", 0}}, 1795575213717};
+                 {{"alarms_sent", 5}, {"lines_dropped", 0}}, 1795575213717, {}};
     alarm al{"a1b2c3-7", "web-01", "disk_full", severity::critical, "syslog",
              "kernel: EXT4-fs error: No space left on device", 8812, 2, 1795575213717};
     logs_request rq{"req-1", "master-1", {"spool-000001.log"}, 65536, 8,
