@@ -61,7 +61,8 @@ constexpr master_key k_master_keys[] = {
       "address and, on loopback, localhost; others get 421 (DNS rebinding)."},
      &master_config::http_allowed_hosts, {}, validate_allowed_host},
     {{"master", "stale_after", key_type::duration, "",
-      "A node without a heartbeat for this long is `stale` and not pulled."},
+      "A node without a heartbeat for this long is `stale` and not pulled, and the fleet alarm "
+      "`lost` is raised about it (docs/master.md)."},
      &master_config::stale_after},
     {{"master", "forget_after", key_type::duration, "",
       "A node not heard from for this long is removed from the registry; longer than "
