@@ -53,8 +53,9 @@ void fleet_alarms::forget(const std::string& node) {
 void fleet_alarms::raise(const std::vector<fleet_alarm>& alarms) {
   for (const auto& f : alarms) {
     auto now = wall_clock_ms();
-    protocol::alarm a{f.id, f.node, fmt::format("fleet.{}", to_string(f.event)), f.level,
-                      master_id_, f.text, 0, 0, now};
+    protocol::alarm a{f.id,    f.node,     fmt::format("fleet.{}", to_string(f.event)),
+                      f.level, master_id_, f.text,
+                      0,       0,          now};
     auto entry = journal_.append(a, now);
     if (!entry) {
       log()->error("fleet alarm '{}' of '{}' not journaled: {}", f.id, f.node,

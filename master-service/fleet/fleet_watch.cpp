@@ -11,8 +11,8 @@ std::uint64_t counter(const protocol::heartbeat& hb, const char* name) {
   return it == hb.counters.end() ? 0 : it->second;
 }
 
-fleet_alarm make(const std::string& node, fleet_event e, std::string ref,
-                 protocol::severity level, std::string text) {
+fleet_alarm make(const std::string& node, fleet_event e, std::string ref, protocol::severity level,
+                 std::string text) {
   return {node, e, fmt::format("fleet.{}.{}", to_string(e), ref), level, std::move(text)};
 }
 
@@ -119,15 +119,14 @@ std::vector<fleet_alarm> fleet_watch::on_tick(clock::time_point now, bool connec
   }
   for (auto& [node, w] : nodes_) {
     if (!w.online || w.lost_raised || now - w.last_seen < stale_after_) continue;
-    out.push_back(make(node, fleet_event::lost, fmt::format("s{}-q{}", w.session, w.seq),
-                       protocol::severity::error,
-                       fmt::format("node '{}' is lost: no heartbeat for {} s (session {}, last "
-                                   "seq {})",
-                                   node,
-                                   std::chrono::duration_cast<std::chrono::seconds>(now -
-                                                                                    w.last_seen)
-                                       .count(),
-                                   w.session, w.seq)));
+    out.push_back(make(
+        node, fleet_event::lost, fmt::format("s{}-q{}", w.session, w.seq),
+        protocol::severity::error,
+        fmt::format("node '{}' is lost: no heartbeat for {} s (session {}, last "
+                    "seq {})",
+                    node,
+                    std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen).count(),
+                    w.session, w.seq)));
     w.lost_raised = true;
     w.online = false;
   }

@@ -2,13 +2,12 @@
 #include "master-service/health/health_monitor.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "core/fs/unique_fd.hpp"
 #include "master-service/registry/registry.hpp"

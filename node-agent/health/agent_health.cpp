@@ -17,18 +17,18 @@ std::vector<protocol::health_reason> judge_agent_health(const agent_health_facts
                                f.spool_bytes, f.spool_max_bytes, k_spool_full_percent)});
   }
   if (f.oldest_alarm_wait && *f.oldest_alarm_wait > f.alarm_wait_bound) {
-    out.push_back({k_alarms_waiting,
-                   fmt::format("an alarm has waited {} s in the outbox for a master's "
-                               "confirmation (bound {} s)",
-                               f.oldest_alarm_wait->count() / 1000,
-                               f.alarm_wait_bound.count() / 1000)});
+    out.push_back(
+        {k_alarms_waiting,
+         fmt::format("an alarm has waited {} s in the outbox for a master's "
+                     "confirmation (bound {} s)",
+                     f.oldest_alarm_wait->count() / 1000, f.alarm_wait_bound.count() / 1000)});
   }
   const std::size_t room = protocol::k_max_health_reasons - out.size();
   std::size_t listed = 0;
   for (const auto& [name, why] : f.failing_sources) {
     if (listed + 1 == room && f.failing_sources.size() > room) {
-      out.push_back({k_source_failing, fmt::format("{} more source(s) failing",
-                                                   f.failing_sources.size() - listed)});
+      out.push_back({k_source_failing,
+                     fmt::format("{} more source(s) failing", f.failing_sources.size() - listed)});
       break;
     }
     // The wire bounds a reason's text to 256 characters.

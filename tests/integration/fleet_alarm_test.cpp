@@ -188,8 +188,9 @@ BOOST_AUTO_TEST_CASE(a_second_machine_claiming_a_live_node_id_raises_a_conflict)
 
 BOOST_AUTO_TEST_CASE(a_failing_source_shows_in_the_heartbeat_the_api_and_peranda_ctl) {
   fleet_rig rig;
-  rig.start_agent("[[source]]\ntype = \"exec\"\nname = \"broken\"\ninterval = \"200ms\"\n"
-                  "command = [\"/bin/false\"]\n");
+  rig.start_agent(
+      "[[source]]\ntype = \"exec\"\nname = \"broken\"\ninterval = \"200ms\"\n"
+      "command = [\"/bin/false\"]\n");
   BOOST_REQUIRE(wait_until([&] {
     auto hb = rig.watcher.last_heartbeat();
     return hb && hb->health && !hb->health->empty() && (*hb->health)[0].code == "source_failing";

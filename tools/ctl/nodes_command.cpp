@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <fmt/chrono.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <thread>
-
-#include <fmt/chrono.h>
 
 #include "tools/ctl/commands.hpp"
 
@@ -54,8 +53,8 @@ result<void> watch_nodes(const api_client& client, bool json, std::chrono::milli
     auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     // Home, then clear: the new table replaces the old one without scrolling.
     if (terminal) std::fputs("\033[H\033[2J", stdout);
-    std::printf("%s", fmt::format("{:%Y-%m-%d %H:%M:%S} UTC, every {} ms\n", now, every.count())
-                          .c_str());
+    std::printf("%s",
+                fmt::format("{:%Y-%m-%d %H:%M:%S} UTC, every {} ms\n", now, every.count()).c_str());
     if (auto ok = print_nodes(client, json); !ok) {
       std::printf("error: %s\n", ok.error().message.c_str());
     }

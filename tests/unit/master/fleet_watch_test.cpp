@@ -49,8 +49,8 @@ BOOST_AUTO_TEST_CASE(a_will_raises_lost_once_and_the_next_heartbeat_back_online)
   fleet_watch w(k_stale);
   BOOST_TEST(w.on_heartbeat(beat(4, 0), apply_outcome::added, t0).empty());
   BOOST_TEST(w.on_heartbeat(beat(4, 1), apply_outcome::updated, t0 + 10s).empty());
-  auto lost = w.on_heartbeat(beat(4, 0, protocol::node_state::lost), apply_outcome::updated,
-                             t0 + 11s);
+  auto lost =
+      w.on_heartbeat(beat(4, 0, protocol::node_state::lost), apply_outcome::updated, t0 + 11s);
   BOOST_REQUIRE(lost.size() == 1u);
   BOOST_TEST(lost[0].id == "fleet.lost.s4");
   BOOST_TEST(lost[0].node == "node-a");
@@ -165,7 +165,8 @@ BOOST_AUTO_TEST_CASE(two_watchers_of_the_same_heartbeats_derive_the_same_ids) {
   fleet_watch b(k_stale);
   strings from_a;
   strings from_b;
-  auto feed = [&](const protocol::heartbeat& hb, apply_outcome o, fleet_watch::clock::time_point t) {
+  auto feed = [&](const protocol::heartbeat& hb, apply_outcome o,
+                  fleet_watch::clock::time_point t) {
     for (auto& id : ids(a.on_heartbeat(hb, o, t))) from_a.push_back(id);
     for (auto& id : ids(b.on_heartbeat(hb, o, t + 3s))) from_b.push_back(id);
   };

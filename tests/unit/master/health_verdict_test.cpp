@@ -82,9 +82,9 @@ BOOST_AUTO_TEST_CASE(every_reason_is_listed_in_a_fixed_order) {
   f.free_bytes = 0;
   f.min_free_bytes = 1;
   f.late_nodes = 1;
-  BOOST_TEST(codes(f) == (std::vector<std::string>{"broker_disconnected", "journal_unwritable",
-                                                  "data_dir_unwritable", "disk_space_low",
-                                                  "pulls_lagging"}));
+  BOOST_TEST(codes(f) ==
+             (std::vector<std::string>{"broker_disconnected", "journal_unwritable",
+                                       "data_dir_unwritable", "disk_space_low", "pulls_lagging"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
