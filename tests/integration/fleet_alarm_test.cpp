@@ -4,7 +4,8 @@
 // claiming one node id. Each alarm is journaled, run through the hook and
 // published on fleet/alarms/{node}, where a `mosquitto_sub -t 'peranda/v1/#'`
 // watcher (a test subscriber to the same filter) sees it once. Also the
-// agent's own health as its heartbeat, the API and peranda-ctl show it.
+// agent's own health as its heartbeat, the API and peranda-ctl show it, and
+// two masters naming one event alike.
 #define BOOST_TEST_MODULE fleet_alarm_test
 #include <boost/test/unit_test.hpp>
 
@@ -236,4 +237,46 @@ BOOST_AUTO_TEST_CASE(an_agent_that_reports_no_health_shows_a_dash) {
                     rig.m.dir() / "ctl.log");
   BOOST_TEST(ctl.wait_exit(std::chrono::seconds(60)) == 0);
   BOOST_TEST(ctl.log().find("node-old") != std::string::npos, ctl.log());
+}
+
+BOOST_AUTO_TEST_CASE(two_masters_raise_the_same_id_for_one_event) {
+  fleet_rig rig;
+  // A second master on the same broker, with its own journal.
+  auto port = free_port();
+  auto dir2 = rig.m.dir() / "m2";
+  std::filesystem::create_directories(dir2);
+  std::ofstream(dir2 / "master.toml")
+      << "[broker]\nurl = \"" << rig.m.mqtt().url() << "\"\nkeepalive = \"5s\"\n"
+      << "[master]\nid = \"m2\"\ndata_dir = \"" << (dir2 / "data").string() << "\"\n"
+      << "http_listen = \"127.0.0.1:" << port << "\"\npull_interval = \"1h\"\n";
+  child_process m2({program("peranda-master"), "-c", (dir2 / "master.toml").string()},
+                   dir2 / "master.log");
+  rig.start_agent();
+  BOOST_REQUIRE(wait_until([&] { return rig.m.node_state(k_node) == "online"; }));
+  BOOST_REQUIRE(wait_until([&] {
+    return m2.log().find("new node '" + std::string(k_node) + "'") != std::string::npos;
+  }));
+  auto session = rig.agent_session();
+  rig.agent->kill9();
+  const std::string lost = "fleet.lost.s" + std::to_string(session);
+  auto from = [&](const std::string& master) {
+    std::size_t n = 0;
+    for (const auto& a : rig.fleet_alarms()) {
+      n += a.is_object() && a.value("id", "") == lost && a.value("source", "") == master;
+    }
+    return n;
+  };
+  // Each master derives the same id on its own; a subscriber keeps one per
+  // (node, id), and each journal holds it once.
+  BOOST_REQUIRE(wait_until([&] { return from(master_fixture::k_id) == 1 && from("m2") == 1; }));
+  BOOST_TEST(rig.in_journal(lost) == 1u);
+  std::size_t in_m2 = 0;
+  for (const auto& line : lines_of(dir2 / "data" / "alarms.jsonl")) {
+    in_m2 += nlohmann::json::parse(line, nullptr, false).value("id", "") == lost;
+  }
+  BOOST_TEST(in_m2 == 1u);
+  std::set<std::string> distinct;
+  for (const auto& a : rig.fleet_alarms()) distinct.insert(a.value("id", ""));
+  BOOST_TEST(distinct.size() == 1u);
+  m2.stop();
 }
