@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(an_agent_killed_9_is_lost_once_and_back_online_after_its_re
   BOOST_REQUIRE(session > 0);
   rig.agent->kill9();
   const std::string lost = "fleet.lost.s" + std::to_string(session);
-  // The broker publishes the Will after 1.5 keepalives (5 s).
+  // The broker sees the socket closed and publishes the Will.
   BOOST_REQUIRE(wait_until([&] { return rig.seen(lost) == 1; }));
   auto alarm = rig.fleet_alarms().back();
   BOOST_TEST(alarm.value("node", "") == k_node);

@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(a_node_cannot_raise_fleet_alarms_but_the_master_can) {
   a->stop();
 
   // master-1 may publish them: node-b killed, its Will makes the master
-  // raise `lost`, and the watcher sees it (Will after 1.5 keepalives of 30 s).
+  // raise `lost`, and the watcher sees it (the closed socket fires the Will at
+  // once; the deadline allows for 1.5 keepalives of 30 s all the same).
   node_b->kill9();
   bool lost = wait_until(
       [&] {
