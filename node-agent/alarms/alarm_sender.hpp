@@ -7,8 +7,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -98,7 +98,8 @@ class alarm_sender {
   std::uint64_t pending() const;
   // How long the oldest alarm not confirmed yet has waited (since it was
   // raised, or loaded from the outbox at start); unset when none waits.
-  std::optional<std::chrono::milliseconds> oldest_wait(std::chrono::steady_clock::time_point now) const;
+  std::optional<std::chrono::milliseconds> oldest_wait(
+      std::chrono::steady_clock::time_point now) const;
   // Ids of the alarms not confirmed yet, oldest first.
   std::vector<std::string> unconfirmed_ids() const;
 
