@@ -68,8 +68,8 @@ master::master(master_config config)
             return pulls_.is_open(node, request_id);
           }),
       heartbeats_(registry_, scheduler_, metrics_,
-                  [this](const protocol::heartbeat& hb, apply_outcome outcome) {
-                    fleet_.on_heartbeat(hb, outcome);
+                  [this](const protocol::heartbeat& hb, apply_outcome outcome, bool retained) {
+                    fleet_.on_heartbeat(hb, outcome, retained);
                   }),
       alarms_(config_, journal_, alarm_limits_, hook_, registry_, metrics_,
               [this](const std::string& error) { health_.journal_failed(error); }),

@@ -27,11 +27,12 @@ fleet_alarms::fleet_alarms(std::string master_id, std::chrono::milliseconds stal
       journal_failed_(std::move(journal_failed)),
       watch_(stale_after) {}
 
-void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome) {
+void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome,
+                                bool retained) {
   std::vector<fleet_alarm> alarms;
   {
     lock_guard lock(mu_);
-    alarms = watch_.on_heartbeat(hb, outcome, std::chrono::steady_clock::now());
+    alarms = watch_.on_heartbeat(hb, outcome, std::chrono::steady_clock::now(), retained);
   }
   raise(alarms);
 }

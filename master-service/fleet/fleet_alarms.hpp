@@ -31,7 +31,8 @@ class fleet_alarms {
                const protocol::topic_scheme& topics, alarm_journal& journal, alarm_hook& hook,
                master_metrics& metrics, publisher publish, error_sink journal_failed);
 
-  void on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome);
+  // `retained`: see fleet_watch::on_heartbeat.
+  void on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome, bool retained);
   // `connected`: the master's broker connection (see fleet_watch::on_tick).
   void tick(bool connected);
   void forget(const std::string& node);

@@ -35,7 +35,8 @@ std::string_view to_string(fleet_event e) {
 fleet_watch::fleet_watch(clock::duration stale_after) : stale_after_(stale_after) {}
 
 std::vector<fleet_alarm> fleet_watch::on_heartbeat(const protocol::heartbeat& hb,
-                                                   apply_outcome outcome, clock::time_point now) {
+                                                   apply_outcome outcome, clock::time_point now,
+                                                   bool retained) {
   std::vector<fleet_alarm> out;
   if (outcome == apply_outcome::stale_ignored) return out;
   auto& w = nodes_[hb.node];
@@ -55,7 +56,10 @@ std::vector<fleet_alarm> fleet_watch::on_heartbeat(const protocol::heartbeat& hb
       w.last_seen = now;
       break;
     case protocol::node_state::lost:
-      if (!w.lost_raised) {
+      if (retained && !w.lost_raised && !w.will_pending) {
+        w.will_pending = true;
+        w.pending_since = now;
+      } else if (!w.lost_raised && !w.will_pending) {
         // The Will is fixed at the agent's start: its session names it.
         out.push_back(make(hb.node, fleet_event::lost, fmt::format("s{}", hb.session),
                            protocol::severity::error,
@@ -71,6 +75,7 @@ std::vector<fleet_alarm> fleet_watch::on_heartbeat(const protocol::heartbeat& hb
       // A clean stop is no alarm, and ends a lost episode without one.
       w.online = false;
       w.lost_raised = false;
+      w.will_pending = false;
       w.session = hb.session;
       break;
   }
@@ -80,6 +85,7 @@ std::vector<fleet_alarm> fleet_watch::on_heartbeat(const protocol::heartbeat& hb
 void fleet_watch::on_online(const protocol::heartbeat& hb, node_watch& w,
                             std::vector<fleet_alarm>& out) {
   auto ref = fmt::format("s{}-q{}", hb.session, hb.seq);
+  w.will_pending = false;  // heard: the retained Will was history
   if (w.lost_raised) {
     out.push_back(make(hb.node, fleet_event::back_online, ref, protocol::severity::info,
                        fmt::format("node '{}' is back online (session {})", hb.node, hb.session)));
@@ -114,10 +120,25 @@ std::vector<fleet_alarm> fleet_watch::on_tick(clock::time_point now, bool connec
   }
   if (!was_connected_) {
     was_connected_ = true;
-    for (auto& [node, w] : nodes_) w.last_seen = std::max(w.last_seen, now);
+    for (auto& [node, w] : nodes_) {
+      w.last_seen = std::max(w.last_seen, now);
+      if (w.will_pending) w.pending_since = std::max(w.pending_since, now);
+    }
     return out;
   }
   for (auto& [node, w] : nodes_) {
+    if (w.will_pending && now - w.pending_since >= stale_after_) {
+      out.push_back(make(
+          node, fleet_event::lost, fmt::format("s{}", w.session), protocol::severity::error,
+          fmt::format(
+              "node '{}' is lost: the broker holds its Will (session {}) "
+              "and it was not heard for {} s",
+              node, w.session,
+              std::chrono::duration_cast<std::chrono::seconds>(now - w.pending_since).count())));
+      w.will_pending = false;
+      w.lost_raised = true;
+      continue;
+    }
     if (!w.online || w.lost_raised || now - w.last_seen < stale_after_) continue;
     out.push_back(make(
         node, fleet_event::lost, fmt::format("s{}-q{}", w.session, w.seq),

@@ -37,10 +37,13 @@ struct fleet_alarm {
 // registry made of them) and the passing of time go in, alarms come out.
 // Per node and agent session: `lost` once (its Will, or silence for
 // `stale_after`) until it is heard online again, which raises
-// `back_online`; `spool_dropping` when the spool's drop counters grow
-// after a heartbeat in which they did not (once per episode, not once per
-// heartbeat); `machine_id_conflict` once per other (machine id, session).
-// Not thread-safe: its owner serialises calls.
+// `back_online`. A Will read as the broker's retained state (at the
+// master's start or reconnect, e.g. after a broker restart fired every
+// Will) is history, not news: it raises `lost` only if the node stays
+// unheard for stale_after while the master is connected; `spool_dropping` when the spool's drop
+// counters grow after a heartbeat in which they did not (once per episode, not once per heartbeat);
+// `machine_id_conflict` once per other (machine id, session). Not thread-safe: its owner serialises
+// calls.
 class fleet_watch {
  public:
   using clock = std::chrono::steady_clock;
@@ -50,8 +53,9 @@ class fleet_watch {
 
   explicit fleet_watch(clock::duration stale_after);
 
+  // `retained`: delivered as the broker's retained message, not live.
   std::vector<fleet_alarm> on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome,
-                                        clock::time_point now);
+                                        clock::time_point now, bool retained = false);
   // Nodes online but silent for stale_after are lost. `connected`: the
   // master's own broker connection; while it is down nobody is judged, and
   // after it came back every node has stale_after again to be heard (a
@@ -67,6 +71,8 @@ class fleet_watch {
     clock::time_point last_seen{};
     bool online = false;
     bool lost_raised = false;
+    bool will_pending = false;  // a retained Will, not raised yet
+    clock::time_point pending_since{};
     bool counted = false;  // drop counters below are from this session
     std::uint64_t dropped_files = 0;
     std::uint64_t dropped_bytes = 0;

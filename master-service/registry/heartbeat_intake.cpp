@@ -36,7 +36,7 @@ void heartbeat_intake::on_heartbeat(const mqtt_session::received& r) {
         "node_mismatch", fmt::format("heartbeat on '{}' names node '{}'", msg.topic, hb->node));
   }
   auto outcome = nodes_.apply(*hb, std::chrono::steady_clock::now());
-  observe_(*hb, outcome);
+  observe_(*hb, outcome, msg.retained);
   if (outcome == apply_outcome::added) {
     log()->info("new node '{}' ({}, {})", hb->node, hb->ip, protocol::to_string(hb->state));
   } else if (outcome == apply_outcome::conflict) {

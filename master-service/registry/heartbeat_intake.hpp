@@ -17,9 +17,9 @@ namespace peranda::master {
 // Handled on the dispatcher's thread.
 class heartbeat_intake {
  public:
-  // `observe` sees every valid heartbeat with what the registry made of it
-  // (the fleet alarms).
-  using observer = std::function<void(const protocol::heartbeat&, apply_outcome)>;
+  // `observe` sees every valid heartbeat with what the registry made of it,
+  // and whether it came as the broker's retained message (the fleet alarms).
+  using observer = std::function<void(const protocol::heartbeat&, apply_outcome, bool retained)>;
 
   heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics,
                    observer observe);

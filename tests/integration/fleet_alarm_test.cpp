@@ -133,6 +133,27 @@ BOOST_AUTO_TEST_CASE(an_agent_killed_9_is_lost_once_and_back_online_after_its_re
   BOOST_TEST(rig.in_journal(lost) == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_restarted_master_does_not_raise_a_lost_node_again) {
+  fleet_rig rig("stale_after = \"2s\"");
+  rig.start_agent();
+  BOOST_REQUIRE(wait_until([&] { return rig.m.node_state(k_node) == "online"; }));
+  auto session = rig.agent_session();
+  rig.agent->kill9();
+  const std::string lost = "fleet.lost.s" + std::to_string(session);
+  BOOST_REQUIRE(wait_until([&] { return rig.in_journal(lost) == 1; }));
+  rig.m.stop();
+  rig.m.start();
+  // The retained Will is read again; after stale_after unheard the master
+  // would raise it, and its journal says it did already.
+  BOOST_REQUIRE(wait_until([&] { return rig.m.node_state(k_node) == "lost"; }));
+  // A marker: a new node's silence, raised after the old Will's deadline.
+  test_agent marker(rig.m.mqtt().url(), "node-marker", "10.9.4.4");
+  marker.heartbeat();
+  BOOST_REQUIRE(wait_until([&] { return !rig.ids_of("fleet.lost", "node-marker").empty(); }));
+  BOOST_TEST(rig.in_journal(lost) == 1u);
+  BOOST_TEST(rig.seen(lost) == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_node_silent_for_stale_after_is_lost_and_back_when_heard) {
   fleet_rig rig("stale_after = \"2s\"");
   test_agent quiet(rig.m.mqtt().url(), "node-quiet", "10.9.1.1");

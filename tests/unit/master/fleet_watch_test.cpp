@@ -83,6 +83,44 @@ BOOST_AUTO_TEST_CASE(silence_for_stale_after_is_lost_named_by_the_last_heartbeat
   BOOST_TEST(ids(w.on_tick(t0 + 61s + k_stale, true)) == strings{"fleet.lost.s2-q8"});
 }
 
+BOOST_AUTO_TEST_CASE(a_retained_will_is_history_until_the_node_stays_unheard) {
+  fleet_watch w(k_stale);
+  const auto will = beat(6, 0, protocol::node_state::lost);
+  // Read at the master's start: nothing yet.
+  BOOST_TEST(w.on_heartbeat(will, apply_outcome::added, t0, true).empty());
+  BOOST_TEST(w.on_tick(t0 + k_stale - 1ms, true).empty());
+  auto lost = w.on_tick(t0 + k_stale, true);
+  BOOST_TEST(ids(lost) == strings{"fleet.lost.s6"});  // the id a live Will gets
+  BOOST_TEST(lost[0].text.find("holds its Will") != std::string::npos);
+  BOOST_TEST(w.on_tick(t0 + 2 * k_stale, true).empty());
+  BOOST_TEST(ids(w.on_heartbeat(beat(7, 0), apply_outcome::updated, t0 + 1h)) ==
+             strings{"fleet.back_online.s7-q0"});
+}
+
+BOOST_AUTO_TEST_CASE(a_retained_will_then_the_node_online_raises_nothing) {
+  // A broker restart fires every Will; the master reconnects and reads them
+  // retained; each agent publishes online again within seconds.
+  fleet_watch w(k_stale);
+  (void)w.on_heartbeat(beat(6, 3), apply_outcome::added, t0);
+  BOOST_TEST(w.on_tick(t0 + 1s, false).empty());
+  BOOST_TEST(
+      w.on_heartbeat(beat(6, 0, protocol::node_state::lost), apply_outcome::updated, t0 + 2s, true)
+          .empty());
+  BOOST_TEST(w.on_tick(t0 + 3s, true).empty());
+  BOOST_TEST(w.on_heartbeat(beat(6, 4), apply_outcome::updated, t0 + 4s).empty());
+  BOOST_TEST(w.on_tick(t0 + 4s + k_stale - 1ms, true).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_retained_will_waits_out_a_disconnection) {
+  fleet_watch w(k_stale);
+  (void)w.on_heartbeat(beat(6, 0, protocol::node_state::lost), apply_outcome::added, t0, true);
+  BOOST_TEST(w.on_tick(t0 + 1s, false).empty());
+  BOOST_TEST(w.on_tick(t0 + 10min, false).empty());
+  BOOST_TEST(w.on_tick(t0 + 10min + 1s, true).empty());
+  BOOST_TEST(w.on_tick(t0 + 10min + k_stale, true).empty());
+  BOOST_TEST(ids(w.on_tick(t0 + 10min + 1s + k_stale, true)) == strings{"fleet.lost.s6"});
+}
+
 BOOST_AUTO_TEST_CASE(a_clean_stop_is_no_alarm) {
   fleet_watch w(k_stale);
   (void)w.on_heartbeat(beat(2, 1), apply_outcome::added, t0);
