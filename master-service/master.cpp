@@ -34,12 +34,20 @@ master::master(master_config config)
             log()->error("alarm journal '{}': {}; its latest alarms stay unconfirmed",
                          config_.alarm_journal.string(), error);
             metrics_.rejected_messages.reject("journal_error", error);
+            health_.journal_failed(error);
           },
           config_.alarm_journal_limits),
       alarm_limits_(config_.alarm_rate, config_.alarm_burst),
       hook_(config_.alarm_hook, config_.alarm_hook_timeout, config_.alarm_hook_concurrency,
             metrics_),
+      fleet_(
+          config_.id, config_.stale_after, topics_, journal_, hook_, metrics_,
+          [this](mqtt_session::message msg) { publish_fleet_alarm(std::move(msg)); },
+          [this](const std::string& error) { health_.journal_failed(error); }),
       pulls_(metrics_, {config_.max_pull_bytes, config_.max_daily_bytes}),
+      health_({config_.data_dir, config_.alarm_journal, config_.min_free_bytes,
+               config_.pull_interval},
+              registry_, pulls_),
       scheduler_(config_, registry_, pulls_,
                  [this](const std::string& node, const protocol::logs_request& req) {
                    return send_request(node, req);
@@ -59,8 +67,12 @@ master::master(master_config config)
           [this](const std::string& node, const std::string& request_id) {
             return pulls_.is_open(node, request_id);
           }),
-      heartbeats_(registry_, scheduler_, metrics_),
-      alarms_(config_, journal_, alarm_limits_, hook_, registry_, metrics_),
+      heartbeats_(registry_, scheduler_, metrics_,
+                  [this](const protocol::heartbeat& hb, apply_outcome outcome, bool retained) {
+                    fleet_.on_heartbeat(hb, outcome, retained);
+                  }),
+      alarms_(config_, journal_, alarm_limits_, hook_, registry_, metrics_,
+              [this](const std::string& error) { health_.journal_failed(error); }),
       uploads_(config_, receiver_, pulls_, metrics_),
       inbound_(topics_, k_inbound_capacity,
                [this](std::string_view reason, const std::string& detail) {
@@ -81,7 +93,11 @@ result<void> master::start() {
   if (auto n = layout_.remove_leftover_parts(); n > 0) {
     log()->info("removed {} partial file(s) left by an earlier run", n);
   }
-  if (auto ok = journal_.open(); !ok) log()->error("{}", ok.error().message);
+  if (auto ok = journal_.open(); !ok) {
+    log()->error("{}", ok.error().message);
+    health_.journal_failed(ok.error().message);
+  }
+  health_.probe(std::chrono::steady_clock::now());
 
   auto opts = config_.broker.session_options();
   opts.client_id = config_.id + ":master";
@@ -95,7 +111,7 @@ result<void> master::start() {
   // and is reset only after they stopped.
   api_ = std::make_unique<api_server>(
       config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_,
-                           [this] { return session_->is_connected(); }});
+                           [this] { return session_->is_connected(); }, health_});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
     if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
@@ -123,6 +139,14 @@ void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
   }
 }
 
+void master::publish_fleet_alarm(mqtt_session::message msg) {
+  if (!session_) return;
+  // Never blocks: Paho queues the publish while the broker is away.
+  if (auto ok = session_->publish(std::move(msg), {}, false); !ok) {
+    log()->warn("fleet alarm not published: {}", ok.error().message);
+  }
+}
+
 result<void> master::send_request(const std::string& node, const protocol::logs_request& req) {
   if (!session_ || !session_->is_connected()) return fail("not connected to the broker");
   return session_->publish({topics_.logs_request(node), protocol::encode(req), 1, false});
@@ -133,9 +157,12 @@ void master::tick() {
   auto removed = registry_.expire(now, config_.stale_after, config_.forget_after);
   for (const auto& node : removed) {
     scheduler_.remove(node);
+    fleet_.forget(node);
     log()->info("forgot node '{}'", node);
   }
   pulls_.expire(now, config_.transfer_idle_timeout);
+  health_.probe(now);
+  fleet_.tick(ready());
   if (session_) alarms_.send_refusals();
   if (++ticks_ % k_summary_ticks == 0) {
     metrics_.rejected_messages.log_summary();

@@ -12,6 +12,8 @@
 #include "master-service/alarms/alarm_intake.hpp"
 #include "master-service/alarms/alarm_journal.hpp"
 #include "master-service/alarms/alarm_limiter.hpp"
+#include "master-service/fleet/fleet_alarms.hpp"
+#include "master-service/health/health_monitor.hpp"
 #include "master-service/http/api_server.hpp"
 #include "master-service/master_config.hpp"
 #include "master-service/metrics/counters.hpp"
@@ -48,6 +50,7 @@ class master {
  private:
   void send_ack(const std::string& node, const protocol::logs_ack& ack);
   result<void> send_request(const std::string& node, const protocol::logs_request& req);
+  void publish_fleet_alarm(mqtt_session::message msg);
   mqtt_session::message presence(protocol::node_state state) const;
 
   // Constant after construction
@@ -61,7 +64,9 @@ class master {
   alarm_journal journal_;
   alarm_limiter alarm_limits_;
   alarm_hook hook_;
+  fleet_alarms fleet_;
   pull_tracker pulls_;
+  health_monitor health_;
   scheduler scheduler_;
   receiver receiver_;
   heartbeat_intake heartbeats_;

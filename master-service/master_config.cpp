@@ -61,7 +61,8 @@ constexpr master_key k_master_keys[] = {
       "address and, on loopback, localhost; others get 421 (DNS rebinding)."},
      &master_config::http_allowed_hosts, {}, validate_allowed_host},
     {{"master", "stale_after", key_type::duration, "",
-      "A node without a heartbeat for this long is `stale` and not pulled."},
+      "A node without a heartbeat for this long is `stale` and not pulled, and the fleet alarm "
+      "`lost` is raised about it (docs/master.md)."},
      &master_config::stale_after},
     {{"master", "forget_after", key_type::duration, "",
       "A node not heard from for this long is removed from the registry; longer than "
@@ -72,6 +73,10 @@ constexpr master_key k_master_keys[] = {
       "`{date}` (UTC). Unless a whole level is `{node}`, a `<node>` folder is appended, so no "
       "two nodes ever share a folder."},
      &master_config::storage_template, {}, relative_template},
+    {{"master", "min_free_bytes", key_type::bytes, "",
+      "`/healthz` answers 503 (`disk_space_low`) while data_dir's file system has less free "
+      "space than this; 0 turns the check off."},
+     &master_config::min_free_bytes},
     {{"master", "chunk_size", key_type::bytes, "",
       "Chunk size asked of agents (64-256 KiB recommended)."},
      &master_config::chunk_size, {protocol::k_min_chunk_size, protocol::k_max_chunk_size}},

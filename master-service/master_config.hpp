@@ -32,6 +32,8 @@ struct master_config {
   std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
   // Storage: directory template below data_dir ({ip}, {node}, {date}).
   std::string storage_template = "{ip}/{node}";
+  // /healthz reports disk_space_low below this many free bytes (0: never).
+  std::uint64_t min_free_bytes = 256ull << 20;
   // Transfers: what a request invites and what the receiver accepts.
   std::uint32_t chunk_size = 64 * 1024;
   std::uint32_t window = 8;

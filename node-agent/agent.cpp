@@ -3,6 +3,7 @@
 
 #include "core/log/log.hpp"
 #include "core/net/host_info.hpp"
+#include "node-agent/health/agent_health.hpp"
 #include "node-agent/presence/session_counter.hpp"
 
 namespace peranda::agent {
@@ -130,8 +131,20 @@ void agent::reject(std::string_view reason, const std::string& detail) {
   if (n == 1 || n % 100 == 0) log()->warn("dropped invalid {} ({} so far): {}", reason, n, detail);
 }
 
+std::vector<protocol::health_reason> agent::health() const {
+  if (!spool_ || !alarms_ || !sink_) return {};  // start() failed half-way
+  auto s = spool_->stats();
+  return judge_agent_health({.spool_bytes = s.closed_bytes + s.active_bytes,
+                             .spool_max_bytes = config_.spool_max_bytes,
+                             .oldest_alarm_wait =
+                                 alarms_->oldest_wait(std::chrono::steady_clock::now()),
+                             .alarm_wait_bound = config_.health_alarm_wait,
+                             .failing_sources = sink_->status().failing()});
+}
+
 void agent::fill_stats(protocol::heartbeat& hb) {
   auto s = spool_->stats();
+  hb.health = health();
   hb.backlog_files = s.closed_files;
   hb.backlog_bytes = s.closed_bytes;
   hb.counters = {

@@ -40,6 +40,8 @@ class agent {
   void stop();
 
   const agent_config& config() const { return config_; }
+  // The agent's own health now (empty: healthy); what its heartbeat reports.
+  std::vector<protocol::health_reason> health() const;
   // Connected, with the subscriptions sent (what systemd's READY=1 promises).
   bool ready() const { return session_ && session_->is_connected(); }
 

@@ -48,6 +48,10 @@ constexpr agent_key k_agent_keys[] = {
       "An alarm no master confirmed for this long (while one is online) is published again; "
       "the wait doubles per round up to 16x."},
      &agent_config::alarm_resend_after, {k_second_ms}},
+    {{"agent", "health_alarm_wait", key_type::duration, "",
+      "The agent reports itself degraded (`alarms_waiting`, in its heartbeat and systemd "
+      "status) while an alarm has waited this long in the outbox unconfirmed."},
+     &agent_config::health_alarm_wait, {k_second_ms}},
     {{"agent", "ack_timeout", key_type::duration, "",
       "Upload: no ack for this long while chunks are outstanding -> resend from `next`."},
      &agent_config::ack_timeout, {100}},

@@ -32,6 +32,8 @@ struct agent_config {
   // Alarms
   std::uint64_t alarm_outbox_max = 10000;
   std::chrono::milliseconds alarm_resend_after{std::chrono::seconds(30)};
+  // The heartbeat reports `alarms_waiting` once an alarm waited this long.
+  std::chrono::milliseconds health_alarm_wait{std::chrono::minutes(5)};
   // Uploads
   std::chrono::milliseconds ack_timeout{std::chrono::seconds(10)};
   std::uint32_t upload_retries = 5;

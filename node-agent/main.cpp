@@ -9,6 +9,7 @@
 #include "core/log/log.hpp"
 #include "core/runtime/service_runner.hpp"
 #include "node-agent/agent.hpp"
+#include "node-agent/health/agent_health.hpp"
 #include "node-agent/check_connection.hpp"
 
 namespace {
@@ -23,8 +24,9 @@ class running_agent final : public service_instance {
   bool ready() const override { return agent_.ready(); }
   std::string status() const override {
     const auto& c = agent_.config();
-    return fmt::format("node '{}' {} {}", c.node_id,
-                       agent_.ready() ? "connected to" : "connecting to", c.broker.url);
+    return fmt::format("node '{}' {} {}; health {}", c.node_id,
+                       agent_.ready() ? "connected to" : "connecting to", c.broker.url,
+                       agent::summarize(agent_.health()));
   }
 
  private:

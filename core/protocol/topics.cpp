@@ -81,6 +81,9 @@ std::string topic_scheme::upload_end(std::string_view node, std::string_view tra
 std::string topic_scheme::master_status(std::string_view master) const {
   return fmt::format("{}/masters/{}/status", root_, master);
 }
+std::string topic_scheme::fleet_alarm(std::string_view node) const {
+  return fmt::format("{}/fleet/alarms/{}", root_, node);
+}
 std::string topic_scheme::all_nodes(std::string_view leaf) const {
   return fmt::format("{}/nodes/+/{}", root_, leaf);
 }

@@ -59,6 +59,9 @@ class topic_scheme {
                            std::uint32_t index) const;
   std::string upload_end(std::string_view node, std::string_view transfer) const;
   std::string master_status(std::string_view master) const;
+  // fleet/alarms/{node}: alarms a master raises about a node (published by
+  // masters only; the broker's ACL refuses them from nodes).
+  std::string fleet_alarm(std::string_view node) const;
 
   // Subscription filters. `node` may be "+" for all nodes.
   std::string all_nodes(std::string_view leaf) const;  // e.g. leaf "heartbeat"

@@ -18,13 +18,15 @@ auto log() {
 
 alarm_intake::alarm_intake(const master_config& config, alarm_journal& journal,
                            alarm_limiter& limits, alarm_hook& hook, registry& nodes,
-                           master_metrics& metrics)
+                           master_metrics& metrics,
+                           std::function<void(const std::string&)> journal_failed)
     : config_(config),
       journal_(journal),
       limits_(limits),
       hook_(hook),
       nodes_(nodes),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      journal_failed_(std::move(journal_failed)) {}
 
 void alarm_intake::subscribe(const protocol::topic_scheme& topics, mqtt_session::session& session,
                              mqtt_session::dispatcher& inbound) {
@@ -54,6 +56,7 @@ void alarm_intake::on_alarm(const mqtt_session::received& r) {
   auto entry = journal_.append(*a, wall_clock_ms());
   if (!entry) {
     log()->error("alarm '{}' from '{}' not journaled: {}", a->id, a->node, entry.error().message);
+    journal_failed_(entry.error().message);
     return metrics_.rejected_messages.reject("journal_error", entry.error().message);
   }
   // A repeat is confirmed again: the agent resends only what it never saw

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/mqtt/dispatcher.hpp"
@@ -21,8 +22,10 @@ namespace peranda::master {
 // send_refusals(). Alarms are handled on the dispatcher's thread.
 class alarm_intake {
  public:
+  // `journal_failed` hears of every failed append (the master's health).
   alarm_intake(const master_config& config, alarm_journal& journal, alarm_limiter& limits,
-               alarm_hook& hook, registry& nodes, master_metrics& metrics);
+               alarm_hook& hook, registry& nodes, master_metrics& metrics,
+               std::function<void(const std::string&)> journal_failed);
 
   // REQUIRES: before session.start(); `session` outlives this object's use.
   void subscribe(const protocol::topic_scheme& topics, mqtt_session::session& session,
@@ -44,6 +47,7 @@ class alarm_intake {
   alarm_hook& hook_;
   registry& nodes_;
   master_metrics& metrics_;
+  const std::function<void(const std::string&)> journal_failed_;
   // Set by subscribe()
   const protocol::topic_scheme* topics_ = nullptr;
   mqtt_session::session* session_ = nullptr;

@@ -55,6 +55,7 @@ api_server::api_server(const master_config& config, api_sources sources)
   add_guard_and_errors();
   add_node_routes();
   add_alarm_routes();
+  add_health_route();
 }
 
 api_server::~api_server() { stop(); }
@@ -96,9 +97,6 @@ void api_server::add_guard_and_errors() {
   server_->set_default_headers(
       {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   server_->set_payload_max_length(k_max_request_body);
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     auto text = render_metrics(src_, std::chrono::steady_clock::now());
     append_labelled_counter(text, "peranda_http_refused_total", "reason", refusals_.counts(),

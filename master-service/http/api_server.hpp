@@ -23,6 +23,7 @@ class scheduler;
 class pull_tracker;
 class receiver;
 class alarm_journal;
+class health_monitor;
 struct master_metrics;
 
 // What the API reads (and, for pulls, drives). Owned by the master, which
@@ -35,12 +36,14 @@ struct api_sources {
   const alarm_journal& alarms;
   const master_metrics& metrics;
   std::function<bool()> broker_connected;
+  const health_monitor& health;
 };
 
 // The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text
-// at /metrics, /healthz. Every request passes the request_guard (Host
-// allow-list, methods, no encoded or large bodies, the bearer token or, with
-// none configured, k_request_header on POSTs) before any body is read, and
+// at /metrics, /healthz (200, or 503 with the reasons). Every request
+// passes the request_guard (Host allow-list, methods, no encoded or large
+// bodies, the bearer token or, with none configured, k_request_header on
+// POSTs) before any body is read, and
 // runs on a bounded_server (bounded workers, request deadline). Refusals are
 // counted by reason (peranda_http_refused_total). Runs its own listener
 // thread; start()/stop() from one thread.
@@ -65,6 +68,7 @@ class api_server {
   void refused(std::string_view reason, std::string_view detail);
   void add_node_routes();
   void add_alarm_routes();
+  void add_health_route();
 
   // Constant after construction
   const listen_address address_;

@@ -21,6 +21,11 @@ nlohmann::json to_json(const node_record& r, std::chrono::steady_clock::time_poi
                    {"queue", r.queue},
                    {"alarms_refused", r.alarms_refused}};
   if (!r.conflict_machine_id.empty()) j["conflict_machine_id"] = r.conflict_machine_id;
+  if (r.health) {
+    auto reasons = nlohmann::json::array();
+    for (const auto& h : *r.health) reasons.push_back({{"code", h.code}, {"text", h.text}});
+    j["health"] = {{"status", r.health->empty() ? "ok" : "degraded"}, {"reasons", reasons}};
+  }
   return j;
 }
 

@@ -74,6 +74,7 @@ struct master_metrics {
   std::atomic<std::uint64_t> alarm_duplicates{0};
   labelled_counter alarms_limited;  // alarms refused (rate) or cut (size), by reason
   labelled_counter alarm_hooks;     // hook runs, by outcome
+  labelled_counter fleet_alarms;    // fleet alarms raised (new to the journal), by event
 };
 
 }  // namespace peranda::master

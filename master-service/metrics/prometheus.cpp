@@ -87,6 +87,8 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
            "Alarms refused for a node's rate limit (kept by its agent) or cut to alarm_max_bytes.");
   labelled(out, "peranda_alarm_hooks_total", "outcome", src.metrics.alarm_hooks.snapshot(),
            "Alarm hook runs by outcome.");
+  labelled(out, "peranda_fleet_alarms_total", "event", src.metrics.fleet_alarms.snapshot(),
+           "Fleet alarms this master raised about nodes (lost, back_online, ...), by event.");
   labelled(out, "peranda_rejected_messages_total", "reason", src.metrics.rejected_messages.counts(),
            "Invalid messages dropped, by reason.");
   return out;

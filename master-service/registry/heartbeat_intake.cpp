@@ -13,8 +13,9 @@ auto log() {
 
 }  // namespace
 
-heartbeat_intake::heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics)
-    : nodes_(nodes), scheduler_(queues), metrics_(metrics) {}
+heartbeat_intake::heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics,
+                                   observer observe)
+    : nodes_(nodes), scheduler_(queues), metrics_(metrics), observe_(std::move(observe)) {}
 
 void heartbeat_intake::subscribe(const protocol::topic_scheme& topics,
                                  mqtt_session::session& session,
@@ -35,6 +36,7 @@ void heartbeat_intake::on_heartbeat(const mqtt_session::received& r) {
         "node_mismatch", fmt::format("heartbeat on '{}' names node '{}'", msg.topic, hb->node));
   }
   auto outcome = nodes_.apply(*hb, std::chrono::steady_clock::now());
+  observe_(*hb, outcome, msg.retained);
   if (outcome == apply_outcome::added) {
     log()->info("new node '{}' ({}, {})", hb->node, hb->ip, protocol::to_string(hb->state));
   } else if (outcome == apply_outcome::conflict) {

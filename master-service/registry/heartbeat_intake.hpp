@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
+
 #include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "master-service/metrics/counters.hpp"
@@ -15,7 +17,12 @@ namespace peranda::master {
 // Handled on the dispatcher's thread.
 class heartbeat_intake {
  public:
-  heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics);
+  // `observe` sees every valid heartbeat with what the registry made of it,
+  // and whether it came as the broker's retained message (the fleet alarms).
+  using observer = std::function<void(const protocol::heartbeat&, apply_outcome, bool retained)>;
+
+  heartbeat_intake(registry& nodes, scheduler& queues, master_metrics& metrics,
+                   observer observe);
 
   // REQUIRES: before session.start().
   void subscribe(const protocol::topic_scheme& topics, mqtt_session::session& session,
@@ -27,6 +34,7 @@ class heartbeat_intake {
   registry& nodes_;
   scheduler& scheduler_;
   master_metrics& metrics_;
+  const observer observe_;
 };
 
 }  // namespace peranda::master

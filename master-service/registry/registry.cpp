@@ -17,7 +17,10 @@ presence_state from_wire(protocol::node_state s) {
 }
 
 void copy_facts(node_record& r, const protocol::heartbeat& hb,
-                std::chrono::steady_clock::time_point now) {
+                std::chrono::steady_clock::time_point now, bool known) {
+  if (hb.state == protocol::node_state::online && (!known || r.state != presence_state::online)) {
+    r.online_since = now;
+  }
   r.state = from_wire(hb.state);
   r.session = hb.session;
   r.seq = hb.seq;
@@ -34,6 +37,7 @@ void copy_facts(node_record& r, const protocol::heartbeat& hb,
   r.backlog_files = hb.backlog_files;
   r.backlog_bytes = hb.backlog_bytes;
   r.counters = hb.counters;
+  r.health = hb.health;
 }
 
 }  // namespace
@@ -61,7 +65,7 @@ apply_outcome registry::apply(const protocol::heartbeat& hb, clock::time_point n
     r.ip = hb.ip;
     r.hostname = hb.hostname;
     r.machine_id = hb.machine_id;
-    copy_facts(r, hb, now);
+    copy_facts(r, hb, now, false);
     ordered_.push_back(std::move(r));
     index_.emplace(hb.node, std::prev(ordered_.end()));
     return apply_outcome::added;
@@ -76,7 +80,7 @@ apply_outcome registry::apply(const protocol::heartbeat& hb, clock::time_point n
   if (hb.machine_id == r.machine_id && hb.session < r.session) {
     return apply_outcome::stale_ignored;  // e.g. a late Will of an older process
   }
-  copy_facts(r, hb, now);
+  copy_facts(r, hb, now, true);
   return apply_outcome::updated;
 }
 
@@ -129,6 +133,15 @@ std::optional<presence_state> registry::state_of(std::string_view node) const {
 std::vector<node_record> registry::snapshot() const {
   lock_guard lock(mu_);
   return {ordered_.begin(), ordered_.end()};
+}
+
+std::vector<std::pair<std::string, registry::clock::time_point>> registry::online_since() const {
+  lock_guard lock(mu_);
+  std::vector<std::pair<std::string, clock::time_point>> out;
+  for (const auto& r : ordered_) {
+    if (r.state == presence_state::online) out.emplace_back(r.node, r.online_since);
+  }
+  return out;
 }
 
 std::size_t registry::size() const {

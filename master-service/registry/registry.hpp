@@ -32,8 +32,12 @@ struct node_record {
   std::uint64_t backlog_files = 0;
   std::uint64_t backlog_bytes = 0;
   std::map<std::string, std::uint64_t> counters;
+  // The agent's own health (unset: its agent does not report it).
+  std::optional<std::vector<protocol::health_reason>> health;
   std::uint64_t last_heartbeat_ms = 0;  // wall clock, from the agent
   std::chrono::steady_clock::time_point last_seen{};
+  // When the node last turned online (from anything else, or first seen).
+  std::chrono::steady_clock::time_point online_since{};
   int queue = -1;                    // worker queue, -1 until assigned
   std::uint64_t alarms_refused = 0;  // counted by the master, not the agent
   // Another machine claims this node id while this one is live.
@@ -70,6 +74,8 @@ class registry {
   // for every node of its queue at each wake.
   std::optional<presence_state> state_of(std::string_view node) const;
   std::vector<node_record> snapshot() const;  // in arrival order
+  // The online nodes and when each turned online, without copying records.
+  std::vector<std::pair<std::string, clock::time_point>> online_since() const;
   std::size_t size() const;
 
  private:

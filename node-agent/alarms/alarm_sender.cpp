@@ -333,6 +333,15 @@ void alarm_sender::run(std::stop_token stop) {
   }
 }
 
+std::optional<std::chrono::milliseconds> alarm_sender::oldest_wait(
+    std::chrono::steady_clock::time_point now) const {
+  lock_guard lock(mu_);
+  // Keys sort oldest first; entries loaded at start share one time.
+  if (entries_.empty()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now -
+                                                               entries_.begin()->second.queued_at);
+}
+
 std::uint64_t alarm_sender::pending() const {
   lock_guard lock(mu_);
   return entries_.size();

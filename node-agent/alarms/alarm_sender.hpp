@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -95,6 +96,10 @@ class alarm_sender {
   // Paho's thread and outbox_mu_ is held over fsyncs.
   std::uint64_t dropped() const { return dropped_.load(); }
   std::uint64_t pending() const;
+  // How long the oldest alarm not confirmed yet has waited (since it was
+  // raised, or loaded from the outbox at start); unset when none waits.
+  std::optional<std::chrono::milliseconds> oldest_wait(
+      std::chrono::steady_clock::time_point now) const;
   // Ids of the alarms not confirmed yet, oldest first.
   std::vector<std::string> unconfirmed_ids() const;
 
@@ -107,6 +112,7 @@ class alarm_sender {
     bool reached_broker = false;
     unsigned rounds = 0;  // publishes so far: spaces out resends
     std::chrono::steady_clock::time_point sent_at{};
+    std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
   };
   struct topic_names {
     std::string alarm;

@@ -71,20 +71,27 @@ void exec_source::run_once(std::stop_token stop) {
     events.clear();
   };
   auto note = [&](std::string text) { lines.push_back({std::move(text), 0}); };
+  // Why the run failed, for the agent's health ("" when it did not; a
+  // stop's kill is ours, not the command's failure).
+  std::string failure;
+  auto failed = [&](std::string text) {
+    failure = text;
+    note(std::move(text));
+  };
   if (!r.spawn_error.empty()) {
-    note(fmt::format("[error] {}", r.spawn_error));
+    failed(fmt::format("[error] {}", r.spawn_error));
   } else {
     add_text(r.out, "");
     add_text(r.err, "[stderr] ");
     if (r.timed_out) {
-      note(fmt::format("[timeout] still running after {}: process group killed",
-                       format_duration(settings_.timeout)));
+      failed(fmt::format("[timeout] still running after {}: process group killed",
+                         format_duration(settings_.timeout)));
     } else if (r.interrupted) {
       note("[stopped] the agent is stopping: process group killed");
     } else if (r.signal != 0) {
-      note(fmt::format("[exit] killed by signal {} ({})", r.signal, strsignal(r.signal)));
+      failed(fmt::format("[exit] killed by signal {} ({})", r.signal, strsignal(r.signal)));
     } else if (r.exit_code != 0) {
-      note(fmt::format("[exit] status {}", r.exit_code));
+      failed(fmt::format("[exit] status {}", r.exit_code));
     }
     if (r.dropped_bytes > 0) {
       note(fmt::format("[truncated] {} bytes of output past max_output dropped", r.dropped_bytes));
@@ -97,6 +104,11 @@ void exec_source::run_once(std::stop_token stop) {
   if (auto ok = sink_.deliver(settings_.name, std::move(lines)); !ok) {
     log()->error("{}: {} line(s) lost: {}", settings_.name, n, ok.error().message);
     sink_.count_dropped(n);
+    sink_.status().failing(settings_.name, "output not spooled: " + ok.error().message);
+  } else if (!failure.empty()) {
+    sink_.status().failing(settings_.name, "command failed: " + failure);
+  } else {
+    sink_.status().ok(settings_.name);
   }
 }
 

@@ -138,6 +138,7 @@ bool file_follower::deliver(std::vector<multiline_event>& events) {
     if (!sink_failed_)
       log()->error("{}: lines not spooled (will retry): {}", settings_.name, ok.error().message);
     sink_failed_ = true;
+    sink_.status().failing(settings_.name, "lines not spooled: " + ok.error().message);
     events.clear();
     // Go back to the last delivered line and read it all again later.
     read_at_ = pos_.offset;
@@ -145,6 +146,7 @@ bool file_follower::deliver(std::vector<multiline_event>& events) {
     assembler_.reset();
     return false;
   }
+  if (sink_failed_) sink_.status().ok(settings_.name);
   sink_failed_ = false;
   events.clear();
   pos_.offset = end;

@@ -131,8 +131,10 @@ std::optional<source_line> journal_source::read_entry(std::string& cursor, std::
     if (!moved) {
       if (!read_failed_) log()->error("{}: {}", settings_.name, moved.error().message);
       read_failed_ = true;
+      sink_.status().failing(settings_.name, "journal not read: " + moved.error().message);
       return std::nullopt;
     }
+    if (read_failed_ && !sink_failed_) sink_.status().ok(settings_.name);
     read_failed_ = false;
     if (!*moved) return std::nullopt;
     bool cut = false;
@@ -205,6 +207,7 @@ bool journal_source::deliver(std::vector<multiline_event> events) {
       log()->error("{}: entries not spooled (will retry): {}", settings_.name, ok.error().message);
     }
     sink_failed_ = true;
+    sink_.status().failing(settings_.name, "entries not spooled: " + ok.error().message);
     retry_at_ = std::chrono::steady_clock::now() + k_retry;
     // Back to the last delivered entry, to read it all again later.
     assembler_.reset();
@@ -212,7 +215,10 @@ bool journal_source::deliver(std::vector<multiline_event> events) {
     resume();
     return false;
   }
-  if (sink_failed_) log()->info("{}: spooling again", settings_.name);
+  if (sink_failed_) {
+    log()->info("{}: spooling again", settings_.name);
+    if (!read_failed_) sink_.status().ok(settings_.name);
+  }
   sink_failed_ = false;
   undelivered_.erase(undelivered_.begin(),
                      undelivered_.begin() + static_cast<std::ptrdiff_t>(entries));

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "node-agent/rules/rule_engine.hpp"
+#include "node-agent/sources/source_status.hpp"
 #include "node-agent/spool/spool.hpp"
 
 namespace peranda::agent {
@@ -71,6 +72,9 @@ class line_sink {
   std::uint64_t lines_truncated() const { return lines_truncated_.load(); }
   std::uint64_t events_split() const { return events_split_.load(); }
   std::uint64_t source_gaps() const { return source_gaps_.load(); }
+  // Where the sources report failing and recovering (the agent's health).
+  source_status& status() { return status_; }
+  const source_status& status() const { return status_; }
   std::size_t max_line() const { return max_line_; }
 
  private:
@@ -83,6 +87,7 @@ class line_sink {
   std::atomic<std::uint64_t> lines_truncated_{0};
   std::atomic<std::uint64_t> events_split_{0};
   std::atomic<std::uint64_t> source_gaps_{0};
+  source_status status_;
 };
 
 // Appends `text` to `out` so that a record stays one line and can be read

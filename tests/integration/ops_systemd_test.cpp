@@ -95,6 +95,25 @@ BOOST_AUTO_TEST_CASE(every_unit_passes_systemd_analyze_verify) {
   BOOST_CHECK_EQUAL(units, 4);
 }
 
+BOOST_AUTO_TEST_CASE(agent_status_says_which_source_fails) {
+  temp_dir dir;
+  broker mqtt(dir / "broker");
+  notify_socket sock(dir / "notify");
+  auto config = dir / "agent.toml";
+  write_text(config, "[broker]\nurl = \"" + mqtt.url() +
+                         "\"\n[agent]\nnode_id = \"n1\"\n"
+                         "spool_dir = \"" +
+                         (dir / "spool").string() +
+                         "\"\n[[source]]\ntype = \"exec\"\nname = \"broken\"\n"
+                         "interval = \"200ms\"\ncommand = [\"/bin/false\"]\n");
+  child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log",
+                      {sock.env()});
+  BOOST_CHECK_MESSAGE(
+      wait_until([&] { return sock.find("health degraded: source_failing") >= 0; }),
+      sock.dump() + agent.log());
+  BOOST_CHECK_EQUAL(agent.stop(), 0);
+}
+
 BOOST_AUTO_TEST_CASE(agent_tells_systemd_ready_status_watchdog_reloading_and_stopping) {
   temp_dir dir;
   broker mqtt(dir / "broker");
@@ -113,6 +132,7 @@ BOOST_AUTO_TEST_CASE(agent_tells_systemd_ready_status_watchdog_reloading_and_sto
   BOOST_CHECK_MESSAGE(
       sock.messages()[ready].find("STATUS=node 'n1' connected to") != std::string::npos,
       sock.dump());
+  BOOST_CHECK_MESSAGE(sock.messages()[ready].find("; health ok") != std::string::npos, sock.dump());
   BOOST_CHECK_MESSAGE(wait_until([&] { return sock.find("WATCHDOG=1") >= 0; }), sock.dump());
 
   ::kill(agent.pid(), SIGHUP);

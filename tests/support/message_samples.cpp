@@ -39,7 +39,7 @@ const std::vector<message_kind>& all_message_kinds() {
   static const std::vector<message_kind> kinds = [] {
     heartbeat hb{"web-01", "3d1219c7c4c5404aaa1f6d2a48adfda4", "10.0.0.7", "web-01.example",
                  node_state::online, 1795575213, 42, 3600, "0.1.0", 3, 123456,
-                 {{"alarms_sent", 5}, {"lines_dropped", 0}}, 1795575213717};
+                 {{"alarms_sent", 5}, {"lines_dropped", 0}}, 1795575213717, {}};
     alarm al{"a1b2c3-7", "web-01", "disk_full", severity::critical, "syslog",
              "kernel: EXT4-fs error: No space left on device", 8812, 2, 1795575213717};
     logs_request rq{"req-1", "master-1", {"spool-000001.log"}, 65536, 8,
@@ -126,6 +126,32 @@ std::vector<list_case> list_cases() {
   };
   add(hb, "a counter name of 64 two-byte characters", named(64), true);
   add(hb, "a counter name of 65 two-byte characters", named(65), false);
+  // The optional health: at most 8 reasons, `degraded` exactly when some
+  // are given, texts bounded in characters.
+  auto health = [&](const std::string& status, std::size_t n, const json& reason) {
+    auto d = json::parse(hb.sample);
+    d["health"] = json{{"status", status}, {"reasons", json::array()}};
+    for (std::size_t i = 0; i < n; ++i) d["health"]["reasons"].push_back(reason);
+    return d;
+  };
+  const json reason{{"code", "spool_near_full"}, {"text", "spool at 90 %"}};
+  std::string wide;
+  for (std::size_t i = 0; i < 256; ++i) wide += "\xc3\xa9";
+  add(hb, "health ok", health("ok", 0, reason), true);
+  add(hb, "health degraded, 8 reasons", health("degraded", 8, reason), true);
+  add(hb, "health degraded, 9 reasons", health("degraded", 9, reason), false);
+  add(hb, "health degraded without reasons", health("degraded", 0, reason), false);
+  add(hb, "health ok with a reason", health("ok", 1, reason), false);
+  add(hb, "health of an unknown status", health("fine", 0, reason), false);
+  add(hb, "a health code with '/'", health("degraded", 1, {{"code", "a/b"}, {"text", "t"}}), false);
+  add(hb, "a health text of 256 two-byte characters",
+      health("degraded", 1, {{"code", "c"}, {"text", wide}}), true);
+  add(hb, "a health text of 257 two-byte characters",
+      health("degraded", 1, {{"code", "c"}, {"text", wide + "x"}}), false);
+  add(hb, "a health reason without text", health("degraded", 1, {{"code", "c"}}), false);
+  auto no_status = json::parse(hb.sample);
+  no_status["health"] = json{{"reasons", json::array()}};
+  add(hb, "health without status", no_status, false);
   return out;
 }
 

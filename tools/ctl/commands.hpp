@@ -11,6 +11,12 @@ namespace peranda::ctl {
 
 // `peranda-ctl nodes`: a table of nodes (or the API's JSON).
 [[nodiscard]] result<void> print_nodes(const api_client& client, bool json);
+// `peranda-ctl nodes --watch`: print_nodes() every `every` until killed. On
+// a terminal the screen is cleared and the table redrawn in place; into a
+// pipe or file each round is appended, headed by its UTC time. A round that
+// fails prints its error and the watch goes on.
+[[nodiscard]] result<void> watch_nodes(const api_client& client, bool json,
+                                       std::chrono::milliseconds every);
 
 // `peranda-ctl pull NODE [--wait]`: asks for a pull now; with `wait`, shows
 // a progress bar until every file is stored (or the pull ends otherwise,

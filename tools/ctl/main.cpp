@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   auto* nodes = app.add_subcommand("nodes", "List known nodes and their state");
+  bool watch = false;
+  std::string watch_every = "2s";
+  nodes->add_flag("-w,--watch", watch,
+                  "Redraw the table every --interval (on a terminal; plain repeated tables "
+                  "otherwise) until interrupted");
+  nodes->add_option("--interval", watch_every, "With --watch: how often")->capture_default_str();
   auto* pull = app.add_subcommand("pull", "Pull a node's closed log files now");
   std::string pull_node;
   bool wait = false;
@@ -58,9 +64,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "peranda-ctl: --timeout: %s\n", limit.error().message.c_str());
     return 2;
   }
+  auto every = parse_duration(watch_every);
+  if (!every || every->count() <= 0) {
+    std::fprintf(stderr, "peranda-ctl: --interval: %s\n",
+                 every ? "must be positive" : every.error().message.c_str());
+    return 2;
+  }
   ctl::api_client client(master_url, token);
   result<void> outcome;
-  if (*nodes) outcome = ctl::print_nodes(client, json);
+  if (*nodes) {
+    outcome = watch ? ctl::watch_nodes(client, json, *every) : ctl::print_nodes(client, json);
+  }
   if (*pull) outcome = ctl::pull_node(client, pull_node, wait, *limit, json);
   if (*alarms) outcome = ctl::print_alarms(client, since, follow, json);
   if (*transfers) outcome = ctl::print_transfers(client, json);

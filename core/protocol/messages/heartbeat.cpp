@@ -14,6 +14,35 @@ std::string_view to_string(node_state s) {
   return "?";
 }
 
+namespace {
+
+// `health` is optional and added after version 1 was fixed: older masters
+// ignore it, older agents send none.
+result<std::vector<health_reason>> decode_health(const nlohmann::json* doc) {
+  std::vector<health_reason> out;
+  if (!doc) return fail("heartbeat: field 'health': expected an object");
+  field_reader h(*doc, "heartbeat.health");
+  bool degraded = false;
+  h.choice("status", degraded, {{"ok", false}, {"degraded", true}});
+  auto it = doc->find("reasons");
+  h.require(it != doc->end() && it->is_array() && it->size() <= k_max_health_reasons, "reasons",
+            fmt::format("expected an array of at most {} reasons", k_max_health_reasons));
+  if (!h.ok()) return h.finish(std::move(out));
+  for (const auto& item : *it) {
+    health_reason reason;
+    if (!item.is_object()) return fail("heartbeat.health.reasons: expected objects");
+    field_reader e(item, "heartbeat.health.reasons[]");
+    e.id("code", reason.code, validate_token_id);
+    e.text("text", reason.text, 256);
+    if (!e.ok()) return e.finish(std::move(out));
+    out.push_back(std::move(reason));
+  }
+  h.require(degraded == !out.empty(), "status", "must be 'degraded' exactly when reasons are given");
+  return h.finish(std::move(out));
+}
+
+}  // namespace
+
 std::string encode(const heartbeat& m) {
   auto doc = make_envelope();
   doc["node"] = m.node;
@@ -28,6 +57,11 @@ std::string encode(const heartbeat& m) {
   doc["backlog"] = {{"files", m.backlog_files}, {"bytes", m.backlog_bytes}};
   doc["counters"] = m.counters;
   doc["ts"] = m.ts_ms;
+  if (m.health) {
+    auto reasons = nlohmann::json::array();
+    for (const auto& r : *m.health) reasons.push_back({{"code", r.code}, {"text", r.text}});
+    doc["health"] = {{"status", m.health->empty() ? "ok" : "degraded"}, {"reasons", reasons}};
+  }
   return dump_json(doc);
 }
 
@@ -56,6 +90,13 @@ result<heartbeat> decode_heartbeat(std::string_view payload) {
   }
   r.counters("counters", m.counters, 64);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
+  if (r.ok() && doc->contains("health")) {
+    if (auto health = decode_health(r.object("health")); !health) {
+      return std::unexpected(health.error());
+    } else {
+      m.health = std::move(*health);
+    }
+  }
   return r.finish(std::move(m));
 }
 

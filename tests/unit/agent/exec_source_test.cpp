@@ -32,6 +32,30 @@ BOOST_AUTO_TEST_CASE(every_outcome_becomes_spooled_lines) {
   BOOST_TEST(text.find(" probe [exit] status 2\n") != std::string::npos);
 }
 
+// The agent's health names a failing command until a run succeeds; the
+// reason is the failure, not whatever note came last.
+BOOST_AUTO_TEST_CASE(a_failing_command_marks_its_source_failing_until_a_run_succeeds) {
+  test::temp_dir dir;
+  auto s = std::move(*spool::open({dir.path(), 1 << 20, std::chrono::hours(1), 1 << 30}));
+  auto rules = std::move(*rule_engine::create({}, {"probe"}));
+  line_sink sink(
+      *s, *rules, [](const rule_hit&) {}, 4096);
+  test::temp_dir flag;
+  source_settings settings;
+  settings.name = "probe";
+  settings.command = {"head -c 5000 /dev/zero | tr '\\0' x; test -e " + (flag / "ok").string()};
+  settings.shell = true;
+  settings.max_output = 1024;
+  exec_source source(settings, sink);
+  source.run_once();
+  auto failing = sink.status().failing();
+  BOOST_REQUIRE(failing.count("probe") == 1u);
+  BOOST_TEST(failing["probe"] == "command failed: [exit] status 1");
+  BOOST_REQUIRE(write_file_atomic(flag / "ok", "").has_value());
+  source.run_once();
+  BOOST_TEST(sink.status().failing().empty());
+}
+
 // A run's output is whole when it exits: its events end with it, and
 // stdout and stderr are joined apart.
 BOOST_AUTO_TEST_CASE(a_run_joins_multi_line_events_per_stream) {

@@ -23,7 +23,7 @@ BOOST_AUTO_TEST_CASE(every_kind_round_trips_through_its_decoder) {
       BOOST_TEST(k.decode_error(k.sample) == "");
     }
   }
-  heartbeat hb{"n1", "m1", "::1", "h", node_state::lost, 9, 1, 2, "v", 3, 4, {{"c", 5}}, 6};
+  heartbeat hb{"n1", "m1", "::1", "h", node_state::lost, 9, 1, 2, "v", 3, 4, {{"c", 5}}, 6, {}};
   BOOST_TEST((decode_heartbeat(encode(hb)).value() == hb));
   protocol::alarm al{"id-1", "n1", "r1", severity::info, "s1", std::string(4096, 'x'), 1, 2, 3};
   BOOST_TEST((decode_alarm(encode(al)).value() == al));
