@@ -134,12 +134,12 @@ void agent::reject(std::string_view reason, const std::string& detail) {
 std::vector<protocol::health_reason> agent::health() const {
   if (!spool_ || !alarms_ || !sink_) return {};  // start() failed half-way
   auto s = spool_->stats();
-  return judge_agent_health({.spool_bytes = s.closed_bytes + s.active_bytes,
-                             .spool_max_bytes = config_.spool_max_bytes,
-                             .oldest_alarm_wait =
-                                 alarms_->oldest_wait(std::chrono::steady_clock::now()),
-                             .alarm_wait_bound = config_.health_alarm_wait,
-                             .failing_sources = sink_->status().failing()});
+  return judge_agent_health(
+      {.spool_bytes = s.closed_bytes + s.active_bytes,
+       .spool_max_bytes = config_.spool_max_bytes,
+       .oldest_alarm_wait = alarms_->oldest_wait(std::chrono::steady_clock::now()),
+       .alarm_wait_bound = config_.health_alarm_wait,
+       .failing_sources = sink_->status().failing()});
 }
 
 void agent::fill_stats(protocol::heartbeat& hb) {
@@ -172,6 +172,8 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"acks_refused", uploader_->acks_refused()},
       {"alarm_acks_refused", alarms_->acks_refused()},
       {"messages_dropped", inbound_.dropped() + uploader_->events_dropped()},
+      {"mqtt_fresh_clients", session_->fresh_clients() + alarms_->fresh_clients()},
+      {"mqtt_slot_waits_given_up", session_->slot_waits_given_up()},
   };
 }
 

@@ -96,6 +96,8 @@ class alarm_sender {
   // Paho's thread and outbox_mu_ is held over fsyncs.
   std::uint64_t dropped() const { return dropped_.load(); }
   std::uint64_t pending() const;
+  // Paho clients its session replaced (a connection dropping right after CONNACK).
+  std::uint64_t fresh_clients() const { return session_->fresh_clients(); }
   // How long the oldest alarm not confirmed yet has waited (since it was
   // raised, or loaded from the outbox at start); unset when none waits.
   std::optional<std::chrono::milliseconds> oldest_wait(

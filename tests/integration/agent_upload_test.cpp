@@ -253,6 +253,12 @@ BOOST_AUTO_TEST_CASE(rejected_expired_and_unknown_requests) {
     auto hb = master.heartbeat();
     return hb && hb->counters["messages_invalid"] == 2;
   }));
+  // The session's own counters are in the heartbeat too, at 0 on a steady connection.
+  auto hb = master.heartbeat();
+  BOOST_REQUIRE(hb);
+  BOOST_TEST(hb->counters.contains("mqtt_fresh_clients"));
+  BOOST_TEST(hb->counters["mqtt_fresh_clients"] == 0u);
+  BOOST_TEST(hb->counters.contains("mqtt_slot_waits_given_up"));
 
   master.request({"spool-9999999999999-000000.log"}, "r-unknown");
   master.request({k_small}, "r-old", wall_clock_ms() - 1000);
