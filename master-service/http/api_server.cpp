@@ -55,6 +55,8 @@ api_server::api_server(const master_config& config, api_sources sources)
   add_guard_and_errors();
   add_node_routes();
   add_alarm_routes();
+  add_log_routes();
+  add_web_routes();
 }
 
 api_server::~api_server() { stop(); }

@@ -23,6 +23,7 @@ class scheduler;
 class pull_tracker;
 class receiver;
 class alarm_journal;
+class storage_layout;
 struct master_metrics;
 
 // What the API reads (and, for pulls, drives). Owned by the master, which
@@ -34,6 +35,7 @@ struct api_sources {
   const receiver& uploads;
   const alarm_journal& alarms;
   const master_metrics& metrics;
+  const storage_layout& layout;
   std::function<bool()> broker_connected;
 };
 
@@ -49,6 +51,9 @@ class api_server {
   // At most this many `GET /api/v1/alarms?follow=1` streams at once: each
   // holds one of the server's worker threads.
   static constexpr int k_max_followers = 4;
+  // At most this many `GET /api/v1/nodes/{node}/logs` streams at once
+  // (followed or not): each holds a worker thread while it runs.
+  static constexpr int k_max_log_streams = 4;
 
   api_server(const master_config& config, api_sources sources);
   ~api_server();
@@ -65,6 +70,8 @@ class api_server {
   void refused(std::string_view reason, std::string_view detail);
   void add_node_routes();
   void add_alarm_routes();
+  void add_log_routes();
+  void add_web_routes();
 
   // Constant after construction
   const listen_address address_;
@@ -78,6 +85,7 @@ class api_server {
   std::jthread listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> followers_{0};
+  std::atomic<int> log_streams_{0};
 };
 
 }  // namespace peranda::master
