@@ -17,6 +17,9 @@ PERANDA_PACKAGES=(
   # (network fault test) is iproute2; gdb prints the threads of a child a
   # test gave up waiting for.
   file iproute2 gdb
+  # The status page's browser test (label `browser`): headless Chromium
+  # driven through Selenium.
+  chromium chromium-driver python3-selenium
 )
 
 peranda_install_deps() {
