@@ -68,7 +68,7 @@ bool log_stream::read_some(std::string& out, std::size_t max_bytes) {
     }
     return false;
   }
-  while (out.size() < max_bytes) {
+  for (auto start = out.size(); out.size() - start < max_bytes;) {
     if (!next_line(line)) return false;
     out += line;
     out += '\n';

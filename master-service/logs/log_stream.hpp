@@ -25,8 +25,8 @@ class log_stream {
  public:
   log_stream(log_query query, std::vector<stored_file> files);
 
-  // Appends selected lines, each with '\n', to `out` until it holds at
-  // least `max_bytes` or every known file is read. Returns false once every
+  // Appends selected lines, each with '\n', to `out` until it has grown
+  // by at least `max_bytes` or every known file is read. Returns false once every
   // known file is read (true: call again). A file that cannot be read is
   // skipped and named in `errors`.
   bool read_some(std::string& out, std::size_t max_bytes);
