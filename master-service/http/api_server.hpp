@@ -39,8 +39,9 @@ struct api_sources {
   std::function<bool()> broker_connected;
 };
 
-// The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text
-// at /metrics, /healthz. Every request passes the request_guard (Host
+// The master's HTTP API (cpp-httplib): JSON under /api/v1 (a node's stored
+// lines as text at /api/v1/nodes/{node}/logs), Prometheus text at /metrics,
+// /healthz, and the read-only status page's static files at / and /ui/. Every request passes the request_guard (Host
 // allow-list, methods, no encoded or large bodies, the bearer token or, with
 // none configured, k_request_header on POSTs) before any body is read, and
 // runs on a bounded_server (bounded workers, request deadline). Refusals are
