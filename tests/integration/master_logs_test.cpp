@@ -144,6 +144,10 @@ BOOST_AUTO_TEST_CASE(logs_select_by_time_grep_and_tail_in_order) {
     return ctl(f.master, {"logs", k_node, "--fresh", "--grep", "delta"}, out) == 0 &&
            out.find("delta fresh line") != std::string::npos;
   }));
+  // Not a terminal: the pull's progress comes as plain lines (no bar).
+  BOOST_TEST(out.find("pull p") != std::string::npos, out);
+  BOOST_TEST(out.find(" bytes, ") != std::string::npos, out);
+  BOOST_TEST(out.find('\r') == std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_CASE(follow_streams_new_pulls_and_followers_are_bounded) {
