@@ -110,7 +110,7 @@ result<void> master::start() {
   // The API reads session_ from its threads: it exists before they start
   // and is reset only after they stopped.
   api_ = std::make_unique<api_server>(
-      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_,
+      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_, layout_,
                            [this] { return session_->is_connected(); }, health_});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {

@@ -18,6 +18,9 @@ PERANDA_PACKAGES=(
   # test gave up waiting for; zstd's CLI reads stored .zst files (bench
   # harness tests).
   file iproute2 gdb zstd
+  # The status page's browser test (label `browser`): headless Chromium
+  # driven through Selenium.
+  chromium chromium-driver python3-selenium
 )
 
 peranda_install_deps() {

@@ -56,6 +56,8 @@ api_server::api_server(const master_config& config, api_sources sources)
   add_node_routes();
   add_alarm_routes();
   add_health_route();
+  add_log_routes();
+  add_web_routes();
 }
 
 api_server::~api_server() { stop(); }

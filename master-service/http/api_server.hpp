@@ -24,6 +24,7 @@ class pull_tracker;
 class receiver;
 class alarm_journal;
 class health_monitor;
+class storage_layout;
 struct master_metrics;
 
 // What the API reads (and, for pulls, drives). Owned by the master, which
@@ -35,15 +36,17 @@ struct api_sources {
   const receiver& uploads;
   const alarm_journal& alarms;
   const master_metrics& metrics;
+  const storage_layout& layout;
   std::function<bool()> broker_connected;
   const health_monitor& health;
 };
 
-// The master's HTTP API (cpp-httplib): JSON under /api/v1, Prometheus text
-// at /metrics, /healthz (200, or 503 with the reasons). Every request
-// passes the request_guard (Host allow-list, methods, no encoded or large
-// bodies, the bearer token or, with none configured, k_request_header on
-// POSTs) before any body is read, and
+// The master's HTTP API (cpp-httplib): JSON under /api/v1 (a node's stored
+// lines as text at /api/v1/nodes/{node}/logs), Prometheus text at /metrics,
+// /healthz (200, or 503 with the reasons), and the read-only status page's
+// static files at / and /ui/. Every request passes the request_guard (Host
+// allow-list, methods, no encoded or large bodies, the bearer token or, with
+// none configured, k_request_header on POSTs) before any body is read, and
 // runs on a bounded_server (bounded workers, request deadline). Refusals are
 // counted by reason (peranda_http_refused_total). Runs its own listener
 // thread; start()/stop() from one thread.
@@ -52,6 +55,9 @@ class api_server {
   // At most this many `GET /api/v1/alarms?follow=1` streams at once: each
   // holds one of the server's worker threads.
   static constexpr int k_max_followers = 4;
+  // At most this many `GET /api/v1/nodes/{node}/logs` streams at once
+  // (followed or not): each holds a worker thread while it runs.
+  static constexpr int k_max_log_streams = 4;
 
   api_server(const master_config& config, api_sources sources);
   ~api_server();
@@ -69,6 +75,8 @@ class api_server {
   void add_node_routes();
   void add_alarm_routes();
   void add_health_route();
+  void add_log_routes();
+  void add_web_routes();
 
   // Constant after construction
   const listen_address address_;
@@ -82,6 +90,7 @@ class api_server {
   std::jthread listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> followers_{0};
+  std::atomic<int> log_streams_{0};
 };
 
 }  // namespace peranda::master

@@ -15,6 +15,10 @@ std::optional<std::uint64_t> parse_length(std::string_view text) {
   return v;
 }
 
+// What a browser fetches before it can send a token: the status page's
+// static files hold no data (the page reads the API with the token).
+bool is_status_page(std::string_view path) { return path == "/" || path.starts_with("/ui/"); }
+
 }  // namespace
 
 std::optional<refusal> request_guard::check(const request_view& req) const {
@@ -44,7 +48,7 @@ std::optional<refusal> request_guard::check(const request_view& req) const {
     }
   }
   if (!token_.empty()) {
-    if (req.path != "/healthz" && !bearer_matches(req.authorization, token_)) {
+    if (req.path != "/healthz" && !is_status_page(req.path) && !bearer_matches(req.authorization, token_)) {
       return refusal{401, "bad_token", "missing or wrong bearer token"};
     }
     return std::nullopt;

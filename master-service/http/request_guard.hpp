@@ -42,7 +42,8 @@ struct refusal {
 // `Host` allow-listed (421 otherwise), only GET/HEAD/POST (405, so CORS
 // preflights fail), no Content-Encoding (415; nothing is inflated), bodies
 // of at most k_max_request_body with a Content-Length (413/411), the bearer
-// token when one is configured (401, except /healthz), and without a token
+// token when one is configured (401, except /healthz and the status
+// page's static files at / and /ui/), and without a token
 // k_request_header on every POST (403). Immutable, thread-safe.
 class request_guard {
  public:

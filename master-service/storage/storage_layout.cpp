@@ -154,6 +154,44 @@ result<void> storage_layout::ensure_durable_directory(const std::filesystem::pat
   }
 }
 
+std::vector<std::filesystem::path> storage_layout::node_directories(std::string_view node) const {
+  std::vector<std::string> levels;
+  for (std::size_t start = 0; start <= template_.size();) {
+    auto slash = template_.find('/', start);
+    auto level = std::string_view(template_).substr(
+        start, slash == std::string::npos ? slash : slash - start);
+    if (!level.empty()) levels.emplace_back(level);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (!has_node_level_) levels.emplace_back("{node}");
+  std::vector<std::filesystem::path> found{data_dir_};
+  std::error_code ec;
+  for (const auto& level : levels) {
+    std::vector<std::filesystem::path> next;
+    // Matched exactly: the node's own level and fixed text; any other
+    // level (with {ip} or {date}) may be any folder.
+    std::string exact = level == "{node}"                     ? sanitize_file_name(node)
+                        : level.find('{') == std::string::npos ? sanitize_file_name(level)
+                                                               : std::string();
+    for (const auto& dir : found) {
+      if (!exact.empty()) {
+        if (std::filesystem::is_directory(dir / exact, ec)) next.push_back(dir / exact);
+        continue;
+      }
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (it->is_directory(ec) && !it->is_symlink(ec) &&
+            !it->path().filename().string().starts_with('.')) {
+          next.push_back(it->path());
+        }
+      }
+    }
+    found = std::move(next);
+  }
+  return found;
+}
+
 std::size_t storage_layout::remove_leftover_parts() const {
   std::size_t removed = 0;
   std::error_code ec;

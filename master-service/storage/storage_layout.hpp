@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -54,6 +55,14 @@ class storage_layout {
   // into their parents up to data_dir, so a stored file's path survives a
   // crash, not only its bytes.
   [[nodiscard]] result<void> ensure_durable_directory(const std::filesystem::path& dir) const;
+
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+
+  // The existing directories that hold `node`'s stored files, whatever
+  // the other levels of the template ({ip}, {date}, ...) expanded to: the
+  // template's `{node}` level (or the appended `<node>` one) must name the
+  // node, so no other node's folder is ever listed.
+  std::vector<std::filesystem::path> node_directories(std::string_view node) const;
 
   // Deletes partial files (`.*.part`) left under data_dir by a crash (no
   // transfer survives a restart). Returns how many were removed.

@@ -44,6 +44,17 @@ int main(int argc, char** argv) {
   alarms->add_option("--since", since, "Only alarms received since (Unix ms)");
   alarms->add_flag("-f,--follow", follow, "Keep printing new alarms as they arrive");
   auto* transfers = app.add_subcommand("transfers", "Show transfers in progress and queues");
+  auto* logs = app.add_subcommand("logs", "Print a node's stored log lines");
+  ctl::logs_options logs_opts;
+  std::string logs_since;
+  std::string logs_until;
+  logs->add_option("node", logs_opts.node, "Node id")->required();
+  logs->add_option("--since", logs_since, "Only lines of the last D, e.g. 1h, 30m");
+  logs->add_option("--until", logs_until, "Only lines older than D ago");
+  logs->add_option("--grep", logs_opts.grep, "Only lines matching this RE2 expression");
+  logs->add_option("--tail", logs_opts.tail, "Only the last N lines (at most 10000)");
+  logs->add_flag("-f,--follow", logs_opts.follow, "Keep printing lines as new pulls land");
+  logs->add_flag("--fresh", logs_opts.fresh, "Pull the node first and wait for it");
   if (auto exit_code = peranda::parse_command_line(app, argc, argv)) return *exit_code;
 
   std::string token;
@@ -70,6 +81,17 @@ int main(int argc, char** argv) {
                  every ? "must be positive" : every.error().message.c_str());
     return 2;
   }
+  for (auto [text, into] : {std::pair{&logs_since, &logs_opts.since},
+                             std::pair{&logs_until, &logs_opts.until}}) {
+    if (text->empty()) continue;
+    auto d = parse_duration(*text);
+    if (!d) {
+      std::fprintf(stderr, "peranda-ctl: logs: '%s': %s\n", text->c_str(), d.error().message.c_str());
+      return 2;
+    }
+    *into = *d;
+  }
+  logs_opts.fresh_limit = *limit;
   ctl::api_client client(master_url, token);
   result<void> outcome;
   if (*nodes) {
@@ -78,6 +100,7 @@ int main(int argc, char** argv) {
   if (*pull) outcome = ctl::pull_node(client, pull_node, wait, *limit, json);
   if (*alarms) outcome = ctl::print_alarms(client, since, follow, json);
   if (*transfers) outcome = ctl::print_transfers(client, json);
+  if (*logs) outcome = ctl::print_logs(client, logs_opts);
   if (!outcome) {
     std::fprintf(stderr, "peranda-ctl: %s\n", outcome.error().message.c_str());
     return 1;
