@@ -55,6 +55,15 @@ def node_state(driver, node):
         "return e ? e.dataset.state + '|' + e.textContent : null;", node)
 
 
+def node_cell(driver, node, header):
+    """The text of `node`'s cell in the column headed `header`."""
+    return driver.execute_script(
+        "const heads = [...document.querySelectorAll('#nodes thead th')].map((h) => h.textContent);"
+        "const row = document.querySelector(`tr[data-node='${arguments[0]}']`);"
+        "const at = heads.indexOf(arguments[1]);"
+        "return row && at >= 0 ? row.cells[at].textContent : null;", node, header)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -103,6 +112,9 @@ def run(driver, api, args):
     for node in nodes:
         wait_for(node + " online", lambda n=node: node_state(driver, n) == "online|online")
     print("every node is listed online")
+    for node in nodes:
+        wait_for(node + " health ok", lambda n=node: node_cell(driver, n, "Health") == "ok")
+    print("every node reports its health ok")
 
     marker = "browser-alarm-%d" % os.getpid()
     with open(args.log_file, "a") as f:

@@ -111,8 +111,16 @@ function sortValue(n, key, pulls, alarms) {
     case 'backlog': return n.backlog ? n.backlog.bytes : 0;
     case 'pull': return pulls[n.node] ? pulls[n.node].ended : 0;
     case 'alarms': return alarms[n.node] || 0;
+    case 'health': return healthText(n);
     default: return String(n[key] ?? '').toLowerCase();
   }
+}
+
+// The agent's own health (heartbeat): ok, its reason codes, or '—' when its
+// agent does not report health.
+function healthText(n) {
+  if (!n.health) return '—';
+  return n.health.status === 'ok' ? 'ok' : n.health.reasons.map((r) => r.code).join(', ');
 }
 
 function renderNodes() {
@@ -121,7 +129,7 @@ function renderNodes() {
   const filter = $('node-filter').value.trim().toLowerCase();
   const { key, dir } = view.sort;
   const rows = view.nodes
-    .filter((n) => !filter || [n.node, n.ip, n.hostname, n.state, n.agent_version]
+    .filter((n) => !filter || [n.node, n.ip, n.hostname, n.state, n.agent_version, healthText(n)]
       .some((v) => String(v ?? '').toLowerCase().includes(filter)))
     .sort((a, b) => {
       const x = sortValue(a, key, pulls, alarms);
@@ -142,8 +150,10 @@ function renderNodes() {
     if (n.conflict_machine_id) nodeCell.append(el('span', ' (machine id conflict)', 'sev sev-error'));
     const p = pulls[n.node];
     const backlog = n.backlog ? n.backlog.files + ' files, ' + bytes(n.backlog.bytes) : '—';
+    const health = el('td', healthText(n), n.health && n.health.status !== 'ok' ? 'sev sev-warning' : '');
+    if (n.health) health.title = n.health.reasons.map((r) => r.text).join('\n');
     tr.append(stateCell, nodeCell, el('td', n.ip), el('td', n.hostname), el('td', n.agent_version),
-      el('td', age(n.last_seen_ms_ago)), el('td', backlog),
+      health, el('td', age(n.last_seen_ms_ago)), el('td', backlog),
       el('td', p ? p.status + ', ' + age(Date.now() - p.ended) + ' ago' : '—'),
       el('td', alarms[n.node] || 0));
     body.append(tr);
@@ -184,7 +194,8 @@ async function renderNode(id) {
   if (node) {
     const pull = lastPulls()[id];
     const items = [['state', stateBadge(node.state)], ['IP', node.ip], ['host', node.hostname],
-      ['agent', node.agent_version], ['heartbeat', age(node.last_seen_ms_ago) + ' ago'],
+      ['agent', node.agent_version], ['health', healthText(node)],
+      ['heartbeat', age(node.last_seen_ms_ago) + ' ago'],
       ['spool backlog', node.backlog.files + ' files, ' + bytes(node.backlog.bytes)],
       ['last pull', pull ? pull.status + ' at ' + utc(pull.ended) : '—'],
       ['alarms 24 h', alarmCounts()[id] || 0]];
