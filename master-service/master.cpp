@@ -45,9 +45,9 @@ master::master(master_config config)
           [this](mqtt_session::message msg) { publish_fleet_alarm(std::move(msg)); },
           [this](const std::string& error) { health_.journal_failed(error); }),
       pulls_(metrics_, {config_.max_pull_bytes, config_.max_daily_bytes}),
-      health_({config_.data_dir, config_.alarm_journal, config_.min_free_bytes,
-               config_.pull_interval},
-              registry_, pulls_),
+      health_(
+          {config_.data_dir, config_.alarm_journal, config_.min_free_bytes, config_.pull_interval},
+          registry_, pulls_),
       scheduler_(config_, registry_, pulls_,
                  [this](const std::string& node, const protocol::logs_request& req) {
                    return send_request(node, req);
@@ -110,8 +110,13 @@ result<void> master::start() {
   // The API reads session_ from its threads: it exists before they start
   // and is reset only after they stopped.
   api_ = std::make_unique<api_server>(
-      config_, api_sources{registry_, scheduler_, pulls_, receiver_, journal_, metrics_, layout_,
-                           [this] { return session_->is_connected(); }, health_});
+      config_,
+      api_sources{
+          registry_, scheduler_, pulls_, receiver_, journal_, metrics_, layout_,
+          [this] { return session_->is_connected(); }, health_,
+          [this] {
+            return session_counters{session_->fresh_clients(), session_->slot_waits_given_up()};
+          }});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
     if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
@@ -134,8 +139,8 @@ void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
   // is away; a lost ack is recovered by the agent's ack timeout.
   auto ok = session_->publish({topics_.logs_ack(node), protocol::encode(ack), 1, false}, {}, false);
   if (!ok) {
-    metrics_.rejected_messages.reject("ack_not_sent", fmt::format("ack to '{}' not sent: {}", node,
-                                                                   ok.error().message));
+    metrics_.rejected_messages.reject(
+        "ack_not_sent", fmt::format("ack to '{}' not sent: {}", node, ok.error().message));
   }
 }
 

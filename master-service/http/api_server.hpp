@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,12 @@ struct master_metrics;
 
 // What the API reads (and, for pulls, drives). Owned by the master, which
 // outlives the server.
+// What the master's MQTT session counted (docs/master.md, /metrics).
+struct session_counters {
+  std::uint64_t fresh_clients = 0;
+  std::uint64_t slot_waits_given_up = 0;
+};
+
 struct api_sources {
   const registry& nodes;
   scheduler& pulls_scheduler;
@@ -39,6 +46,7 @@ struct api_sources {
   const storage_layout& layout;
   std::function<bool()> broker_connected;
   const health_monitor& health;
+  std::function<session_counters()> mqtt_counters;
 };
 
 // The master's HTTP API (cpp-httplib): JSON under /api/v1 (a node's stored

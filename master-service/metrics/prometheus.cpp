@@ -41,6 +41,13 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
   std::string out;
   single(out, "peranda_broker_connected", "gauge", src.broker_connected() ? 1 : 0,
          "1 while the master is connected to the broker.");
+  auto mqtt = src.mqtt_counters();
+  single(out, "peranda_mqtt_fresh_clients_total", "counter",
+         static_cast<double>(mqtt.fresh_clients),
+         "Paho clients replaced because the connection kept dropping right after CONNACK.");
+  single(out, "peranda_mqtt_slot_waits_given_up_total", "counter",
+         static_cast<double>(mqtt.slot_waits_given_up),
+         "Publishes that waited slot_wait for an in-flight slot and gave up (resent later).");
   std::map<std::string, std::uint64_t> states{
       {"online", 0}, {"offline", 0}, {"lost", 0}, {"stale", 0}};
   for (const auto& r : src.nodes.snapshot()) ++states[std::string(to_string(r.state))];
