@@ -38,8 +38,9 @@ std::string encode(const upload_begin& m) {
   doc["chunk_count"] = m.chunk_count;
   doc["mtime"] = m.mtime_ms;
   doc["encoding"] = to_string(m.enc);
-  doc["raw_size"] = m.raw_size;
-  doc["raw_sha256"] = m.raw_sha256;
+  bool plain = m.enc == encoding::plain;
+  doc["raw_size"] = plain ? m.size : m.raw_size;
+  doc["raw_sha256"] = plain ? m.sha256 : m.raw_sha256;
   return dump_json(doc);
 }
 
