@@ -217,4 +217,47 @@ BOOST_AUTO_TEST_CASE(zstd_records_since_a_mark_survive_the_close) {
   BOOST_TEST(*n == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(zstd_streamed_ratio_is_within_10_percent_of_zstd_cli_level_1) {
+  // The loghub sample when present (else generated lines), as records,
+  // appended in batches as sources do; compared with `zstd -1` on the
+  // whole raw file.
+  std::vector<std::string> texts;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/work/shared/corpus/loghub-2k", ec)) {
+    if (e.path().extension() != ".log") continue;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) texts.push_back(line);
+  }
+  if (texts.empty()) {
+    BOOST_TEST_MESSAGE("no corpus: generated lines");
+    for (int i = 0; i < 40'000; ++i)
+      texts.push_back(fmt::format("host{} sshd[{}]: Accepted key for u{} port {}", i % 7, i % 300,
+                                  i % 13, 40000 + i % 9999));
+  }
+  test::temp_dir dir;
+  auto s = open_spool(dir, 64 << 20, 1ull << 30, encoding::zstd);
+  std::string raw, batch;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    batch += fmt::format("2026-12-04T10:{:02}:{:02}.{:03}Z app {}\n", i / 60000 % 60, i / 1000 % 60,
+                         i % 1000, texts[i]);
+    if (i % 20 == 19 || i + 1 == texts.size()) {
+      raw += batch;
+      BOOST_REQUIRE(s->append(batch));
+      batch.clear();
+    }
+  }
+  BOOST_REQUIRE(s->rotate());
+  auto f = s->closed_files().at(0);
+  BOOST_REQUIRE(write_file_atomic(dir.path() / "raw.txt", raw));
+  auto cmd = fmt::format("zstd -q -1 -f '{}' -o '{}'", (dir.path() / "raw.txt").string(),
+                         (dir.path() / "cli.zst").string());
+  BOOST_REQUIRE_EQUAL(std::system(cmd.c_str()), 0);
+  auto cli = std::filesystem::file_size(dir.path() / "cli.zst");
+  BOOST_TEST_MESSAGE("raw " << raw.size() << " B, spool " << f.size << " B, zstd -1 " << cli
+                            << " B (ratio " << double(raw.size()) / double(f.size) << " vs "
+                            << double(raw.size()) / double(cli) << ")");
+  BOOST_TEST(double(f.size) <= 1.10 * double(cli));
+  BOOST_TEST(content(*s, f) == raw);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
