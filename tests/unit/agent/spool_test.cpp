@@ -223,7 +223,8 @@ BOOST_AUTO_TEST_CASE(zstd_streamed_ratio_is_within_10_percent_of_zstd_cli_level_
   // whole raw file.
   std::vector<std::string> texts;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/work/shared/corpus/loghub-2k", ec)) {
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(PERANDA_SOURCE_DIR) / ".." / "shared" / "corpus" / "loghub-2k", ec)) {
     if (e.path().extension() != ".log") continue;
     std::ifstream in(e.path());
     for (std::string line; std::getline(in, line);) texts.push_back(line);
