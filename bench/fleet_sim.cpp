@@ -146,7 +146,7 @@ struct simulator {
       protocol::upload_begin b{transfer, rq->request_id, rq->master_id, n.id, file_name,
                                file.size(), file_sha, rq->chunk_size,
                                static_cast<std::uint32_t>(protocol::chunk_count_for(file.size(), rq->chunk_size)),
-                               wall_clock_ms()};
+                               wall_clock_ms(), encoding::plain, file.size(), file_sha};
       send(n, publish_packet(topics.upload_begin(n.id, transfer), protocol::encode(b), packet_id(n), false));
       for (std::uint32_t i = 0; i < b.chunk_count; ++i) {
         auto chunk = std::string_view(file).substr(std::size_t{i} * b.chunk_size, b.chunk_size);

@@ -13,6 +13,11 @@
 namespace peranda::master {
 namespace {
 
+result<void> validate_encoding(std::string_view text) {
+  if (text == "plain" || text == "zstd") return {};
+  return failf("'{:.40}' is not \"plain\" or \"zstd\"", text);
+}
+
 result<void> relative_template(std::string_view t) {
   if (t.empty() || t.front() == '/' || t.find("..") != std::string_view::npos) {
     return fail("must be a relative path without '..'");
@@ -85,8 +90,18 @@ constexpr master_key k_master_keys[] = {
     {{"master", "max_transfers", key_type::integer, "",
       "Concurrent transfers (= open pulls); max_transfers x window must stay <= 256."},
      &master_config::max_transfers, {1}},
-    {{"master", "max_file_size", key_type::bytes, "", "Larger uploads are rejected."},
+    {{"master", "max_file_size", key_type::bytes, "",
+      "Larger uploads are rejected, by their size sent and their announced size decompressed "
+      "(refusals counted as too_large)."},
      &master_config::max_file_size, {1}},
+    {{"master", "accept_encodings", key_type::string_list, "[\"plain\", \"zstd\"]",
+      "File encodings asked of agents in each request: `plain` is always taken; without `zstd` "
+      "agents send their files decompressed (as to a master of an earlier release)."},
+     &master_config::accept_encodings, {}, validate_encoding},
+    {{"master", "store_compressed", key_type::boolean, "",
+      "Store zstd uploads as received (`F.zst`, read with zstdcat); false: decompressed (`F`). "
+      "Either way they are decompressed and verified before `complete`."},
+     &master_config::store_compressed},
     {{"master", "max_pull_bytes", key_type::bytes, "",
       "Bytes one pull may upload; files beyond it are rejected (quota_pull) and stay on the "
       "node."},

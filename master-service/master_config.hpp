@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/compress/encoding.hpp"
 #include "core/config/broker_settings.hpp"
 #include "core/config/config_document.hpp"
 #include "core/error.hpp"
@@ -38,7 +40,11 @@ struct master_config {
   std::uint32_t chunk_size = 64 * 1024;
   std::uint32_t window = 8;
   unsigned max_transfers = 8;  // concurrent; x window stays far below broker queues
-  std::uint64_t max_file_size = 1ull << 30;
+  std::uint64_t max_file_size = 1ull << 30;  // on the wire and decompressed
+  // Encodings asked of agents ("plain" always); zstd files are verified by
+  // decompressing, then stored as received or decompressed.
+  std::vector<std::string> accept_encodings{"plain", "zstd"};
+  bool store_compressed = true;
   // Per-node quotas: bytes one pull, and one node per UTC day, may upload.
   std::uint64_t max_pull_bytes = 4ull << 30;
   std::uint64_t max_daily_bytes = 32ull << 30;
@@ -46,6 +52,11 @@ struct master_config {
   std::chrono::milliseconds request_timeout{std::chrono::minutes(10)};
   // Alarms.
   bool alarm_fsync = true;
+
+  bool accepts(encoding e) const {
+    return e == encoding::plain ||
+           std::ranges::find(accept_encodings, to_string(e)) != accept_encodings.end();
+  }
   std::vector<std::string> alarm_hook;  // argv; empty: no hook
   std::chrono::milliseconds alarm_hook_timeout{std::chrono::seconds(10)};
   unsigned alarm_hook_concurrency = 2;

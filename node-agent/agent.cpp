@@ -72,8 +72,11 @@ result<void> agent::start() {
   auto session_number = next_session(config_.spool_dir / "state");
   if (!session_number) return std::unexpected(session_number.error());
 
-  auto spooled = spool::open({config_.spool_dir / "files", config_.spool_rotate_bytes,
-                              config_.spool_rotate_age, config_.spool_max_bytes});
+  auto spooled = spool::open(
+      {config_.spool_dir / "files", config_.spool_rotate_bytes, config_.spool_rotate_age,
+       config_.spool_max_bytes,
+       config_.compression == "zstd" ? encoding::zstd : encoding::plain,
+       static_cast<int>(config_.compression_level)});
   if (!spooled) return std::unexpected(spooled.error());
   spool_ = std::move(*spooled);
   if (auto ok = build_sources(*session_number); !ok) return ok;

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "core/compress/zstd_stream.hpp"
 #include "core/config/key_table.hpp"
 
 #include "core/net/host_info.hpp"
@@ -14,6 +15,11 @@ namespace {
 
 using agent_key = config_key<agent_config>;
 constexpr std::uint64_t k_second_ms = 1000;
+
+result<void> validate_compression(std::string_view text) {
+  if (text == "zstd" || text == "none") return {};
+  return failf("'{:.40}' is not \"zstd\" or \"none\"", text);
+}
 
 constexpr agent_key k_agent_keys[] = {
     {{"agent", "node_id", key_type::string, "host name",
@@ -38,6 +44,13 @@ constexpr agent_key k_agent_keys[] = {
       "Cap on the spool (>= spool_rotate_bytes): past it the oldest closed files are deleted "
       "(logged, counted)."},
      &agent_config::spool_max_bytes},
+    {{"agent", "compression", key_type::string, "",
+      "`zstd`: closed spool files are `spool-....log.zst`, compressed while written (a tenth "
+      "of the bytes on disk, on the wire and on the master); `none`: plain `.log`."},
+     &agent_config::compression, {}, validate_compression},
+    {{"agent", "compression_level", key_type::integer, "",
+      "zstd level, 1 (fast, ~10x on logs) to 19 (slow, smaller)."},
+     &agent_config::compression_level, {k_min_zstd_level, k_max_zstd_level}},
     {{"agent", "max_line_bytes", key_type::bytes, "",
       "Longer lines from a source are split into pieces of this size."},
      &agent_config::max_line_bytes, {256, 1u << 20}},

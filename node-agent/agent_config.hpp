@@ -29,6 +29,8 @@ struct agent_config {
   std::chrono::milliseconds spool_rotate_age{std::chrono::hours(1)};
   std::uint64_t spool_max_bytes = 1ull << 30;
   std::uint64_t max_line_bytes = 16 * 1024;
+  std::string compression = "zstd";  // of closed spool files: "zstd" or "none"
+  unsigned compression_level = 1;
   // Alarms
   std::uint64_t alarm_outbox_max = 10000;
   std::chrono::milliseconds alarm_resend_after{std::chrono::seconds(30)};

@@ -9,6 +9,8 @@ PERANDA_PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev nlohmann-json3-dev
   libboost-test-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev
   libre2-dev libsystemd-dev libcpp-httplib-dev
+  # zstd: spool files compressed as they are written; the CLI reads stored logs.
+  libzstd-dev zstd
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev python3 python3-jsonschema openssl procps iptables systemd
   systemd-journal-remote
   clang-16 libclang-rt-16-dev

@@ -2,6 +2,7 @@
 #include "master-service/receiver/receiver.hpp"
 
 #include "core/fs/sha256.hpp"
+#include "master-service/receiver/compressed_check.hpp"
 #include "core/log/log.hpp"
 #include "core/protocol/messages/upload_end.hpp"
 #include "core/util/clock.hpp"
@@ -21,6 +22,18 @@ bool same_bytes(const std::filesystem::path& path, const protocol::upload_begin&
   if (std::filesystem::file_size(path, ec) != m.size || ec) return false;
   auto hash = sha256_file_hex(path);
   return hash && *hash == m.sha256;
+}
+
+// Whether the manifest's zstd bytes are stored decompressed.
+bool stores_plain(const master_config& config, const protocol::upload_begin& m) {
+  return m.enc == encoding::zstd && !config.store_compressed;
+}
+
+// Size and sha256 of the file as stored.
+std::pair<std::uint64_t, std::string> stored_digest(const master_config& config,
+                                                    const protocol::upload_begin& m) {
+  if (stores_plain(config, m)) return {m.raw_size, m.raw_sha256};
+  return {m.size, m.sha256};
 }
 
 // Finished and foreign transfers remembered at most (per kind).
@@ -52,8 +65,9 @@ receiver::receiver(const master_config& config, const storage_layout& layout,
 
 std::optional<std::filesystem::path> receiver::stored_copy(const std::filesystem::path& final,
                                                            const protocol::upload_begin& m) {
-  for (const auto& path : {final, storage_layout::alternate_path(final, m.sha256)}) {
-    if (digests_.digest(path, m.size) == m.sha256) return path;
+  auto [size, sha] = stored_digest(config_, m);
+  for (const auto& path : {final, storage_layout::alternate_path(final, sha)}) {
+    if (digests_.digest(path, size) == sha) return path;
   }
   return std::nullopt;
 }
@@ -63,6 +77,21 @@ std::optional<upload_refusal> receiver::refusal(const std::string& node,
   if (m.size > config_.max_file_size) {
     return upload_refusal{"too_large", fmt::format("file of {} bytes exceeds max_file_size {}",
                                                    m.size, config_.max_file_size)};
+  }
+  if (m.raw_size > config_.max_file_size) {
+    return upload_refusal{"too_large", fmt::format("file of {} raw bytes exceeds max_file_size {}",
+                                                   m.raw_size, config_.max_file_size)};
+  }
+  if (m.enc == encoding::zstd && !config_.accepts(encoding::zstd)) {
+    return upload_refusal{"encoding_refused",
+                          "zstd is not in this master's accept_encodings (it asked for plain)"};
+  }
+  // The stored name says what the file holds.
+  if (encoding_of(m.file) != m.enc) {
+    return upload_refusal{"bad_encoding",
+                          fmt::format("file '{}' is sent as {}: a zstd file's name ends in .zst, "
+                                      "a plain one's does not",
+                                      m.file, to_string(m.enc))};
   }
   // Every request carries the master's chunk_size. Smaller chunks would
   // spend more of the upload queue's message bound (shared by all nodes)
@@ -157,7 +186,9 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
   reassembly state(manifest, config_.id, config_.window);
   auto started_ms = wall_clock_ms();
   auto ip = ip_of_(node);
-  auto final = layout_.final_path(node, ip, manifest.file, started_ms);
+  auto final = layout_.final_path(
+      node, ip, stores_plain(config_, manifest) ? plain_name(manifest.file) : manifest.file,
+      started_ms);
   if (!final) {
     // A master that just started can get a begin queued for it before the
     // node's retained heartbeat: the agent keeps its file for the next pull.
@@ -275,7 +306,7 @@ void receiver::finalize(transfer_map::iterator it) {
   if (auto ok = t.file.sync_and_close(); !ok) {
     return reject(it, "storage_error", "master cannot write: " + ok.error().message);
   }
-  const auto& part = t.file.path();
+  const std::filesystem::path part = t.file.path();
   bool intact = t.hashed == m.chunk_count ? t.hash.finish_hex() == m.sha256 : same_bytes(part, m);
   if (!intact) {
     auto hash = sha256_file_hex(part);
@@ -283,17 +314,38 @@ void receiver::finalize(transfer_map::iterator it) {
                 m.transfer_id, m.file, m.node, hash ? *hash : hash.error().message, m.sha256);
     return reject(it, "bad_sha256", "sha256 or size of the received bytes does not match");
   }
+  // What is stored: the received bytes, or the lines they decompress to.
+  auto source = part;
+  if (m.enc == encoding::zstd) {
+    std::optional<std::filesystem::path> plain;
+    if (stores_plain(config_, m))
+      plain = storage_layout::part_path(t.final_path, m.transfer_id + "-plain");
+    if (auto bad = verify_compressed(part, m, plain)) {
+      log()->warn("transfer '{}' of '{}' from '{}': {}", m.transfer_id, m.file, m.node,
+                  bad->reason);
+      return reject(it, bad->label, std::move(bad->reason));
+    }
+    if (plain) {
+      t.file.discard();
+      source = *plain;
+    }
+  }
+  auto [stored_size, stored_sha] = stored_digest(config_, m);
   if (auto copy = stored_copy(t.final_path, m)) {
     t.file.discard();
+    std::error_code ec;
+    std::filesystem::remove(source, ec);
     metrics_.transfers.add("duplicate");
   } else {
-    auto target = storage_layout::store(part, t.final_path, m.sha256);
+    auto target = storage_layout::store(source, t.final_path, stored_sha);
     if (!target) {
+      std::error_code ec;
+      std::filesystem::remove(source, ec);
       return reject(it, "storage_error", "master cannot store: " + target.error().message);
     }
-    digests_.remember(*target, m.sha256);
+    digests_.remember(*target, stored_sha);
     metrics_.transfers.add("complete");
-    metrics_.bytes_stored += m.size;
+    metrics_.bytes_stored += stored_size;
     ++metrics_.files_stored;
     log()->info("stored '{}' from '{}' ({} bytes) as '{}'", m.file, m.node, m.size,
                 target->string());

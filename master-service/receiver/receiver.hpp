@@ -59,8 +59,11 @@ struct transfer_view {
 // Receives uploads (begin, chunks, end) for many transfers at once and
 // stores each file durably: chunks go to a per-transfer `.part` file at
 // their offset; when all are there and `end` was seen, size and sha256 are
-// checked, the file fsynced, renamed into place without replacing anything
-// and the directory fsynced, and only then `complete` is acked. A transfer
+// checked, a zstd file is decompressed as a stream to check raw_size and
+// raw_sha256 (bounded by raw_size; stored as received, or decompressed
+// with store_compressed = false), the file fsynced, renamed into place
+// without replacing anything and the directory fsynced, and only then
+// `complete` is acked. A transfer
 // begins only when `admit` allows it (an open pull of that node that
 // announced the file, within its quotas), one per node at a time, and lives
 // only while its pull is open and it makes progress. Everything invalid is

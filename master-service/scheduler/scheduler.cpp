@@ -102,6 +102,10 @@ void scheduler::send_pull(const due_pull& due) {
   req.master_id = config_.id;
   req.chunk_size = config_.chunk_size;
   req.window = config_.window;
+  for (const auto& e : config_.accept_encodings) {
+    if (e != "plain") req.encodings.push_back(e);
+  }
+  if (!req.encodings.empty()) req.encodings.insert(req.encodings.begin(), "plain");
   req.ts_ms = wall_clock_ms();
   req.deadline_ms = req.ts_ms + static_cast<std::uint64_t>(config_.request_timeout.count());
   if (auto ok = send_(due.node, req); !ok) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/compress/log_reader.hpp"
 #include "core/fs/durable_file.hpp"
 #include "core/log/log.hpp"
 
@@ -23,6 +24,9 @@ auto log() {
 constexpr std::string_view k_active_name = "active.log";
 constexpr std::string_view k_closed_prefix = "spool-";
 constexpr std::string_view k_closed_suffix = ".log";
+constexpr std::string_view k_part_name = "active.log.zst.part";
+constexpr std::string_view k_committed_name = "active.log.zst";
+constexpr std::size_t k_rebuild_piece = 1 << 20;
 
 std::uint64_t to_ms(std::chrono::system_clock::time_point t) {
   return static_cast<std::uint64_t>(
@@ -30,6 +34,7 @@ std::uint64_t to_ms(std::chrono::system_clock::time_point t) {
 }
 
 bool is_closed_name(std::string_view name) {
+  if (name.ends_with(k_zstd_suffix)) name.remove_suffix(k_zstd_suffix.size());
   return name.starts_with(k_closed_prefix) && name.ends_with(k_closed_suffix);
 }
 
@@ -71,7 +76,12 @@ std::uint64_t count_records_of(std::string_view text, std::string_view source) {
 }  // namespace
 
 spool::spool(spool_settings settings)
-    : settings_(std::move(settings)), active_path_(settings_.dir / k_active_name) {}
+    : settings_(std::move(settings)),
+      active_path_(settings_.dir / k_active_name),
+      part_path_(settings_.dir / k_part_name),
+      committed_path_(settings_.dir / k_committed_name) {
+  if (settings_.compression == encoding::zstd) zstd_.emplace(settings_.compression_level);
+}
 
 spool::~spool() = default;
 
@@ -89,6 +99,8 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
                           static_cast<std::uint64_t>(st.st_size),
                           static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
                               static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000,
+                          {},
+                          0,
                           {}});
   }
   if (ec)
@@ -102,7 +114,26 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
     s->last_name_ms_ = std::strtoull(newest.c_str() + k_closed_prefix.size(), &end, 10);
     if (*end == '-') s->name_counter_ = std::strtoull(end + 1, nullptr, 10) + 1;
   }
-  if (std::filesystem::exists(s->active_path_)) {
+  if (std::filesystem::exists(s->committed_path_)) {
+    // A crash after the compressed copy was committed: it is the file, the
+    // plain one (if still here) a duplicate.
+    std::error_code rm;
+    std::filesystem::remove(s->active_path_, rm);
+    if (rm) return failf("cannot delete '{}': {}", s->active_path_.string(), rm.message());
+    auto name = s->next_closed_name(encoding::zstd);
+    if (auto ok = rename_durable(s->committed_path_, s->settings_.dir / name); !ok)
+      return std::unexpected(ok.error());
+    std::error_code sz;
+    auto size = std::filesystem::file_size(s->settings_.dir / name, sz);
+    s->closed_.push_back({name, sz ? 0 : size, to_ms(std::chrono::system_clock::now()), {}, 0, {}});
+    log()->warn("closed '{}' as {}, committed before a crash", k_committed_name, name);
+  }
+  // Without an active file a part is a left-over; with one it is rebuilt in
+  // place, keeping its inode: a source's saved spool_mark names it.
+  if (!std::filesystem::exists(s->active_path_)) {
+    if (std::error_code rm; std::filesystem::remove(s->part_path_, rm), rm)
+      return failf("cannot delete '{}': {}", s->part_path_.string(), rm.message());
+  } else {
     if (auto ok = s->open_active(); !ok) return std::unexpected(ok.error());
     struct stat st {};
     ::fstat(s->active_fd_.get(), &st);
@@ -135,16 +166,91 @@ result<void> spool::open_active() {
   if (active_bytes_ == 0) {
     active_hash_.emplace();
   } else {
-    active_hash_.reset();  // left by a crash: hashed when uploaded
+    active_hash_.reset();  // left by a crash: hashed when closed or uploaded
+  }
+  if (!zstd_) return {};
+  part_fd_.reset(::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+  if (!part_fd_ || ::ftruncate(part_fd_.get(), 0) != 0) {
+    active_fd_.reset();
+    return failf("cannot open spool file '{}': {}", part_path_.string(), std::strerror(errno));
+  }
+  zstd_->reset();
+  part_bytes_ = 0;
+  part_hash_.emplace();
+  part_in_step_ = active_bytes_ == 0;
+  return {};
+}
+
+result<void> spool::write_compressed(std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto n = ::write(part_fd_.get(), bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failf("cannot write '{}': {}", part_path_.string(), std::strerror(errno));
+    part_hash_->update(bytes.substr(0, static_cast<std::size_t>(n)));
+    part_bytes_ += static_cast<std::uint64_t>(n);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return {};
 }
 
-std::string spool::next_closed_name() {
+void spool::compress_appended(std::string_view records) {
+  if (!zstd_ || !part_in_step_) return;
+  compressed_.clear();
+  auto ok = zstd_->update(records, compressed_);
+  if (ok) ok = write_compressed(compressed_);
+  if (!ok) {
+    part_in_step_ = false;
+    log()->warn("{}: the active file is compressed again when closed", ok.error().message);
+  }
+}
+
+result<void> spool::rebuild_compressed() {
+  if (::ftruncate(part_fd_.get(), 0) != 0 || ::lseek(part_fd_.get(), 0, SEEK_SET) != 0)
+    return failf("cannot truncate '{}': {}", part_path_.string(), std::strerror(errno));
+  zstd_->reset();
+  part_bytes_ = 0;
+  part_hash_.emplace();
+  active_hash_.emplace();
+  part_in_step_ = true;
+  std::string piece(k_rebuild_piece, '\0');
+  for (std::uint64_t at = 0; at < active_bytes_;) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), active_bytes_ - at));
+    auto got = ::pread(active_fd_.get(), piece.data(), want, static_cast<off_t>(at));
+    if (got <= 0) return failf("cannot read '{}': {}", active_path_.string(), std::strerror(errno));
+    std::string_view records(piece.data(), static_cast<std::size_t>(got));
+    active_hash_->update(records);
+    compress_appended(records);
+    if (!part_in_step_) return failf("cannot compress '{}'", active_path_.string());
+    at += static_cast<std::uint64_t>(got);
+  }
+  return {};
+}
+
+result<void> spool::commit_compressed(const std::string& name) {
+  if (!part_in_step_) {
+    if (auto ok = rebuild_compressed(); !ok) return ok;
+  }
+  compressed_.clear();
+  if (auto ok = zstd_->finish(compressed_); !ok) return ok;
+  if (auto ok = write_compressed(compressed_); !ok) return ok;
+  if (::fsync(part_fd_.get()) != 0)
+    return failf("cannot fsync '{}': {}", part_path_.string(), std::strerror(errno));
+  part_fd_.reset();
+  // The commit point: from here on the compressed copy is the file.
+  if (auto ok = rename_durable(part_path_, committed_path_); !ok) return ok;
+  active_fd_.reset();
+  std::error_code ec;
+  std::filesystem::remove(active_path_, ec);
+  if (ec) return failf("cannot delete '{}': {}", active_path_.string(), ec.message());
+  return rename_durable(committed_path_, settings_.dir / name);
+}
+
+std::string spool::next_closed_name(encoding enc) {
   auto ms = std::max(to_ms(std::chrono::system_clock::now()), last_name_ms_);
   if (ms != last_name_ms_) name_counter_ = 0;
   last_name_ms_ = ms;
-  return fmt::format("{}{:013}-{:06}{}", k_closed_prefix, ms, name_counter_++, k_closed_suffix);
+  return fmt::format("{}{:013}-{:06}{}{}", k_closed_prefix, ms, name_counter_++, k_closed_suffix,
+                     enc == encoding::zstd ? k_zstd_suffix : "");
 }
 
 result<void> spool::close_active() {
@@ -153,14 +259,26 @@ result<void> spool::close_active() {
   if (::fsync(active_fd_.get()) != 0) {
     return failf("cannot fsync '{}': {}", active_path_.string(), std::strerror(errno));
   }
-  active_fd_.reset();
-  auto name = next_closed_name();
-  if (auto ok = rename_durable(active_path_, settings_.dir / name); !ok) return ok;
-  closed_.push_back({name, active_bytes_, to_ms(std::chrono::system_clock::now()),
-                     active_hash_ ? active_hash_->finish_hex() : std::string()});
+  auto name = next_closed_name(settings_.compression);
+  spool_file closed{name, active_bytes_, to_ms(std::chrono::system_clock::now()), {}, active_bytes_,
+                    {}};
+  if (zstd_) {
+    if (auto ok = commit_compressed(name); !ok) return ok;
+    closed.size = part_bytes_;
+    closed.sha256 = part_hash_->finish_hex();
+    closed.raw_sha256 = active_hash_->finish_hex();
+  } else {
+    active_fd_.reset();
+    if (auto ok = rename_durable(active_path_, settings_.dir / name); !ok) return ok;
+    closed.sha256 = active_hash_ ? active_hash_->finish_hex() : std::string();
+    closed.raw_sha256 = closed.sha256;
+  }
+  closed_.push_back(std::move(closed));
   active_hash_.reset();
-  log()->debug("closed spool file {} ({} bytes)", name, active_bytes_);
+  log()->debug("closed spool file {} ({} bytes, {} on disk)", name, active_bytes_,
+               closed_.back().size);
   active_bytes_ = 0;
+  part_bytes_ = 0;
   publish_stats();
   return {};
 }
@@ -181,13 +299,17 @@ result<void> spool::append(std::string_view records, std::chrono::system_clock::
     auto n = ::write(active_fd_.get(), records.data() + done, records.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (done > 0) active_hash_.reset();  // the file holds part of this batch
+      if (done > 0) {  // the file holds part of this batch
+        active_hash_.reset();
+        part_in_step_ = false;
+      }
       return failf("cannot append to '{}': {}", active_path_.string(), std::strerror(errno));
     }
     done += static_cast<std::size_t>(n);
   }
   active_bytes_ += records.size();
   if (active_hash_) active_hash_->update(records);
+  compress_appended(records);
   enforce_cap();
   return {};
 }
@@ -204,7 +326,7 @@ result<void> spool::rotate_if_old(std::chrono::system_clock::time_point now) {
 }
 
 void spool::enforce_cap() {
-  std::uint64_t total = active_bytes_;
+  std::uint64_t total = active_bytes_ + part_bytes_;
   for (const auto& f : closed_) total += f.size;
   auto it = closed_.begin();
   while (total > settings_.max_bytes && it != closed_.end()) {
@@ -235,7 +357,10 @@ spool_mark spool::mark() const {
   lock_guard lock(mu_);
   spool_mark m;
   struct stat st {};
-  if (active_fd_ && ::fstat(active_fd_.get(), &st) == 0) {
+  // The file that becomes the closed one keeps its inode: the part file
+  // when compressing, else the active file.
+  int identity = zstd_ ? part_fd_.get() : active_fd_.get();
+  if (active_fd_ && ::fstat(identity, &st) == 0) {
     m.active_ino = static_cast<std::uint64_t>(st.st_ino);
     m.active_size = active_bytes_;
   }
@@ -245,19 +370,26 @@ spool_mark spool::mark() const {
 
 result<std::uint64_t> spool::records_since(std::string_view source, const spool_mark& m) const {
   lock_guard lock(mu_);
-  std::vector<std::filesystem::path> files;
+  // (file to read, inode of its identity; see mark())
+  std::vector<std::pair<std::filesystem::path, std::uint64_t>> files;
   for (const auto& f : closed_) {
-    if (f.name > m.newest_closed) files.push_back(settings_.dir / f.name);
-  }
-  if (active_fd_) files.push_back(active_path_);
-  std::uint64_t n = 0;
-  for (const auto& path : files) {
-    auto text = read_file(path);
-    if (!text) return std::unexpected(text.error());
     struct stat st {};
+    auto path = settings_.dir / f.name;
+    if (f.name > m.newest_closed)
+      files.emplace_back(path, ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0);
+  }
+  if (active_fd_) {
+    struct stat st {};
+    int identity = zstd_ ? part_fd_.get() : active_fd_.get();
+    files.emplace_back(active_path_, ::fstat(identity, &st) == 0 ? st.st_ino : 0);
+  }
+  std::uint64_t n = 0;
+  for (const auto& [path, ino] : files) {
+    auto text = path == active_path_ ? read_file(path) : read_log_file(path);
+    if (!text) return std::unexpected(text.error());
     std::size_t from = 0;
     // The file that was active at the mark: only what came after it.
-    if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) == m.active_ino)
+    if (ino != 0 && ino == m.active_ino)
       from = static_cast<std::size_t>(std::min<std::uint64_t>(m.active_size, text->size()));
     n += count_records_of(std::string_view(*text).substr(from), source);
   }
@@ -299,7 +431,7 @@ void spool::publish_stats() {
   spool_stats s;
   s.closed_files = closed_.size();
   for (const auto& f : closed_) s.closed_bytes += f.size;
-  s.active_bytes = active_bytes_;
+  s.active_bytes = active_bytes_ + part_bytes_;
   s.dropped_files = dropped_files_;
   s.dropped_bytes = dropped_bytes_;
   lock_guard lock(stats_mu_);

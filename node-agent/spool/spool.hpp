@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/compress/encoding.hpp"
+#include "core/compress/zstd_stream.hpp"
 #include "core/error.hpp"
 #include "core/fs/sha256.hpp"
 #include "core/fs/unique_fd.hpp"
@@ -22,16 +24,22 @@ struct spool_settings {
   std::filesystem::path dir;                 // holds active.log and closed files
   std::uint64_t rotate_bytes = 16ull << 20;  // close the active file at this size
   std::chrono::milliseconds rotate_age{std::chrono::hours(1)};  // ... or at this age
-  std::uint64_t max_bytes = 1ull << 30;                         // cap on closed + active bytes
+  std::uint64_t max_bytes = 1ull << 30;                         // cap on bytes on disk
+  encoding compression = encoding::zstd;                        // of closed files
+  int compression_level = 1;
 };
 
 struct spool_file {
   std::string name;
-  std::uint64_t size = 0;
+  std::uint64_t size = 0;  // on disk
   std::uint64_t mtime_ms = 0;
   // Hashed while it was written (empty for files found at start-up), so an
-  // upload needs no extra pass over the file.
+  // upload needs no extra pass over the file: `sha256` of the bytes on
+  // disk, `raw_size`/`raw_sha256` of the records they hold (the same for a
+  // plain file).
   std::string sha256;
+  std::uint64_t raw_size = 0;
+  std::string raw_sha256;
 };
 
 // Where the spool's end was at one moment: the active file (inode 0: none)
@@ -55,13 +63,19 @@ struct spool_stats {
 
 // The agent's local log store: one active file that sources append records
 // (one line each) to, and closed files that are immutable and uploadable.
-// Closed files are named `spool-<ms>-<n>.log` so name order is age order.
+// Closed files are named `spool-<ms>-<n>.log` (`.log.zst` when compressed)
+// so name order is age order.
 // Guarantees: a record is appended with one write(2); a file is fsynced
 // before it is closed (renamed); on open, a torn last record left by a crash
 // is cut off before the active file is closed, so closed files only ever
-// hold whole records. When closed + active bytes exceed max_bytes, the
-// oldest closed files not pinned by an upload are deleted, logged and
-// counted. Thread-safe.
+// hold whole records. With zstd, the active file stays plain (it is what
+// crash recovery and records_since read) and each batch is also fed to a
+// streaming compressor writing `active.log.zst.part`; closing ends the
+// frame, fsyncs it and commits it by renaming it to `active.log.zst` before
+// the plain file is deleted, so a crash at any step leaves exactly one
+// copy (docs/design-notes.md, "zstd spool"). When the bytes on disk exceed
+// max_bytes, the oldest closed files not pinned by an upload are deleted,
+// logged and counted. Thread-safe.
 class spool {
  public:
   // Creates the directory, closes a left-over active file (repairing a torn
@@ -105,8 +119,17 @@ class spool {
   explicit spool(spool_settings settings);
   result<void> open_active() REQUIRES(mu_);
   result<void> close_active() REQUIRES(mu_);
+  // Feeds appended records to the compressor and its output to the part
+  // file; a failure leaves the part stale, rebuilt from the plain file at close.
+  void compress_appended(std::string_view records) REQUIRES(mu_);
+  // Compresses the whole active file again (after a crash, or a failed
+  // part write), hashing its records on the way.
+  result<void> rebuild_compressed() REQUIRES(mu_);
+  result<void> write_compressed(std::string_view bytes) REQUIRES(mu_);
+  // Ends the frame and turns the part into the closed file `name`.
+  result<void> commit_compressed(const std::string& name) REQUIRES(mu_);
   void enforce_cap() REQUIRES(mu_);
-  std::string next_closed_name() REQUIRES(mu_);
+  std::string next_closed_name(encoding enc) REQUIRES(mu_);
   // Copies the counters for stats(), which the heartbeat reads on Paho's
   // thread: it must never wait for mu_, held over fsync and rename.
   void publish_stats() REQUIRES(mu_) EXCLUDES(stats_mu_);
@@ -114,12 +137,21 @@ class spool {
   // Constant after construction
   const spool_settings settings_;
   const std::filesystem::path active_path_;
+  const std::filesystem::path part_path_;       // active.log.zst.part
+  const std::filesystem::path committed_path_;  // active.log.zst
 
   mutable mutex mu_;
   unique_fd active_fd_ GUARDED_BY(mu_);
   std::uint64_t active_bytes_ GUARDED_BY(mu_) = 0;
   std::optional<sha256> active_hash_ GUARDED_BY(mu_);  // of all active_bytes_; none if unknown
   std::chrono::system_clock::time_point active_since_ GUARDED_BY(mu_){};
+  // zstd only: the compressed copy of the active file being written.
+  std::optional<zstd_compressor> zstd_ GUARDED_BY(mu_);
+  unique_fd part_fd_ GUARDED_BY(mu_);
+  std::uint64_t part_bytes_ GUARDED_BY(mu_) = 0;
+  std::optional<sha256> part_hash_ GUARDED_BY(mu_);
+  bool part_in_step_ GUARDED_BY(mu_) = false;  // holds exactly the active file's records
+  std::string compressed_ GUARDED_BY(mu_);      // scratch output buffer
   std::vector<spool_file> closed_ GUARDED_BY(mu_);  // oldest first
   std::set<std::string> pinned_ GUARDED_BY(mu_);
   std::uint64_t name_counter_ GUARDED_BY(mu_) = 0;

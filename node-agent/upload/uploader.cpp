@@ -185,13 +185,19 @@ void uploader::begin_job(protocol::logs_request request) {
     return;
   }
   auto closed = spool_.closed_files();
-  std::vector<std::string> files, missing;
+  // Names as the master knows them (wire_name), and the spool's.
+  std::vector<std::string> files, missing, spool_names;
   if (request.files.empty()) {
-    for (const auto& f : closed) files.push_back(f.name);
+    for (const auto& f : closed) {
+      files.push_back(wire_name(request, f.name));
+      spool_names.push_back(f.name);
+    }
   } else {
     for (const auto& name : request.files) {
-      bool found = std::ranges::any_of(closed, [&](const spool_file& f) { return f.name == name; });
-      (found ? files : missing).push_back(name);
+      auto found = std::ranges::find_if(
+          closed, [&](const spool_file& f) { return wire_name(request, f.name) == name; });
+      (found != closed.end() ? files : missing).push_back(name);
+      if (found != closed.end()) spool_names.push_back(found->name);
     }
   }
   // One reply per request: a master settles a pull on the first one.
@@ -203,7 +209,7 @@ void uploader::begin_job(protocol::logs_request request) {
   }
   reply(request, protocol::reply_status::accepted, files,
         missing.empty() ? "" : fmt::format("not found: {}", fmt::join(missing, ", ")));
-  job_ = job{std::move(request), std::deque<std::string>(files.begin(), files.end())};
+  job_ = job{std::move(request), std::deque<std::string>(spool_names.begin(), spool_names.end())};
 }
 
 void uploader::next_transfer() {
@@ -214,22 +220,20 @@ void uploader::next_transfer() {
   auto name = std::move(job_->files.front());
   job_->files.pop_front();
   const auto& request = job_->request;
-  auto path = spool_.path_of(name);
   spool_.pin(name);
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  protocol::upload_begin begin;
+  auto fd = open_for_sending(name, begin);
   struct stat st {};
-  auto sha = sha256_of(name);
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !sha) {
+  if (!fd || ::stat(spool_.path_of(name).c_str(), &st) != 0) {
     log()->error("cannot upload spool file '{}': {}", name,
-                 sha ? std::strerror(errno) : sha.error().message);
+                 fd ? std::strerror(errno) : fd.error().message);
     spool_.unpin(name);
     ++failed_;
     return;
   }
-  auto size = static_cast<std::uint64_t>(st.st_size);
-  auto count = protocol::chunk_count_for(size, request.chunk_size);
+  auto count = protocol::chunk_count_for(begin.size, request.chunk_size);
   if (count >= protocol::topic_scheme::k_max_chunks) {
-    log()->error("spool file '{}' ({} bytes) needs too many chunks of {} bytes", name, size,
+    log()->error("spool file '{}' ({} bytes) needs too many chunks of {} bytes", name, begin.size,
                  request.chunk_size);
     spool_.unpin(name);
     ++failed_;
@@ -237,35 +241,72 @@ void uploader::next_transfer() {
   }
   transfer_id_ = fmt::format("t{}-{}", settings_.session, ++transfer_counter_);
   transfer_file_ = name;
-  transfer_fd_ = std::move(fd);
-  transfer_size_ = size;
-  protocol::upload_begin begin{transfer_id_,
-                               request.request_id,
-                               request.master_id,
-                               settings_.node,
-                               name,
-                               size,
-                               *sha,
-                               request.chunk_size,
-                               static_cast<std::uint32_t>(count),
-                               static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
-                                   static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000};
+  transfer_fd_ = std::move(*fd);
+  transfer_size_ = begin.size;
+  begin.transfer_id = transfer_id_;
+  begin.request_id = request.request_id;
+  begin.master_id = request.master_id;
+  begin.node = settings_.node;
+  begin.file = wire_name(request, name);
+  begin.chunk_size = request.chunk_size;
+  begin.chunk_count = static_cast<std::uint32_t>(count);
+  begin.mtime_ms = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
+                   static_cast<std::uint64_t>(st.st_mtim.tv_nsec) / 1000000;
   begin_payload_ = protocol::encode(begin);
-  log()->info("transfer {}: {} ({} bytes, {} chunks) to master '{}'", transfer_id_, name, size,
-              count, request.master_id);
-  machine_.emplace(transfer_identity{transfer_id_, request.master_id, *sha},
+  log()->info("transfer {}: {} ({} bytes {}, {} raw, {} chunks) to master '{}'", transfer_id_,
+              begin.file, begin.size, to_string(begin.enc), begin.raw_size, count,
+              request.master_id);
+  machine_.emplace(transfer_identity{transfer_id_, request.master_id, begin.sha256},
                    static_cast<std::uint32_t>(count), request.window, settings_.ack_timeout,
                    settings_.retries);
   execute(machine_->start(std::chrono::steady_clock::now()));
   prefetch_next_sha();
 }
 
-result<std::string> uploader::sha256_of(const std::string& name) {
+std::string uploader::wire_name(const protocol::logs_request& request,
+                                const std::string& name) const {
+  if (encoding_of(name) == encoding::zstd && !protocol::accepts_encoding(request, "zstd"))
+    return plain_name(name);
+  return name;
+}
+
+result<unique_fd> uploader::open_for_sending(const std::string& name,
+                                             protocol::upload_begin& begin) {
+  auto path = spool_.path_of(name);
+  auto digests = digests_of(name);
+  if (!digests) return std::unexpected(digests.error());
+  begin.size = digests->size;
+  begin.sha256 = digests->sha256;
+  begin.raw_size = digests->raw_size;
+  begin.raw_sha256 = digests->raw_sha256;
+  begin.enc = encoding_of(name);
+  if (wire_name(job_->request, name) == name) {
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return failf("cannot open '{}': {}", path.string(), std::strerror(errno));
+    return fd;
+  }
+  // A master of an earlier release: the lines decompressed into a file that
+  // has no name, so a crash leaves nothing behind; chunks are read from it
+  // (a resend may go back to any chunk).
+  unique_fd tmp(::open(spool_.path_of("").c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!tmp) return failf("cannot create a temporary file: {}", std::strerror(errno));
+  auto plain = digest_log_file(path, encoding::zstd, digests->raw_size, tmp.get());
+  if (!plain) return std::unexpected(plain.error());
+  if (plain->raw_sha256 != digests->raw_sha256)
+    return failf("'{}' no longer decompresses to what was spooled", name);
+  begin.size = plain->raw_size;
+  begin.sha256 = plain->raw_sha256;
+  begin.enc = encoding::plain;
+  return tmp;
+}
+
+result<file_digests> uploader::digests_of(const std::string& name) {
   auto closed = spool_.closed_files();
   auto known = std::ranges::find(closed, name, &spool_file::name);
-  if (known != closed.end() && !known->sha256.empty()) return known->sha256;
+  if (known != closed.end() && !known->sha256.empty() && !known->raw_sha256.empty())
+    return file_digests{known->size, known->sha256, known->raw_size, known->raw_sha256};
   if (next_sha_.valid() && next_name_ == name) return next_sha_.get();
-  return sha256_file_hex(spool_.path_of(name));
+  return digest_log_file(spool_.path_of(name), encoding_of(name));
 }
 
 void uploader::prefetch_next_sha() {
@@ -275,10 +316,12 @@ void uploader::prefetch_next_sha() {
   const auto& name = job_->files.front();
   auto closed = spool_.closed_files();
   auto known = std::ranges::find(closed, name, &spool_file::name);
-  if (known == closed.end() || !known->sha256.empty()) return;
+  if (known == closed.end() || (!known->sha256.empty() && !known->raw_sha256.empty())) return;
   next_name_ = name;
-  // Closed spool files never change, so the digest taken now holds at its begin.
-  next_sha_ = std::async(std::launch::async, sha256_file_hex, spool_.path_of(name));
+  // Closed spool files never change, so the digests taken now hold at its begin.
+  next_sha_ = std::async(std::launch::async, [path = spool_.path_of(name), enc = encoding_of(name)] {
+    return digest_log_file(path, enc);
+  });
 }
 
 void uploader::execute(const std::vector<transfer_action>& actions) {

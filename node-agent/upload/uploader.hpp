@@ -12,6 +12,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/compress/file_digests.hpp"
 #include "core/fs/unique_fd.hpp"
 #include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
@@ -19,6 +20,7 @@
 #include "core/protocol/messages/logs_ack.hpp"
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/logs_request.hpp"
+#include "core/protocol/messages/upload_begin.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/bounded_queue.hpp"
 #include "core/util/mutex.hpp"
@@ -40,7 +42,9 @@ struct uploader_settings {
 
 // Serves `logs/request`s (docs/protocol.md): answers each with a
 // `logs/reply`, closes the active spool file so the newest lines go too, and
-// uploads the requested closed files one transfer after another, driven by
+// uploads the requested closed files one transfer after another (`.zst`
+// ones as they are to a master whose request lists zstd in `encodings`,
+// decompressed to one that does not), driven by
 // a transfer_machine per file. A spool file is deleted only on a `complete`
 // of the master whose request is served, carrying the sha256 that was sent;
 // on `rejected` or a dead master it stays for a later request. Requests of a
@@ -85,8 +89,15 @@ class uploader {
   void on_ack(const protocol::logs_ack& ack);
   void begin_job(protocol::logs_request request);
   void next_transfer();
-  // The sha256 of spool file `name`: the spool's, the prefetched one, or read now.
-  result<std::string> sha256_of(const std::string& name);
+  // The digests of spool file `name`: the spool's, the prefetched ones, or read now.
+  result<file_digests> digests_of(const std::string& name);
+  // The name `name` is announced under to the job's master: without `.zst`
+  // for a master that takes only plain files (it gets them decompressed).
+  std::string wire_name(const protocol::logs_request& request, const std::string& name) const;
+  // Opens what is sent of spool file `name` and fills `begin`'s size, digests
+  // and encoding: the file itself, or (for a plain-only master and a .zst
+  // file) its decompressed copy in an unnamed temporary file.
+  result<unique_fd> open_for_sending(const std::string& name, protocol::upload_begin& begin);
   void prefetch_next_sha();
   void execute(const std::vector<transfer_action>& actions);
   // REQUIRES: machine_ is no longer running.
@@ -119,7 +130,7 @@ class uploader {
   // The sha256 of the job's next file, hashed while the current one streams
   // (a file found at start-up has no digest from the spool yet).
   std::string next_name_;
-  std::future<result<std::string>> next_sha_;
+  std::future<result<file_digests>> next_sha_;
   std::uint64_t transfer_counter_ = 0;
 
   std::atomic<std::uint64_t> done_{0};

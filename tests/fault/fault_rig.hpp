@@ -106,6 +106,12 @@ struct fault_agent {
     std::map<std::string, int> seen;
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(spool(), ec)) {
+      auto name = e.path().filename().string();
+      // The compressed copy of active.log being written holds the same
+      // lines (an unfinished frame); a committed one replaces active.log
+      // at the next start.
+      if (name.ends_with(".part")) continue;
+      if (name == "active.log.zst" && std::filesystem::exists(spool() / "active.log")) continue;
       collect_markers(read_all(e.path()), seen);
     }
     return seen;

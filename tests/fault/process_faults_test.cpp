@@ -36,7 +36,8 @@ void run_seed(unsigned seed) {
   // Each round pulls every node, so long mode makes well over 100 transfers.
   const int rounds = long_mode() ? 20 : 12;
   // Small chunks and files: many chunks and many transfers per pull, so
-  // kills land inside transfers.
+  // kills land inside transfers — and, with the agents' default zstd
+  // compression, inside the closing of compressed spool files.
   fault_rig rig(agents,
                 "chunk_size = \"1KiB\"\nwindow = 4\nmax_transfers = 8\n"
                 "transfer_idle_timeout = \"3s\"\nrequest_timeout = \"30s\"",

@@ -21,7 +21,7 @@ namespace {
 std::map<int, int> stored_markers(const std::filesystem::path& data_dir) {
   std::map<int, int> seen;
   for (const auto& file : stored_files(data_dir)) {
-    std::ifstream in(file);
+    std::istringstream in(read_all(file));
     for (std::string line; std::getline(in, line);) {
       auto at = line.find("seq=");
       if (at != std::string::npos && line.find("e2e-marker") != std::string::npos) {
@@ -130,6 +130,6 @@ BOOST_AUTO_TEST_CASE(lines_and_alarms_flow_from_agent_files_to_master_storage) {
   BOOST_TEST_REQUIRE(wait_until([&] { return outbox_size() == 0; }), agent->log());
   // The collector's lines were stored too.
   std::ostringstream all;
-  for (const auto& file : stored_files(master.data_dir())) all << std::ifstream(file).rdbuf();
+  for (const auto& file : stored_files(master.data_dir())) all << read_all(file);
   BOOST_TEST(all.str().find("mem") != std::string::npos);
 }

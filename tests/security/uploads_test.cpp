@@ -97,7 +97,7 @@ struct upload_fleet : attacked_fleet {
       for (std::filesystem::recursive_directory_iterator it(data_dir() / "127.0.0.1" / "node-b", ec),
            end;
            !ec && it != end; it.increment(ec)) {
-        if (it->is_regular_file() && read_text(it->path()).find(marker) != std::string::npos) {
+        if (it->is_regular_file() && read_all(it->path()).find(marker) != std::string::npos) {
           return true;
         }
       }

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/compress/log_reader.hpp"
+
 namespace peranda::test {
 
 std::vector<std::filesystem::path> stored_files(const std::filesystem::path& data_dir) {
@@ -20,6 +22,10 @@ std::vector<std::filesystem::path> stored_files(const std::filesystem::path& dat
 }
 
 std::string read_all(const std::filesystem::path& path) {
+  if (encoding_of(path.filename().string()) == encoding::zstd) {
+    auto raw = read_log_file(path);
+    return raw ? *raw : std::string();
+  }
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }

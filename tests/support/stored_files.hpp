@@ -11,7 +11,8 @@ namespace peranda::test {
 // `.part` files and the alarm journal.
 std::vector<std::filesystem::path> stored_files(const std::filesystem::path& data_dir);
 
-// The whole content of `path` ("" if it cannot be read).
+// The whole content of `path` ("" if it cannot be read); a `.zst` file
+// decompressed (what the agent spooled).
 std::string read_all(const std::filesystem::path& path);
 
 }  // namespace peranda::test

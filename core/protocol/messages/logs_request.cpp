@@ -4,7 +4,27 @@
 #include "core/protocol/identifiers.hpp"
 #include "core/protocol/json_fields.hpp"
 
+#include <algorithm>
+
 namespace peranda::protocol {
+namespace {
+
+// Names of encodings this release does not know are kept (and ignored):
+// a newer master may offer more.
+result<void> validate_encoding_name(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 16 && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+  if (ok) return {};
+  return failf("'{:.40}' is not an encoding name", name);
+}
+
+}  // namespace
+
+bool accepts_encoding(const logs_request& m, std::string_view name) {
+  return name == "plain" || std::ranges::find(m.encodings, name) != m.encodings.end();
+}
+
 std::string encode(const logs_request& m) {
   auto doc = make_envelope();
   doc["request_id"] = m.request_id;
@@ -14,6 +34,7 @@ std::string encode(const logs_request& m) {
   doc["window"] = m.window;
   doc["deadline"] = m.deadline_ms;
   doc["ts"] = m.ts_ms;
+  if (!m.encodings.empty()) doc["encodings"] = m.encodings;
   return dump_json(doc);
 }
 
@@ -29,6 +50,7 @@ result<logs_request> decode_logs_request(std::string_view payload) {
   r.uint("window", m.window, 1, k_max_window);
   r.uint("deadline", m.deadline_ms, 0, k_max_timestamp);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
+  r.id_list("encodings", m.encodings, k_max_encodings, validate_encoding_name, false);
   return r.finish(std::move(m));
 }
 

@@ -19,6 +19,8 @@ inline constexpr std::size_t k_max_files_per_request = 1024;
 // nodes/{node}/logs/request, master -> agent, QoS 1. An empty `files` list
 // means "every closed spool file". An agent ignores a request whose
 // `deadline` has passed (a persistent session may hold old ones).
+// `encodings` lists the file encodings the master takes ("plain", "zstd");
+// absent (a master of an earlier release) means plain only.
 struct logs_request {
   std::string request_id;
   std::string master_id;
@@ -27,9 +29,15 @@ struct logs_request {
   std::uint32_t window = 8;
   std::uint64_t deadline_ms = 0;
   std::uint64_t ts_ms = 0;
+  std::vector<std::string> encodings;
 
   bool operator==(const logs_request&) const = default;
 };
+
+inline constexpr std::size_t k_max_encodings = 8;
+
+// Whether the request's master takes files in `name` ("plain" always).
+[[nodiscard]] bool accepts_encoding(const logs_request& m, std::string_view name);
 
 [[nodiscard]] std::string encode(const logs_request& m);
 [[nodiscard]] result<logs_request> decode_logs_request(std::string_view payload);

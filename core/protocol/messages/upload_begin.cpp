@@ -37,6 +37,10 @@ std::string encode(const upload_begin& m) {
   doc["chunk_size"] = m.chunk_size;
   doc["chunk_count"] = m.chunk_count;
   doc["mtime"] = m.mtime_ms;
+  doc["encoding"] = to_string(m.enc);
+  bool plain = m.enc == encoding::plain;
+  doc["raw_size"] = plain ? m.size : m.raw_size;
+  doc["raw_sha256"] = plain ? m.sha256 : m.raw_sha256;
   return dump_json(doc);
 }
 
@@ -57,6 +61,18 @@ result<upload_begin> decode_upload_begin(std::string_view payload) {
   r.uint("mtime", m.mtime_ms, 0, k_max_timestamp);
   r.require(!r.ok() || m.chunk_count == chunk_count_for(m.size, m.chunk_size), "chunk_count",
             "does not equal ceil(size / chunk_size)");
+  if (r.ok() && !doc->contains("encoding")) {
+    m.raw_size = m.size;
+    m.raw_sha256 = m.sha256;
+    return r.finish(std::move(m));
+  }
+  m.enc = encoding::zstd;
+  r.choice("encoding", m.enc, {{"plain", encoding::plain}, {"zstd", encoding::zstd}});
+  r.uint("raw_size", m.raw_size, 0, k_max_timestamp);
+  r.id("raw_sha256", m.raw_sha256, validate_sha256);
+  r.require(!r.ok() || m.enc != encoding::plain ||
+                (m.raw_size == m.size && m.raw_sha256 == m.sha256),
+            "raw_size", "plain bytes must have raw_size == size and raw_sha256 == sha256");
   return r.finish(std::move(m));
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/compress/encoding.hpp"
 #include "core/error.hpp"
 
 namespace peranda::protocol {
@@ -12,6 +13,9 @@ namespace peranda::protocol {
 // nodes/{node}/logs/upload/{transfer}/begin, agent -> master, QoS 1: the
 // manifest. Chunk i carries bytes [i*chunk_size, min(size, (i+1)*chunk_size)).
 // chunk_count == ceil(size / chunk_size) (0 for an empty file).
+// `size` and `sha256` are of the bytes sent; `raw_size` and `raw_sha256` of
+// the log lines they decode to under `encoding` ("plain": the same; an
+// agent of an earlier release sends none of the three, which means plain).
 struct upload_begin {
   std::string transfer_id;
   std::string request_id;
@@ -23,6 +27,9 @@ struct upload_begin {
   std::uint32_t chunk_size = 0;
   std::uint32_t chunk_count = 0;
   std::uint64_t mtime_ms = 0;
+  encoding enc = encoding::plain;
+  std::uint64_t raw_size = 0;
+  std::string raw_sha256;
 
   bool operator==(const upload_begin&) const = default;
 };

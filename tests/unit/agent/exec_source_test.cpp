@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "core/compress/log_reader.hpp"
 #include "core/fs/durable_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,7 +26,7 @@ BOOST_AUTO_TEST_CASE(every_outcome_becomes_spooled_lines) {
   exec_source source(settings, sink);
   source.run_once();
   BOOST_REQUIRE(s->rotate());
-  auto text = *read_file(s->path_of(s->closed_files().front().name));
+  auto text = *read_log_file(s->path_of(s->closed_files().front().name));
   BOOST_TEST(text.find(" probe a\n") != std::string::npos);
   BOOST_TEST(text.find(" probe b\n") != std::string::npos);
   BOOST_TEST(text.find(" probe [stderr] oops\n") != std::string::npos);
@@ -77,7 +78,7 @@ BOOST_AUTO_TEST_CASE(a_run_joins_multi_line_events_per_stream) {
   exec_source source(settings, sink);
   source.run_once();
   BOOST_REQUIRE(s->rotate());
-  auto text = *read_file(s->path_of(s->closed_files().front().name));
+  auto text = *read_log_file(s->path_of(s->closed_files().front().name));
   BOOST_TEST_MESSAGE(text);
   BOOST_TEST(text.find(" probe ok\n") != std::string::npos);
   BOOST_TEST(text.find(" probe failed\\njava.lang.Exception: x\\n\tat a\n") != std::string::npos);

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
+#include "core/compress/log_reader.hpp"
 #include "core/fs/durable_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -55,7 +56,7 @@ struct follower_rig {
     BOOST_REQUIRE(spooled->rotate());
     std::vector<std::string> out;
     for (const auto& f : spooled->closed_files()) {
-      auto text = *read_file(spooled->path_of(f.name));
+      auto text = *read_log_file(spooled->path_of(f.name));
       std::size_t pos = 0;
       while (pos < text.size()) {
         auto nl = text.find('\n', pos);

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "core/compress/log_reader.hpp"
 #include "core/fs/durable_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -42,7 +43,7 @@ BOOST_AUTO_TEST_CASE(records_carry_time_and_source_and_feed_the_rules) {
       *s, *rules, [&](rule_hit h) { hits.push_back(std::move(h)); }, 4096);
   BOOST_REQUIRE(sink.deliver("app", {{"ok", 0}, {"an ERROR\rhere", 3}}));
   BOOST_REQUIRE(s->rotate());
-  auto text = *read_file(s->path_of(s->closed_files().front().name));
+  auto text = *read_log_file(s->path_of(s->closed_files().front().name));
   BOOST_TEST_MESSAGE(text);
   BOOST_TEST(text.find("Z app ok\n") != std::string::npos);
   // A record stays one line: a carriage return is escaped, not lost.

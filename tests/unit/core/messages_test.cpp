@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(every_kind_round_trips_through_its_decoder) {
   BOOST_TEST((decode_alarm(encode(al)).value() == al));
   logs_ack ack{"t", "m", ack_status::missing, 3, 0, {4, 9}, "", "lost chunks"};
   BOOST_TEST((decode_logs_ack(encode(ack)).value() == ack));
-  logs_request rq{"r", "m", {}, 512, 64, 10, 9};
+  logs_request rq{"r", "m", {}, 512, 64, 10, 9, {}};
   BOOST_TEST((decode_logs_request(encode(rq)).value() == rq));
 }
 
@@ -41,6 +41,11 @@ BOOST_AUTO_TEST_CASE(each_required_field_missing_is_named) {
       broken.erase(key);
       auto why = k.decode_error(broken.dump());
       BOOST_TEST_CONTEXT(k.schema << " without " << key) {
+        // Absent in messages of the previous release, which still decode.
+        if (key == "encodings" || key == "encoding") {
+          BOOST_TEST(why.empty(), why);
+          continue;
+        }
         BOOST_TEST(!why.empty());
         if (key == "v") {
           BOOST_TEST(why.find("missing field 'v'") != std::string::npos);
