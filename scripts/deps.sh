@@ -17,9 +17,8 @@ PERANDA_PACKAGES=(
   # Called by the tests, not the build: CPack's DEB generator runs `file` to
   # find the binaries it strips and passes to dpkg-shlibdeps; `ip netns`
   # (network fault test) is iproute2; gdb prints the threads of a child a
-  # test gave up waiting for; zstd's CLI reads stored .zst files (bench
-  # harness tests).
-  file iproute2 gdb zstd
+  # test gave up waiting for.
+  file iproute2 gdb
   # The status page's browser test (label `browser`): headless Chromium
   # driven through Selenium.
   chromium chromium-driver python3-selenium
