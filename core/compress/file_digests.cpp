@@ -37,7 +37,15 @@ result<file_digests> digest_log_file(const std::filesystem::path& path, encoding
   sha256 stored, raw_hash;
   file_digests d;
   std::string buf(k_piece, '\0');
-  std::string raw;
+  // Raw bytes are hashed (and written) a piece at a time: a small input
+  // claiming gigabytes never needs more memory than this.
+  std::string raw(k_piece, '\0');
+  auto take_raw = [&](std::string_view plain) -> result<void> {
+    raw_hash.update(plain);
+    d.raw_size += plain.size();
+    if (raw_out >= 0) return write_all(raw_out, plain);
+    return {};
+  };
   for (;;) {
     auto n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
@@ -46,18 +54,18 @@ result<file_digests> digest_log_file(const std::filesystem::path& path, encoding
     std::string_view got(buf.data(), static_cast<std::size_t>(n));
     stored.update(got);
     d.size += got.size();
-    std::string_view plain = got;
-    if (zstd) {
-      raw.clear();
-      if (auto ok = zstd->update(got, raw); !ok) return std::unexpected(ok.error());
-      plain = raw;
-    } else if (d.size > max_raw) {
-      return failf("'{}' holds more than {} bytes", path.string(), max_raw);
+    if (!zstd) {
+      if (d.size > max_raw) return failf("'{}' holds more than {} bytes", path.string(), max_raw);
+      if (auto ok = take_raw(got); !ok) return std::unexpected(ok.error());
+      continue;
     }
-    raw_hash.update(plain);
-    d.raw_size += plain.size();
-    if (raw_out >= 0) {
-      if (auto ok = write_all(raw_out, plain); !ok) return std::unexpected(ok.error());
+    for (;;) {
+      auto made = zstd->read(got, raw);
+      if (!made) return std::unexpected(made.error());
+      if (auto ok = take_raw(std::string_view(raw.data(), *made)); !ok) {
+        return std::unexpected(ok.error());
+      }
+      if (got.empty() && *made < raw.size()) break;
     }
   }
   if (zstd) {

@@ -20,19 +20,32 @@ log_reader::log_reader(unique_fd fd, std::filesystem::path path, encoding enc,
   if (enc == encoding::zstd) zstd_.emplace(max_raw);
 }
 
-result<log_reader> log_reader::open(const std::filesystem::path& path,
-                                    std::optional<encoding> enc, std::uint64_t max_raw) {
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+result<log_reader> log_reader::open(const std::filesystem::path& path, std::optional<encoding> enc,
+                                    std::uint64_t max_raw) {
+  // O_NOFOLLOW: spool and data_dir hold only what peranda wrote; a symlink
+  // there is not followed out of them.
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) return failf("cannot open '{}': {}", path.string(), std::strerror(errno));
   return log_reader(std::move(fd), path, enc.value_or(encoding_of(path.filename().string())),
                     max_raw);
 }
 
 result<std::string> log_reader::next() {
-  std::string raw;
-  std::string buf(k_piece, '\0');
-  while (raw.empty() && !at_end_) {
-    auto n = ::read(fd_.get(), buf.data(), buf.size());
+  std::string piece(k_piece, '\0');
+  for (;;) {
+    if (zstd_ && (!input_.empty() || holding_)) {
+      std::string_view in(input_);
+      auto made = zstd_->read(in, piece);
+      if (!made) return failf("'{}': {}", path_.string(), made.error().message);
+      input_.erase(0, input_.size() - in.size());
+      holding_ = *made == piece.size();
+      if (*made > 0) {
+        piece.resize(*made);
+        return piece;
+      }
+    }
+    if (at_end_) return std::string();
+    auto n = ::read(fd_.get(), piece.data(), piece.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failf("cannot read '{}': {}", path_.string(), std::strerror(errno));
     if (n == 0) {
@@ -41,14 +54,13 @@ result<std::string> log_reader::next() {
         if (auto ok = zstd_->finish(); !ok)
           return failf("'{}': {}", path_.string(), ok.error().message);
       }
-      break;
+      return std::string();
     }
-    std::string_view got(buf.data(), static_cast<std::size_t>(n));
-    if (!zstd_) return std::string(got);
-    if (auto ok = zstd_->update(got, raw); !ok)
-      return failf("'{}': {}", path_.string(), ok.error().message);
+    piece.resize(static_cast<std::size_t>(n));
+    if (!zstd_) return piece;
+    input_ = std::move(piece);
+    piece.assign(k_piece, '\0');
   }
-  return raw;
 }
 
 result<std::string> read_log_file(const std::filesystem::path& path) {

@@ -16,7 +16,7 @@ namespace peranda {
 
 // Reads a stored or spooled log file, plain or zstd (by its `.zst` name or
 // a given encoding), as the stream of its raw bytes, a piece at a time:
-// memory stays bounded by one piece whatever the file's size. Never more
+// memory stays bounded by two pieces whatever the file's size or ratio. Never more
 // than `max_raw` raw bytes come out (more is an error). Not thread-safe.
 class log_reader {
  public:
@@ -35,6 +35,8 @@ class log_reader {
   std::filesystem::path path_;
   encoding encoding_;
   std::optional<zstd_decompressor> zstd_;
+  std::string input_;     // read from the file, not decoded yet
+  bool holding_ = false;  // the decoder filled a whole piece: it may hold more
   bool at_end_ = false;
 };
 

@@ -57,23 +57,27 @@ zstd_decompressor::~zstd_decompressor() = default;
 zstd_decompressor::zstd_decompressor(zstd_decompressor&&) noexcept = default;
 zstd_decompressor& zstd_decompressor::operator=(zstd_decompressor&&) noexcept = default;
 
-result<void> zstd_decompressor::update(std::string_view bytes, std::string& out) {
-  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
-  const std::size_t step = ZSTD_DStreamOutSize();
-  // Until the input is used up and the decoder holds no more output for it.
-  for (;;) {
-    auto old = out.size();
-    out.resize(old + step);
-    ZSTD_outBuffer o{out.data() + old, step, 0};
-    auto hint = ZSTD_decompressStream(ctx_.get(), &o, &in);
-    out.resize(old + o.pos);
+result<std::size_t> zstd_decompressor::read(std::string_view& in, std::span<char> out) {
+  ZSTD_inBuffer i{in.data(), in.size(), 0};
+  ZSTD_outBuffer o{out.data(), out.size(), 0};
+  // Until `out` is full, or the input is used up and the decoder could not
+  // fill `out` from what it holds.
+  while (o.pos < o.size) {
+    auto before = o.pos;
+    auto used = i.pos;
+    auto hint = ZSTD_decompressStream(ctx_.get(), &o, &i);
     if (ZSTD_isError(hint)) return failf("not valid zstd data: {}", ZSTD_getErrorName(hint));
-    produced_ += o.pos;
-    if (produced_ > max_output_)
-      return failf("decompresses to more than the announced {} bytes", max_output_);
-    mid_frame_ = hint != 0;
-    if (in.pos == in.size && o.pos < step) return {};
+    bool moved = i.pos != used || o.pos != before;
+    // A call that did nothing after a frame ended answers for the next
+    // frame's header: it does not put us inside one.
+    if (moved) mid_frame_ = hint != 0;
+    if (i.pos == i.size && !moved) break;
   }
+  in.remove_prefix(i.pos);
+  produced_ += o.pos;
+  if (produced_ > max_output_)
+    return failf("decompresses to more than the announced {} bytes", max_output_);
+  return o.pos;
 }
 
 result<void> zstd_decompressor::finish() const {

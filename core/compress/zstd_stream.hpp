@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,9 +52,13 @@ class zstd_decompressor {
   zstd_decompressor(zstd_decompressor&&) noexcept;
   zstd_decompressor& operator=(zstd_decompressor&&) noexcept;
 
-  // Appends what `bytes` decode to onto `out`. Fails on corrupt input or
-  // when the output would pass max_output.
-  [[nodiscard]] result<void> update(std::string_view bytes, std::string& out);
+  // Decodes from the front of `in` (what it used is removed from `in`) into
+  // `out`, at most out.size() bytes: a piece of input that claims gigabytes
+  // costs no more memory than `out`. Returns the bytes written; when that
+  // is out.size(), call again (even with `in` empty) for what the decoder
+  // still holds; when less and `in` is empty, it needs more input. Fails on
+  // corrupt input or when the output would pass max_output.
+  [[nodiscard]] result<std::size_t> read(std::string_view& in, std::span<char> out);
   // Fails if the input ended inside a frame.
   [[nodiscard]] result<void> finish() const;
   std::uint64_t produced() const { return produced_; }

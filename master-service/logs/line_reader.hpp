@@ -26,9 +26,9 @@ class line_reader {
   [[nodiscard]] virtual result<bool> next(std::string& line) = 0;
 };
 
-// The reader for `path`, chosen by its name. Plain files are read as they
-// are; this is the one place that decides how a stored file is decoded
-// (e.g. a `.zst` reader is added here).
+// The reader for `path`: plain, or zstd when its name ends in `.zst`
+// (decoded as a stream, memory bounded whatever its ratio); the one place
+// that decides how a stored file is decoded.
 [[nodiscard]] result<std::unique_ptr<line_reader>> open_line_reader(
     const std::filesystem::path& path);
 

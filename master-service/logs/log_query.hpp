@@ -23,16 +23,14 @@ struct log_query {
   // What a tail holds at most while it is gathered; older lines give way.
   static constexpr std::size_t k_max_tail_bytes = 16 * 1024 * 1024;
 
-  std::uint64_t since_ms = 0;               // lines at or after (Unix ms)
-  std::optional<std::uint64_t> until_ms;    // lines at or before
-  std::shared_ptr<const re2::RE2> grep;     // searched anywhere in a line
-  std::size_t tail = 0;                     // only the last N lines (0: all)
-  bool follow = false;                      // then new files as they are stored
+  std::uint64_t since_ms = 0;             // lines at or after (Unix ms)
+  std::optional<std::uint64_t> until_ms;  // lines at or before
+  std::shared_ptr<const re2::RE2> grep;   // searched anywhere in a line
+  std::size_t tail = 0;                   // only the last N lines (0: all)
+  bool follow = false;                    // then new files as they are stored
 
   bool in_time(std::uint64_t ms) const { return ms >= since_ms && (!until_ms || ms <= *until_ms); }
-  bool matches(std::string_view line) const {
-    return !grep || re2::RE2::PartialMatch(line, *grep);
-  }
+  bool matches(std::string_view line) const { return !grep || re2::RE2::PartialMatch(line, *grep); }
 };
 
 // A query parameter's value, nullopt when absent.

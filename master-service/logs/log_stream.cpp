@@ -5,8 +5,7 @@
 
 namespace peranda::master {
 
-log_stream::log_stream(log_query query, std::vector<stored_file> files)
-    : query_(std::move(query)) {
+log_stream::log_stream(log_query query, std::vector<stored_file> files) : query_(std::move(query)) {
   add_files(files);
 }
 

@@ -34,10 +34,9 @@ std::optional<std::uint64_t> record_time_ms(std::string_view line) {
   auto hour = digits(line, 11, 2);
   auto minute = digits(line, 14, 2);
   auto second = digits(line, 17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || line[4] != '-' ||
-      line[7] != '-' || line[10] != 'T' || line[13] != ':' || line[16] != ':' || *month < 1 ||
-      *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60 ||
-      *year < 1970) {
+  if (!year || !month || !day || !hour || !minute || !second || line[4] != '-' || line[7] != '-' ||
+      line[10] != 'T' || line[13] != ':' || line[16] != ':' || *month < 1 || *month > 12 ||
+      *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60 || *year < 1970) {
     return std::nullopt;
   }
   std::size_t at = 19;

@@ -28,6 +28,18 @@ std::string compress(std::string_view raw, std::size_t piece = 1000) {
   return out;
 }
 
+// Everything `in` decodes to, appended to `out`, read in pieces of `piece`.
+result<void> decode(zstd_decompressor& d, std::string_view in, std::string& out,
+                    std::size_t piece = 4096) {
+  std::string buf(piece, '\0');
+  for (;;) {
+    auto made = d.read(in, buf);
+    if (!made) return std::unexpected(made.error());
+    out.append(buf, 0, *made);
+    if (in.empty() && *made < buf.size()) return {};
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(core_zstd)
@@ -39,7 +51,7 @@ BOOST_AUTO_TEST_CASE(streamed_pieces_decompress_to_the_input) {
   zstd_decompressor d(raw.size());
   std::string out;
   for (std::size_t at = 0; at < packed.size(); at += 333)
-    BOOST_REQUIRE(d.update(std::string_view(packed).substr(at, 333), out));
+    BOOST_REQUIRE(decode(d, std::string_view(packed).substr(at, 333), out, 1 + at % 5000));
   BOOST_REQUIRE(d.finish());
   BOOST_TEST(out == raw);
 }
@@ -50,11 +62,55 @@ BOOST_AUTO_TEST_CASE(a_bomb_stops_at_the_announced_size) {
   BOOST_TEST(bomb.size() < 16u * 1024);
   zstd_decompressor d(1 << 20);
   std::string out;
-  auto r = d.update(bomb, out);
+  auto r = decode(d, bomb, out);
   BOOST_REQUIRE(!r);
   BOOST_TEST(r.error().message.find("more than the announced") != std::string::npos);
-  // Cut within one output step of the bound, not after 64 MiB.
-  BOOST_TEST(out.size() <= (1u << 20) + (256u << 10));
+  // Cut within one piece of the bound, not after 64 MiB.
+  BOOST_TEST(out.size() <= (1u << 20) + 4096);
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_input_claiming_gigabytes_comes_out_one_piece_at_a_time) {
+  // 64 MiB of zeros in a few KiB: one read() gives at most the piece asked
+  // for, however much the input it was handed decodes to.
+  std::string zeros(64 << 20, '\0');
+  auto packed = compress(zeros, zeros.size());
+  zeros = {};
+  zstd_decompressor d(std::uint64_t{1} << 30);
+  std::string_view in(packed);
+  std::string piece(64 * 1024, '\0');
+  std::uint64_t total = 0;
+  std::size_t calls = 0;
+  for (;;) {
+    auto made = d.read(in, piece);
+    BOOST_REQUIRE(made.has_value());
+    BOOST_REQUIRE(*made <= piece.size());
+    total += *made;
+    ++calls;
+    if (in.empty() && *made < piece.size()) break;
+  }
+  BOOST_TEST(d.finish().has_value());
+  BOOST_TEST(total == std::uint64_t{64} << 20);
+  BOOST_TEST(calls >= (64u << 20) / piece.size());
+
+  // The same through a stored file's reader (the logs API, the master's check).
+  test::temp_dir dir;
+  BOOST_REQUIRE(write_file_atomic(dir.path() / "z.log.zst", packed));
+  auto reader = log_reader::open(dir.path() / "z.log.zst");
+  BOOST_REQUIRE(reader.has_value());
+  total = 0;
+  std::size_t largest = 0;
+  for (;;) {
+    auto got = reader->next();
+    BOOST_REQUIRE(got.has_value());
+    if (got->empty()) break;
+    total += got->size();
+    largest = std::max(largest, got->size());
+  }
+  BOOST_TEST(total == std::uint64_t{64} << 20);
+  BOOST_TEST(largest <= 128u * 1024);
+  auto digests = digest_log_file(dir.path() / "z.log.zst", encoding::zstd);
+  BOOST_REQUIRE(digests.has_value());
+  BOOST_TEST(digests->raw_size == std::uint64_t{64} << 20);
 }
 
 BOOST_AUTO_TEST_CASE(corrupt_and_truncated_input_are_errors) {
@@ -64,14 +120,14 @@ BOOST_AUTO_TEST_CASE(corrupt_and_truncated_input_are_errors) {
   corrupt[corrupt.size() / 2 + 1] ^= 0x5a;
   zstd_decompressor d1(1 << 30);
   std::string out;
-  auto r = d1.update(corrupt, out);
+  auto r = decode(d1, corrupt, out);
   BOOST_TEST((!r || !d1.finish()));  // the frame checksum catches what decoding does not
   zstd_decompressor d2(1 << 30);
   out.clear();
-  BOOST_REQUIRE(d2.update(std::string_view(packed).substr(0, packed.size() - 10), out));
+  BOOST_REQUIRE(decode(d2, std::string_view(packed).substr(0, packed.size() - 10), out));
   BOOST_TEST(!d2.finish());
   zstd_decompressor d3(1 << 30);
-  BOOST_TEST(!d3.update("this is not zstd at all", out));
+  BOOST_TEST(!decode(d3, "this is not zstd at all", out));
 }
 
 BOOST_AUTO_TEST_CASE(log_reader_and_digests_read_plain_and_zstd_alike) {
