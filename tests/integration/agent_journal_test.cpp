@@ -10,6 +10,7 @@
 #include "node-agent/sources/journal_source.hpp"
 #include "node-agent/sources/line_sink.hpp"
 #include "tests/integration/agent_fixture.hpp"
+#include "tests/support/spool_contents.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -59,22 +60,9 @@ std::string journal_source(const std::filesystem::path& dir, const std::string& 
 // The texts of every record of source `jr` in the spool (unescaped).
 std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
   std::vector<std::string> out;
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec))
-    files.push_back(e.path());
-  // Closed spool-* files by age, then active.log.
-  std::ranges::sort(files, {}, [](const std::filesystem::path& p) {
-    return std::pair(p.filename() == "active.log", p.filename().string());
-  });
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    std::string record;
-    while (std::getline(in, record)) {
-      auto at = record.find(" jr ");
-      if (at != std::string::npos)
-        out.push_back(agent::unescape_record_text(record.substr(at + 4)));
-    }
+  for (const auto& record : test::spool_records(spool_files)) {
+    auto at = record.find(" jr ");
+    if (at != std::string::npos) out.push_back(agent::unescape_record_text(record.substr(at + 4)));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include "node-agent/sources/line_sink.hpp"
 #include "tests/integration/agent_fixture.hpp"
+#include "tests/support/spool_contents.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -31,23 +32,10 @@ void append(const std::filesystem::path& path, const std::string& text) {
 
 // The texts of every record of source `app` in the spool (unescaped), in order.
 std::vector<std::string> spooled(const std::filesystem::path& spool_files) {
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec))
-    files.push_back(e.path());
-  // Closed spool-* files by age, then active.log.
-  std::ranges::sort(files, {}, [](const std::filesystem::path& p) {
-    return std::pair(p.filename() == "active.log", p.filename().string());
-  });
   std::vector<std::string> out;
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    std::string record;
-    while (std::getline(in, record)) {
-      auto at = record.find(" app ");
-      if (at != std::string::npos)
-        out.push_back(agent::unescape_record_text(record.substr(at + 5)));
-    }
+  for (const auto& record : test::spool_records(spool_files)) {
+    auto at = record.find(" app ");
+    if (at != std::string::npos) out.push_back(agent::unescape_record_text(record.substr(at + 5)));
   }
   return out;
 }

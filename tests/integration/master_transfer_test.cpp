@@ -153,6 +153,7 @@ BOOST_AUTO_TEST_CASE(an_unwritable_data_dir_rejects_and_the_master_keeps_running
   BOOST_TEST(protocol::to_string(ack->status) == "rejected");
   BOOST_TEST(ack->reason.find("cannot") != std::string::npos);
   BOOST_TEST(m.running());
-  BOOST_TEST(m.get_text("/healthz") == "ok\n");
+  // One node's blocked folder is that node's trouble: the master stays healthy.
+  BOOST_TEST(m.get_text("/healthz").find("\"status\":\"ok\"") != std::string::npos);
   BOOST_TEST(m.metric("peranda_transfers_rejected_total{reason=\"storage_error\"}") == 1);
 }
