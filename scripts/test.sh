@@ -29,8 +29,10 @@ if [ "${PERANDA_QUICK:-0}" != 1 ]; then
   echo "== the same suite under ASan+UBSan"
   # Less the packaging test: it runs the packaged programs in a chroot without
   # /proc, where LeakSanitizer cannot work (it checks packaging, not memory).
-  # The suppressions name a use-after-free inside Paho C itself (see the file).
+  # The suppressions name a use-after-free and a lost global inside Paho C
+  # itself (see the files).
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:suppressions=$root/tests/asan_suppressions.txt \
+    LSAN_OPTIONS=suppressions=$root/tests/lsan_suppressions.txt \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPERANDA_SANITIZE=ON -- \
     -E 'ops_packaging' "$@"
