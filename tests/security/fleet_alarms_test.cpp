@@ -53,7 +53,10 @@ BOOST_AUTO_TEST_CASE(a_node_cannot_raise_fleet_alarms_but_the_master_can) {
     (void)a->publish({marker_topic, marker, 1, false});
     return wait_until([&] { return drain_until(marker); }, std::chrono::seconds(2));
   }));
-  BOOST_TEST(fleet_seen.empty(), fleet_seen.front().topic << ": " << fleet_seen.front().payload);
+  // Boost builds the message even when the check passes: no front() of an empty vector.
+  BOOST_TEST(fleet_seen.empty(),
+             (fleet_seen.empty() ? std::string()
+                                 : fleet_seen.front().topic + ": " + fleet_seen.front().payload));
   // The squat and the marker are refused as invalid alarms ('.' is not in
   // an alarm id), not journaled.
   BOOST_TEST(wait_until([&] {
