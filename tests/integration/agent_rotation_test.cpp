@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/integration/agent_fixture.hpp"
+#include "tests/support/spool_contents.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -32,17 +33,14 @@ class log_writer {
   int fd_ = -1;
 };
 
-// The numbers of every `line NNNNN` record of source `app` in the spool.
+// The numbers of every `line NNNNN` record of source `app` in the spool,
+// read the way an upload would see them: a closed file's zstd frame may
+// hold the record's text as literal bytes, so raw bytes are never scanned.
 std::multiset<int> spooled_lines(const std::filesystem::path& spool_files) {
   std::multiset<int> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(spool_files, ec)) {
-    std::ifstream in(e.path());
-    std::string record;
-    while (std::getline(in, record)) {
-      auto at = record.find(" app line ");
-      if (at != std::string::npos) out.insert(std::stoi(record.substr(at + 10, 5)));
-    }
+  for (const auto& record : spool_records(spool_files)) {
+    auto at = record.find(" app line ");
+    if (at != std::string::npos) out.insert(std::stoi(record.substr(at + 10, 5)));
   }
   return out;
 }
