@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(the_cap_drops_the_oldest_closed_files_and_says_so) {
   agent_rig rig(
       "[[source]]\ntype = \"exec\"\nname = \"flood\"\nshell = true\ninterval = \"100ms\"\n"
       "command = ['i=0; while [ $i -lt 32 ]; do echo \"flood $(date +%s%N) "
-      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; i=$((i+1)); done']\n",
+      "flood-filler-flood-filler-flood-filler\"; i=$((i+1)); done']\n",
       "spool_rotate_bytes = \"4KiB\"\nspool_max_bytes = \"16KiB\"\n");
   recorder beats(rig.b.url(), "beats", {protocol::topic_scheme().heartbeat(k_node)});
   rig.start_agent("starting;");

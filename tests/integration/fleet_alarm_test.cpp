@@ -28,7 +28,7 @@ std::vector<std::string> lines_of(const std::filesystem::path& p) {
 const std::string k_flood =
     "[[source]]\ntype = \"exec\"\nname = \"flood\"\nshell = true\ninterval = \"100ms\"\n"
     "command = ['i=0; while [ $i -lt 32 ]; do echo \"flood $(date +%s%N) "
-    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; i=$((i+1)); done']\n";
+    "flood-filler-flood-filler-flood-filler\"; i=$((i+1)); done']\n";
 
 // A master whose hook appends every alarm to a file, a watcher of
 // `peranda/v1/#`, and a real agent `n1` on demand.

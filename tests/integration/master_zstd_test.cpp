@@ -6,11 +6,11 @@
 #define BOOST_TEST_MODULE master_zstd_test
 #include <boost/test/unit_test.hpp>
 
-#include "core/compress/zstd_stream.hpp"
 #include "core/fs/durable_file.hpp"
 #include "core/fs/sha256.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
+#include "tests/support/zstd_bytes.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -32,14 +32,6 @@ std::string log_text() {
   std::string out;
   for (int i = 0; i < 3000; ++i)
     out += fmt::format("2026-12-04T10:00:00Z app GET /item/{} 200 {}ms\n", i, i % 97);
-  return out;
-}
-
-std::string zstd_of(std::string_view raw) {
-  zstd_compressor c(1);
-  std::string out;
-  BOOST_REQUIRE(c.update(raw, out));
-  BOOST_REQUIRE(c.finish(out));
   return out;
 }
 

@@ -7,10 +7,10 @@
 #define BOOST_TEST_MODULE zstd_uploads_test
 #include <boost/test/unit_test.hpp>
 
-#include "core/compress/zstd_stream.hpp"
 #include "core/fs/sha256.hpp"
 #include "tests/integration/master_test_agent.hpp"
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/zstd_bytes.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -28,14 +28,6 @@ std::string node_b_source() {
   std::ofstream(node_b_log()).close();
   return "[[source]]\ntype = \"file\"\nname = \"app\"\npath = \"" + node_b_log().string() +
          "\"\nfrom_beginning = true\n";
-}
-
-std::string zstd_of(std::string_view raw) {
-  zstd_compressor c(1);
-  std::string out;
-  BOOST_REQUIRE(c.update(raw, out));
-  BOOST_REQUIRE(c.finish(out));
-  return out;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,9 +35,17 @@ child_process::child_process(std::vector<std::string> argv, std::filesystem::pat
   for (auto& e : env_storage) env.push_back(e.data());
   env.push_back(nullptr);
 
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test that aborts (a failed BOOST_REQUIRE in a destructor, a
+    // sanitizer report, ctest's timeout) skips the destructors that stop
+    // its children: without this they would outlive it, holding ports and
+    // CPU for the rest of the suite. Children are started from the test's
+    // main thread, whose exit is the test's.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);

@@ -10,7 +10,9 @@
 namespace peranda::test {
 
 // A program the test started, with stdout+stderr in `log_file`. It is
-// stopped by PID (SIGTERM, then SIGKILL after a deadline) on destruction.
+// stopped by PID (SIGTERM, then SIGKILL after a deadline) on destruction,
+// and killed when the thread that started it exits: start children from
+// the test's main thread, never from a short-lived one.
 class child_process {
  public:
   child_process(std::vector<std::string> argv, std::filesystem::path log_file,
