@@ -9,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <csignal>
+#include <optional>
 
 #include "tests/support/ops_support.hpp"
 #include "tests/support/broker.hpp"
@@ -58,6 +59,24 @@ class notify_socket {
   std::vector<std::string> messages_;
 };
 
+// A broker, a notify socket and an agent `n1` under it, configured with
+// `sources` and started with `env` besides $NOTIFY_SOCKET.
+struct notified_agent {
+  notified_agent(const std::string& sources, std::vector<std::string> env)
+      : mqtt(dir / "broker"), sock(dir / "notify") {
+    auto config = dir / "agent.toml";
+    write_text(config, "[broker]\nurl = \"" + mqtt.url() + "\"\n[agent]\nnode_id = \"n1\"\n" +
+                           "spool_dir = \"" + (dir / "spool").string() + "\"\n" + sources);
+    env.push_back(sock.env());
+    agent.emplace(std::vector<std::string>{program("peranda-agent"), "--config", config.string()},
+                  dir / "agent.log", std::move(env));
+  }
+  temp_dir dir;
+  broker mqtt;
+  notify_socket sock;
+  std::optional<child_process> agent;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_unit_passes_systemd_analyze_verify) {
@@ -96,35 +115,20 @@ BOOST_AUTO_TEST_CASE(every_unit_passes_systemd_analyze_verify) {
 }
 
 BOOST_AUTO_TEST_CASE(agent_status_says_which_source_fails) {
-  temp_dir dir;
-  broker mqtt(dir / "broker");
-  notify_socket sock(dir / "notify");
-  auto config = dir / "agent.toml";
-  write_text(config, "[broker]\nurl = \"" + mqtt.url() +
-                         "\"\n[agent]\nnode_id = \"n1\"\n"
-                         "spool_dir = \"" +
-                         (dir / "spool").string() +
-                         "\"\n[[source]]\ntype = \"exec\"\nname = \"broken\"\n"
-                         "interval = \"200ms\"\ncommand = [\"/bin/false\"]\n");
-  child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log",
-                      {sock.env()});
+  notified_agent n(
+      "[[source]]\ntype = \"exec\"\nname = \"broken\"\ninterval = \"200ms\"\n"
+      "command = [\"/bin/false\"]\n",
+      {});
   BOOST_CHECK_MESSAGE(
-      wait_until([&] { return sock.find("health degraded: source_failing") >= 0; }),
-      sock.dump() + agent.log());
-  BOOST_CHECK_EQUAL(agent.stop(), 0);
+      wait_until([&] { return n.sock.find("health degraded: source_failing") >= 0; }),
+      n.sock.dump() + n.agent->log());
+  BOOST_CHECK_EQUAL(n.agent->stop(), 0);
 }
 
 BOOST_AUTO_TEST_CASE(agent_tells_systemd_ready_status_watchdog_reloading_and_stopping) {
-  temp_dir dir;
-  broker mqtt(dir / "broker");
-  notify_socket sock(dir / "notify");
-  auto config = dir / "agent.toml";
-  write_text(config, "[broker]\nurl = \"" + mqtt.url() +
-                         "\"\n[agent]\nnode_id = \"n1\"\n"
-                         "spool_dir = \"" +
-                         (dir / "spool").string() + "\"\n");
-  child_process agent({program("peranda-agent"), "--config", config.string()}, dir / "agent.log",
-                      {sock.env(), "WATCHDOG_USEC=1000000"});
+  notified_agent n("", {"WATCHDOG_USEC=1000000"});
+  auto& sock = n.sock;
+  auto& agent = *n.agent;
 
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return sock.find("READY=1") >= 0; }),
                         sock.dump() + agent.log());
