@@ -10,13 +10,17 @@ log_stream::log_stream(log_query query, std::vector<stored_file> files) : query_
 }
 
 std::size_t log_stream::add_files(const std::vector<stored_file>& now) {
+  // Only the last listing is remembered, so a stream that follows for
+  // days holds the names on disk now, not every name it ever saw.
+  std::set<std::filesystem::path> listed;
   std::size_t added = 0;
   for (const auto& f : now) {
-    if (!seen_.insert(f.path).second) continue;
-    if (f.time_ms < query_.since_ms) continue;
+    listed.insert(f.path);
+    if (seen_.contains(f.path) || f.time_ms < query_.since_ms) continue;
     pending_.push_back(f);
     ++added;
   }
+  seen_ = std::move(listed);
   return added;
 }
 

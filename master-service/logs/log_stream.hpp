@@ -31,8 +31,8 @@ class log_stream {
   // skipped and named in `errors`.
   bool read_some(std::string& out, std::size_t max_bytes);
 
-  // Adds the files of `now` not seen yet (oldest first) to be read next.
-  // Returns how many.
+  // Adds the files of `now` (a whole listing) that were not in the
+  // previous one (oldest first) to be read next. Returns how many.
   std::size_t add_files(const std::vector<stored_file>& now);
 
   const std::vector<std::string>& errors() const { return errors_; }

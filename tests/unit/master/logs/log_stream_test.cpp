@@ -181,6 +181,23 @@ BOOST_AUTO_TEST_CASE(tail_keeps_the_last_lines_then_follow_adds_new_files_once) 
   BOOST_TEST(out.find(" three\n") == std::string::npos, out);
 }
 
+// Following remembers only the last listing: a file removed (retention)
+// is forgotten, and the files still listed are not read twice.
+BOOST_AUTO_TEST_CASE(follow_remembers_only_the_last_listing) {
+  node_dir d;
+  auto old = d.add("n1", k_t0 + 1'000, {"old"});
+  d.add("n1", k_t0 + 2'000, {"kept"});
+  log_stream s(query({{"follow", "1"}}), list_stored_files(d.layout, "n1"));
+  std::string out;
+  while (s.read_some(out, 1 << 20)) {
+  }
+  std::filesystem::remove(old.path);
+  BOOST_TEST(s.add_files(list_stored_files(d.layout, "n1")) == 0u);
+  d.add("n1", k_t0 + 3'000, {"new"});
+  BOOST_TEST(s.add_files(list_stored_files(d.layout, "n1")) == 1u);
+  BOOST_TEST(s.add_files(list_stored_files(d.layout, "n1")) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(an_overlong_line_is_cut_and_the_next_one_read_whole) {
   peranda::test::temp_dir dir;
   auto path = dir / "big.log";
