@@ -124,7 +124,9 @@ result<void> master::start() {
           [this] { return session_->is_connected(); }, health_,
           [this] {
             return session_counters{session_->fresh_clients(), session_->slot_waits_given_up()};
-          }});
+          },
+          [this] { return masters_overview(); },
+          [this](std::string_view node) { return masters_.owner_of(node); }});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
     if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
@@ -140,6 +142,20 @@ result<void> master::start() {
   log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url,
               config_.data_dir.string());
   return session_->start();
+}
+
+std::vector<master_overview> master::masters_overview() const {
+  std::vector<std::string> nodes;
+  for (const auto& r : registry_.snapshot()) nodes.push_back(r.node);
+  master_overview self{config_.id,
+                       true,
+                       session_id_,
+                       PERANDA_VERSION,
+                       static_cast<std::uint64_t>(config_.beat_interval.count()),
+                       wall_clock_ms(),
+                       0,
+                       0};
+  return masters_.overview(nodes, std::move(self), std::chrono::steady_clock::now());
 }
 
 void master::beat(std::stop_token stop) {

@@ -59,6 +59,7 @@ class master {
   // peers whose beats stopped (finer than tick(): failover is bounded by
   // beats, and a 1 s tick would add up to a second to it).
   void beat(std::stop_token stop);
+  std::vector<master_overview> masters_overview() const;
 
   // Constant after construction
   const master_config config_;

@@ -93,4 +93,24 @@ std::vector<protocol::master_entry> masters_watch::entries() const {
   return view_.entries();
 }
 
+std::vector<master_overview> masters_watch::overview(const std::vector<std::string>& nodes,
+                                                    master_overview self,
+                                                    clock::time_point now) const {
+  std::vector<master_overview> out;
+  self.self = true;
+  out.push_back(std::move(self));
+  lock_guard lock(mu_);
+  for (const auto& e : view_.entries()) {
+    out.push_back({e.id, false, e.session, e.version, e.beat_ms, e.last_beat_wall_ms,
+                   std::chrono::duration<double>(now - e.last_beat).count(), 0});
+  }
+  for (const auto& node : nodes) {
+    auto owner = view_.owner_of(node);
+    for (auto& m : out) {
+      if (owner && m.id == *owner) ++m.nodes_owned;
+    }
+  }
+  return out;
+}
+
 }  // namespace peranda::master

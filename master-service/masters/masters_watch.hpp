@@ -13,6 +13,7 @@
 #include "core/protocol/ownership/masters_view.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/mutex.hpp"
+#include "master-service/masters/master_overview.hpp"
 #include "master-service/metrics/counters.hpp"
 
 namespace peranda::master {
@@ -38,6 +39,9 @@ class masters_watch {
   std::uint64_t generation() const;
   std::vector<std::string> live() const;
   std::vector<protocol::master_entry> entries() const;
+  // Every live master (`self` first) with how many of `nodes` it owns.
+  std::vector<master_overview> overview(const std::vector<std::string>& nodes,
+                                        master_overview self, clock::time_point now) const;
 
  private:
   void on_status(const mqtt_session::received& r);
