@@ -2,7 +2,6 @@
 #include "core/protocol/ownership/masters_view.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "core/protocol/ownership/rendezvous.hpp"
 
@@ -22,8 +21,11 @@ status_effect masters_view::on_status(const master_status& s, clock::time_point 
   auto it = live_.find(s.master_id);
   if (it != live_.end() && s.session < it->second.session) return status_effect::ignored;
   if (s.state != node_state::online) {
-    // A Will ends its session for good.
-    remember_gone(s.master_id, {s.session, std::numeric_limits<std::uint64_t>::max()});
+    // Only an `online` newer than the last one seen brings it back: the
+    // master reconnected (the Will replaced its retained status, so no
+    // older copy can come again).
+    auto last_ts = it != live_.end() ? std::max(s.ts_ms, it->second.last_beat_wall_ms) : s.ts_ms;
+    remember_gone(s.master_id, {s.session, last_ts});
     if (it == live_.end()) return status_effect::ignored;
     live_.erase(it);
     changed();

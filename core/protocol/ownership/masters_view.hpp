@@ -68,7 +68,7 @@ class masters_view {
  private:
   struct gone_marker {
     std::uint64_t session = 0;
-    std::uint64_t ts_ms = 0;  // of its last status; max after a Will
+    std::uint64_t ts_ms = 0;  // of its last status
   };
   void changed();
   void remember_gone(const std::string& id, gone_marker m);

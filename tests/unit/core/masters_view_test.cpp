@@ -45,10 +45,13 @@ BOOST_AUTO_TEST_CASE(joins_on_online_leaves_on_will_at_once) {
   BOOST_TEST((v.on_status(online("m2", 1, 2), t0 + 1s) == status_effect::beat));
   BOOST_TEST((v.on_status(status("m2", node_state::lost, 1, 3), t0 + 2s) == status_effect::left));
   BOOST_TEST(v.live() == std::vector<std::string>{"m1"});
-  // A retained online of the session whose Will came does not revive it...
-  BOOST_TEST((v.on_status(online("m2", 1, 9), t0 + 3s) == status_effect::ignored));
-  // ...its next run (a new session) does.
-  BOOST_TEST((v.on_status(online("m2", 2, 10), t0 + 4s) == status_effect::joined));
+  // An online of that session no newer than the last seen does not revive it...
+  BOOST_TEST((v.on_status(online("m2", 1, 2), t0 + 3s) == status_effect::ignored));
+  // ...a newer one (it reconnected after the broker fired its Will) does,
+  BOOST_TEST((v.on_status(online("m2", 1, 9), t0 + 3s) == status_effect::joined));
+  BOOST_TEST((v.on_status(status("m2", node_state::offline, 1, 10), t0 + 4s) == status_effect::left));
+  // ...and so does its next run (a new session).
+  BOOST_TEST((v.on_status(online("m2", 2, 1), t0 + 4s) == status_effect::joined));
 }
 
 // 1.5 beats without a status: gone, even with no Will (a broker that died
