@@ -46,6 +46,7 @@ struct fleet_master {
   std::unique_ptr<child_process> process;
 
   std::filesystem::path data_dir() const { return dir / "data"; }
+  std::filesystem::path hook_out() const { return dir / "hook.out"; }
   // A keepalive of 120 s: a frozen master's Will would come after 180 s,
   // beyond every deadline here, so only its missing beats can hand its
   // nodes over in time.
@@ -55,7 +56,7 @@ struct fleet_master {
     std::ofstream(dir / "master.toml")
         << "[broker]\nurl = \"" << url << "\"\nkeepalive = \"120s\"\n[master]\nid = \"" << id
         << "\"\ndata_dir = \"" << data_dir().string() << "\"\nhttp_listen = \"127.0.0.1:" << port
-        << "\"\n"
+        << "\"\nalarm_hook = [\"/usr/bin/tee\", \"-a\", \"" << hook_out().string() << "\"]\n"
         << k_master_extra;
     process = std::make_unique<child_process>(
         std::vector<std::string>{program("peranda-master"), "--config",
@@ -133,13 +134,16 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
     std::ofstream(logs.back()).close();
     agents.push_back(start_agent({mqtt.url(), adir}, node_name(i),
                                  "[[source]]\ntype = \"file\"\nname = \"app\"\npath = \"" +
-                                     logs.back().string() + "\"\nfrom_beginning = true\n"));
+                                     logs.back().string() +
+                                     "\"\nfrom_beginning = true\nrule_lines_per_second = 0\n"
+                                     "[[rule]]\nname = \"fatal\"\npattern = 'FATAL'\n"
+                                     "severity = \"critical\"\nsources = [\"app\"]\n"));
   }
   auto write_phase = [&](int phase) {
     for (int i = 0; i < k_nodes; ++i) {
       std::ofstream out(logs[static_cast<std::size_t>(i)], std::ios::app);
       for (int s = phase * k_lines_per_phase; s < (phase + 1) * k_lines_per_phase; ++s) {
-        out << "two-masters node=" << node_name(i) << " seq=" << s << " "
+        out << "two-masters node=" << node_name(i) << " seq=" << s << (s == 0 ? " FATAL " : " ")
             << std::string(static_cast<std::size_t>(s % 61), 'x') << "\n";
       }
     }
@@ -190,6 +194,54 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
   BOOST_TEST(metric(a.port, "peranda_master_live_masters") == 2);
   BOOST_REQUIRE(wait_until(acks_settled));
 
+  // Alarms: every master journals every node's alarm once; only the
+  // node's owner ran the hook (and confirmed it: the outboxes empty).
+  auto fatal_alarms = [](std::uint16_t port) {
+    std::map<std::string, int> per_node;
+    auto body = http_get_json(port, "/api/v1/alarms");
+    if (!body.is_object()) return per_node;
+    for (const auto& al : body["alarms"]) {
+      if (al.value("rule", "") == "fatal") ++per_node[al.value("node", "")];
+    }
+    return per_node;
+  };
+  auto hooked_nodes = [&](const fleet_master& m) {
+    std::map<std::string, int> per_node;
+    std::istringstream in(read_all(m.hook_out()));
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("rule", "") == "fatal") ++per_node[j.value("node", "")];
+    }
+    return per_node;
+  };
+  BOOST_REQUIRE_MESSAGE(wait_until([&] {
+                          return fatal_alarms(a.port).size() == k_nodes &&
+                                 fatal_alarms(b.port).size() == k_nodes &&
+                                 hooked_nodes(a).size() + hooked_nodes(b).size() == k_nodes;
+                        }),
+                        diagnostics());
+  for (const auto& port : {a.port, b.port}) {
+    for (const auto& [node, count] : fatal_alarms(port)) BOOST_TEST(count == 1, node);
+  }
+  for (const auto& [node, count] : hooked_nodes(a)) {
+    BOOST_TEST(a_nodes.contains(node), node << " hooked by m-a, not its owner");
+    BOOST_TEST(count == 1);
+  }
+  for (const auto& [node, count] : hooked_nodes(b)) {
+    BOOST_TEST(!a_nodes.contains(node), node << " hooked by m-b, not its owner");
+    BOOST_TEST(count == 1);
+  }
+  auto outboxes_empty = [&] {
+    for (int i = 0; i < k_nodes; ++i) {
+      std::error_code ec;
+      auto it = std::filesystem::directory_iterator(
+          dir / ("agent-" + std::to_string(i)) / "spool" / "outbox", ec);
+      if (std::distance(it, std::filesystem::directory_iterator()) != 0) return false;
+    }
+    return true;
+  };
+  BOOST_REQUIRE_MESSAGE(wait_until(outboxes_empty), diagnostics());
+
   // kill -9 m-a while no transfer runs: m-b takes every node and pulls them.
   a.process->kill9();
   a.process.reset();
@@ -215,9 +267,9 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return all_stored(3); }), diagnostics());
   BOOST_TEST(stored_files(a.data_dir()).size() > a_files_before);
   BOOST_REQUIRE(wait_until(acks_settled));
-  auto phase3 = stored_lines({a.data_dir()});
+  auto phase3_marker = stored_lines({a.data_dir()});
   for (const auto& node : a_nodes) {
-    BOOST_TEST(phase3.contains(std::pair(node, 2 * k_lines_per_phase)), node << " not pulled by m-a again");
+    BOOST_TEST(phase3_marker.contains(std::pair(node, 2 * k_lines_per_phase)), node << " not pulled by m-a again");
   }
 
   // m-b frozen (SIGSTOP): its connection stays open and the broker fires no
