@@ -133,6 +133,7 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
     logs.push_back(adir / "app.log");
     std::ofstream(logs.back()).close();
     agents.push_back(start_agent({mqtt.url(), adir}, node_name(i),
+                                 "alarm_resend_after = \"1s\"\n"
                                  "[[source]]\ntype = \"file\"\nname = \"app\"\npath = \"" +
                                      logs.back().string() +
                                      "\"\nfrom_beginning = true\nrule_lines_per_second = 0\n"
@@ -143,7 +144,7 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
     for (int i = 0; i < k_nodes; ++i) {
       std::ofstream out(logs[static_cast<std::size_t>(i)], std::ios::app);
       for (int s = phase * k_lines_per_phase; s < (phase + 1) * k_lines_per_phase; ++s) {
-        out << "two-masters node=" << node_name(i) << " seq=" << s << (s == 0 ? " FATAL " : " ")
+        out << "two-masters node=" << node_name(i) << " seq=" << s << (s % k_lines_per_phase == 0 ? " FATAL " : " ")
             << std::string(static_cast<std::size_t>(s % 61), 'x') << "\n";
       }
     }
@@ -278,14 +279,32 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
   for (const auto& [node, o] : owner) only_a[node] = "m-a";
   BOOST_REQUIRE(::kill(b.process->pid(), SIGSTOP) == 0);
   auto frozen = std::chrono::steady_clock::now();
+  // Their alarms now: m-b cannot confirm them, m-a journals them (owing the
+  // hook while m-b still looks live) and, as their owner, confirms them and
+  // runs the hook, on the agent's resend if need be.
+  write_phase(3);
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return owners_are(a.port, only_a); }), diagnostics());
   BOOST_TEST_MESSAGE("m-a owned every node "
                      << std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - frozen)
                             .count()
                      << " ms after m-b froze (no Will; beat_interval 1 s)");
-  write_phase(3);
   BOOST_REQUIRE_MESSAGE(wait_until([&] { return all_stored(4); }), diagnostics());
+  auto hooked_by_a_in_phase_3 = [&] {
+    std::set<std::string> out;
+    std::istringstream in(read_all(a.hook_out()));
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      auto marker = " seq=" + std::to_string(3 * k_lines_per_phase) + " ";
+      if (j.is_object() && j.value("line", "").find(marker) != std::string::npos) {
+        out.insert(j.value("node", ""));
+      }
+    }
+    return out;
+  };
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return hooked_by_a_in_phase_3().size() == k_nodes; }),
+                        diagnostics());
+  BOOST_REQUIRE_MESSAGE(wait_until(outboxes_empty), diagnostics());
   BOOST_REQUIRE(::kill(b.process->pid(), SIGCONT) == 0);
   // Thawed, it beats again and takes its nodes back.
   BOOST_REQUIRE_MESSAGE(
