@@ -91,8 +91,10 @@ std::pair<bool, bool> scheduler::ownership_of(const std::string& node, node_slot
   bool first_look = !slot.owned_generation;
   slot.owned = owners_.owns(node);
   slot.owned_generation = generation;
+  // Per node at debug: a master coming or going moves thousands (its
+  // arrival or departure is logged once, by masters_watch).
   if (slot.owned != was && !first_look) {
-    log()->info("node '{}' {} this master", node, slot.owned ? "is now pulled by" : "moved away from");
+    log()->debug("node '{}' {} this master", node, slot.owned ? "is now pulled by" : "moved away from");
   }
   // A node first seen is not "gained": its first pull is due anyway.
   return {slot.owned, slot.owned && !was && slot.requested_once};
