@@ -141,7 +141,7 @@ struct simulator {
       auto transfer = fmt::format("{}-{}", n.id, n.uploads++);
       std::string file_name = fmt::format("sim-{:06}.log", n.uploads);
       protocol::logs_reply reply{rq->request_id, rq->master_id, protocol::reply_status::accepted,
-                                 {file_name}, "", wall_clock_ms()};
+                                 {file_name}, "", wall_clock_ms(), {}};
       send(n, publish_packet(topics.logs_reply(n.id), protocol::encode(reply), packet_id(n), false));
       protocol::upload_begin b{transfer, rq->request_id, rq->master_id, n.id, file_name,
                                file.size(), file_sha, rq->chunk_size,

@@ -28,6 +28,7 @@ master::master(master_config config)
       session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
+      masters_(config_.id, metrics_),
       journal_(
           config_.alarm_journal, config_.alarm_fsync,
           [this](const std::string& error) {
@@ -51,7 +52,10 @@ master::master(master_config config)
       scheduler_(config_, registry_, pulls_,
                  [this](const std::string& node, const protocol::logs_request& req) {
                    return send_request(node, req);
-                 }),
+                 },
+                 {[this] { return masters_.generation(); },
+                  [this](const std::string& node) { return masters_.owns(node); },
+                  [this](const std::string& node) { return masters_.owner_of(node); }}),
       receiver_(
           config_, layout_, metrics_,
           [this](const std::string& node, const protocol::logs_ack& ack) { send_ack(node, ack); },
@@ -72,7 +76,8 @@ master::master(master_config config)
                     fleet_.on_heartbeat(hb, outcome, retained);
                   }),
       alarms_(config_, journal_, alarm_limits_, hook_, registry_, metrics_,
-              [this](const std::string& error) { health_.journal_failed(error); }),
+              [this](const std::string& error) { health_.journal_failed(error); },
+              [this](std::string_view node) { return masters_.owns(node); }),
       uploads_(config_, receiver_, pulls_, metrics_),
       inbound_(topics_, k_inbound_capacity,
                [this](std::string_view reason, const std::string& detail) {
@@ -82,7 +87,9 @@ master::master(master_config config)
 master::~master() { stop(); }
 
 mqtt_session::message master::presence(protocol::node_state state) const {
-  protocol::master_status s{config_.id, state, session_id_, PERANDA_VERSION, wall_clock_ms()};
+  protocol::master_status s{config_.id,     state,
+                            session_id_,    PERANDA_VERSION,
+                            wall_clock_ms(), static_cast<std::uint64_t>(config_.beat_interval.count())};
   return {topics_.master_status(config_.id), protocol::encode(s), 1, true};
 }
 
@@ -104,6 +111,7 @@ result<void> master::start() {
   opts.will = presence(protocol::node_state::lost);
   session_ = std::make_unique<mqtt_session::session>(std::move(opts));
   heartbeats_.subscribe(topics_, *session_, inbound_);
+  masters_.subscribe(topics_, *session_, inbound_);
   alarms_.subscribe(topics_, *session_, inbound_);
   uploads_.subscribe(topics_, *session_);
   session_->on_unmatched(inbound_.unmatched());
@@ -116,7 +124,9 @@ result<void> master::start() {
           [this] { return session_->is_connected(); }, health_,
           [this] {
             return session_counters{session_->fresh_clients(), session_->slot_waits_given_up()};
-          }});
+          },
+          [this] { return masters_overview(); },
+          [this](std::string_view node) { return masters_.owner_of(node); }});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
     if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
@@ -128,9 +138,42 @@ result<void> master::start() {
   uploads_.start();
   dispatcher_ = std::jthread(
       [this](std::stop_token stop) { inbound_.run(stop, std::chrono::milliseconds(200)); });
+  beater_ = std::jthread([this](std::stop_token stop) { beat(stop); });
   log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url,
               config_.data_dir.string());
   return session_->start();
+}
+
+std::vector<master_overview> master::masters_overview() const {
+  std::vector<std::string> nodes;
+  for (const auto& r : registry_.snapshot()) nodes.push_back(r.node);
+  master_overview self{config_.id,
+                       true,
+                       session_id_,
+                       PERANDA_VERSION,
+                       static_cast<std::uint64_t>(config_.beat_interval.count()),
+                       wall_clock_ms(),
+                       0,
+                       0};
+  return masters_.overview(nodes, std::move(self), std::chrono::steady_clock::now());
+}
+
+void master::beat(std::stop_token stop) {
+  // Expiry is checked this often; beats go out every beat_interval.
+  constexpr auto k_look = std::chrono::milliseconds(100);
+  auto next_beat = std::chrono::steady_clock::now() + config_.beat_interval;
+  while (wait_or_stop(stop, k_look)) {
+    auto now = std::chrono::steady_clock::now();
+    masters_.tick(now);
+    if (now < next_beat) continue;
+    next_beat = now + config_.beat_interval;
+    // The connect handler published the first one; a beat while the broker
+    // is away is dropped (the next connect publishes a fresh status).
+    if (!session_->is_connected()) continue;
+    if (auto ok = session_->publish(presence(protocol::node_state::online), {}, false); !ok) {
+      log()->warn("beat not published: {}", ok.error().message);
+    }
+  }
 }
 
 void master::send_ack(const std::string& node, const protocol::logs_ack& ack) {
@@ -178,6 +221,8 @@ void master::tick() {
 void master::stop() {
   if (!session_) return;
   scheduler_.stop();
+  beater_.request_stop();
+  if (beater_.joinable()) beater_.join();
   dispatcher_.request_stop();
   if (dispatcher_.joinable()) dispatcher_.join();
   uploads_.stop();

@@ -16,6 +16,7 @@
 #include "master-service/health/health_monitor.hpp"
 #include "master-service/http/api_server.hpp"
 #include "master-service/master_config.hpp"
+#include "master-service/masters/masters_watch.hpp"
 #include "master-service/metrics/counters.hpp"
 #include "master-service/receiver/receiver.hpp"
 #include "master-service/receiver/upload_intake.hpp"
@@ -29,7 +30,9 @@ namespace peranda::master {
 
 // peranda-master's parts wired together: the MQTT session (with a retained
 // presence and its Will), the dispatcher thread that hands heartbeats and
-// alarms to the parts that subscribed them, the upload intake (its own
+// alarms to the parts that subscribed them, the view of the other masters
+// (which nodes are this one's) and the thread that beats this master's
+// status and expires silent peers, the upload intake (its own
 // thread, fed on Paho's), the registry, the scheduler's workers, the alarm
 // journal and hook, and the HTTP API.
 // start()/stop()/tick() from one thread (main).
@@ -52,6 +55,11 @@ class master {
   result<void> send_request(const std::string& node, const protocol::logs_request& req);
   void publish_fleet_alarm(mqtt_session::message msg);
   mqtt_session::message presence(protocol::node_state state) const;
+  // Publishes this master's status every beat_interval and expires the
+  // peers whose beats stopped (finer than tick(): failover is bounded by
+  // beats, and a 1 s tick would add up to a second to it).
+  void beat(std::stop_token stop);
+  std::vector<master_overview> masters_overview() const;
 
   // Constant after construction
   const master_config config_;
@@ -61,6 +69,7 @@ class master {
 
   master_metrics metrics_;
   registry registry_;
+  masters_watch masters_;
   alarm_journal journal_;
   alarm_limiter alarm_limits_;
   alarm_hook hook_;
@@ -76,6 +85,7 @@ class master {
   std::unique_ptr<mqtt_session::session> session_;
   std::unique_ptr<api_server> api_;
   std::jthread dispatcher_;
+  std::jthread beater_;
   unsigned ticks_ = 0;
 };
 

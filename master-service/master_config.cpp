@@ -50,6 +50,11 @@ constexpr master_key k_master_keys[] = {
     {{"master", "pull_interval", key_type::duration, "",
       "How often each node's closed spool files are pulled."},
      &master_config::pull_interval, {k_second_ms}},
+    {{"master", "beat_interval", key_type::duration, "",
+      "How often this master publishes its status again; other masters and the agents take it "
+      "as gone 1.5 beat intervals after its last one and share its nodes among themselves. Use "
+      "the same value on every master of a fleet."},
+     &master_config::beat_interval, {500, 600'000}},
     {{"master", "alarm_journal", key_type::string, "<data_dir>/alarms.jsonl",
       "Alarm journal: one JSON object per line, de-duplicated by (node, alarm id)."},
      &master_config::alarm_journal, {}, absolute_path},

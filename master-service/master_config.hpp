@@ -26,6 +26,9 @@ struct master_config {
   std::filesystem::path data_dir = "/var/lib/peranda/data";
   unsigned workers = 4;
   std::chrono::milliseconds pull_interval{std::chrono::minutes(5)};
+  // How often this master publishes its status again (its beat): peers
+  // take it as gone 1.5 beats after its last one (docs/master.md, "Several masters").
+  std::chrono::milliseconds beat_interval{std::chrono::seconds(5)};
   std::filesystem::path alarm_journal;  // default: data_dir/alarms.jsonl
   listen_address http_listen;
   std::string http_token;  // read from http_token_file; required off loopback

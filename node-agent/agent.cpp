@@ -172,6 +172,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"messages_invalid", messages_invalid_.load()},
       {"messages_retained_ignored", retained_ignored_.count()},
       {"requests_refused", uploader_->requests_refused()},
+      {"not_owner_replies", uploader_->not_owner_replies()},
       {"acks_refused", uploader_->acks_refused()},
       {"alarm_acks_refused", alarms_->acks_refused()},
       {"messages_dropped", inbound_.dropped() + uploader_->events_dropped()},

@@ -19,14 +19,16 @@ auto log() {
 alarm_intake::alarm_intake(const master_config& config, alarm_journal& journal,
                            alarm_limiter& limits, alarm_hook& hook, registry& nodes,
                            master_metrics& metrics,
-                           std::function<void(const std::string&)> journal_failed)
+                           std::function<void(const std::string&)> journal_failed,
+                           ownership owns)
     : config_(config),
       journal_(journal),
       limits_(limits),
       hook_(hook),
       nodes_(nodes),
       metrics_(metrics),
-      journal_failed_(std::move(journal_failed)) {}
+      journal_failed_(std::move(journal_failed)),
+      owns_(std::move(owns)) {}
 
 void alarm_intake::subscribe(const protocol::topic_scheme& topics, mqtt_session::session& session,
                              mqtt_session::dispatcher& inbound) {
@@ -59,15 +61,33 @@ void alarm_intake::on_alarm(const mqtt_session::received& r) {
     journal_failed_(entry.error().message);
     return metrics_.rejected_messages.reject("journal_error", entry.error().message);
   }
+  // Only the owner confirms: the agent keeps resending an alarm until one
+  // does, so a new owner gets what a dead one never confirmed.
+  bool mine = owns_(a->node);
   // A repeat is confirmed again: the agent resends only what it never saw
   // confirmed, so the first confirmation was lost (or its line not yet on disk).
-  journal_.after_durable([this, node = a->node, id = a->id] { confirm(node, id); });
+  if (mine) journal_.after_durable([this, node = a->node, id = a->id] { confirm(node, id); });
+  auto key = std::pair(a->node, a->id);
   if (!*entry) {
     ++metrics_.alarm_duplicates;
+    if (auto owed = owed_hooks_.find(key); mine && owed != owed_hooks_.end()) {
+      hook_.submit(a->node, owed->second);
+      owed_hooks_.erase(owed);
+    }
     return;
   }
   ++metrics_.alarms;
-  hook_.submit(a->node, (*entry)->json);
+  if (mine) {
+    hook_.submit(a->node, (*entry)->json);
+    return;
+  }
+  if (owed_order_.size() >= k_max_owed_hooks) {
+    // Hooks already run leave stale keys here: only a real one is a loss.
+    if (owed_hooks_.erase(owed_order_.front()) > 0) metrics_.alarms_limited.add("owed_hook_dropped");
+    owed_order_.pop_front();
+  }
+  owed_hooks_.emplace(key, (*entry)->json);
+  owed_order_.push_back(std::move(key));
 }
 
 void alarm_intake::confirm(const std::string& node, const std::string& id) {
@@ -82,6 +102,7 @@ void alarm_intake::confirm(const std::string& node, const std::string& id) {
 void alarm_intake::send_refusals() {
   // At most one refusal per node and tick, however many alarms it floods.
   for (auto& r : limits_.take_refusals(std::chrono::steady_clock::now())) {
+    if (!owns_(r.node)) continue;  // its owner paces it
     nodes_.set_alarms_refused(r.node, r.total);
     protocol::alarm_ack ack{
         config_.id, {}, std::move(r.ids), static_cast<std::uint64_t>(r.retry_after.count())};

@@ -123,14 +123,34 @@ void api_server::add_node_routes() {
   server_->Get("/api/v1/nodes", [this](const httplib::Request&, httplib::Response& res) {
     auto now = std::chrono::steady_clock::now();
     auto list = nlohmann::json::array();
-    for (const auto& r : src_.nodes.snapshot()) list.push_back(to_json(r, now));
+    for (const auto& r : src_.nodes.snapshot()) {
+      auto j = to_json(r, now);
+      j["owner"] = src_.owner_of(r.node).value_or("");
+      list.push_back(std::move(j));
+    }
     send_json(res, {{"nodes", list}});
+  });
+  server_->Get("/api/v1/masters", [this](const httplib::Request&, httplib::Response& res) {
+    auto list = nlohmann::json::array();
+    for (const auto& m : src_.masters()) {
+      list.push_back({{"id", m.id},
+                      {"self", m.self},
+                      {"session", m.session},
+                      {"version", m.version},
+                      {"beat_ms", m.beat_ms},
+                      {"last_beat_ms", m.last_beat_ms},
+                      {"last_beat_age_s", m.last_beat_age_s},
+                      {"nodes_owned", m.nodes_owned}});
+    }
+    send_json(res, {{"masters", list}});
   });
   server_->Get(R"(/api/v1/nodes/([^/]+))",
                [this](const httplib::Request& req, httplib::Response& res) {
                  auto r = src_.nodes.find(req.matches[1].str());
                  if (!r) return send_json(res, {{"error", "no such node"}}, 404);
-                 send_json(res, to_json(*r, std::chrono::steady_clock::now()));
+                 auto j = to_json(*r, std::chrono::steady_clock::now());
+                 j["owner"] = src_.owner_of(r->node).value_or("");
+                 send_json(res, j);
                });
   server_->Post(R"(/api/v1/nodes/([^/]+)/pull)",
                 [this](const httplib::Request& req, httplib::Response& res) {

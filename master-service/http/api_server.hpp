@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "master-service/http/request_guard.hpp"
 #include "master-service/master_config.hpp"
+#include "master-service/masters/master_overview.hpp"
 #include "master-service/metrics/counters.hpp"
 
 namespace httplib {
@@ -47,6 +48,12 @@ struct api_sources {
   std::function<bool()> broker_connected;
   const health_monitor& health;
   std::function<session_counters()> mqtt_counters;
+  // The live masters and who owns a node (one master alone: itself).
+  std::function<std::vector<master_overview>()> masters = [] {
+    return std::vector<master_overview>{};
+  };
+  std::function<std::optional<std::string>(std::string_view node)> owner_of =
+      [](std::string_view) { return std::optional<std::string>(); };
 };
 
 // The master's HTTP API (cpp-httplib): JSON under /api/v1 (a node's stored

@@ -64,6 +64,8 @@ struct master_metrics {
   labelled_counter transfers;           // finished transfers, by outcome
   labelled_counter transfers_rejected;  // rejected transfers, by reason
   labelled_counter pulls;               // pull requests, by final status
+  // Pulls an agent answered not_owner (its view of the masters differs).
+  std::atomic<std::uint64_t> not_owner_replies{0};
   std::atomic<std::uint64_t> bytes_stored{0};
   std::atomic<std::uint64_t> files_stored{0};
   // Stored files read to learn their sha256 (each at most once while unchanged).

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "master-service/metrics/counters.hpp"
 #include "master-service/receiver/receiver.hpp"
 #include "master-service/registry/registry.hpp"
@@ -69,6 +71,19 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
          "Pull requests sent and not finished.");
   labelled(out, "peranda_pulls_total", "status", src.metrics.pulls.snapshot(),
            "Finished pull requests by final status.");
+  auto masters = src.masters();
+  std::uint64_t owned = masters.empty() ? src.nodes.snapshot().size() : 0;
+  for (const auto& m : masters) {
+    if (m.self) owned = m.nodes_owned;
+  }
+  single(out, "peranda_master_live_masters", "gauge",
+         static_cast<double>(std::max<std::size_t>(masters.size(), 1)),
+         "Live masters of the fleet as this master sees them (itself included).");
+  single(out, "peranda_nodes_owned", "gauge", static_cast<double>(owned),
+         "Known nodes this master owns (pulls, confirms alarms of).");
+  single(out, "peranda_not_owner_replies_total", "counter",
+         static_cast<double>(src.metrics.not_owner_replies.load()),
+         "Pulls an agent answered not_owner: it saw another master as its node's owner.");
   single(out, "peranda_transfers_active", "gauge", static_cast<double>(src.uploads.active()),
          "Transfers being received.");
   labelled(out, "peranda_transfers_total", "outcome", src.metrics.transfers.snapshot(),

@@ -34,6 +34,8 @@ std::string_view to_string(pull_status s) {
       return "failed";
     case pull_status::timed_out:
       return "timed_out";
+    case pull_status::not_owner:
+      return "not_owner";
   }
   return "?";
 }
@@ -123,6 +125,14 @@ bool pull_tracker::apply_reply(const std::string& node, const protocol::logs_rep
       break;
     case protocol::reply_status::failed:
       settle(r, pull_status::failed);
+      break;
+    case protocol::reply_status::not_owner:
+      // Not ours right now (the views of the masters disagree for a
+      // moment, or for longer): the scheduler asks again after a back-off.
+      r.reason = fmt::format("owner seen by the agent: '{}'{}{}", reply.owner,
+                             reply.reason.empty() ? "" : "; ", reply.reason);
+      ++metrics_.not_owner_replies;
+      settle(r, pull_status::not_owner);
       break;
   }
   return true;
@@ -228,6 +238,13 @@ void pull_tracker::settle(pull_record& r, pull_status status) {
   if (status == pull_status::done || status == pull_status::empty) {
     last_success_[r.node] = clock::now();
   }
+  if (status == pull_status::not_owner) {
+    auto& streak = not_owner_[r.node];
+    ++streak.count;
+    streak.last = clock::now();
+  } else {
+    not_owner_.erase(r.node);
+  }
   finished_order_.push_back(r.request_id);
 }
 
@@ -274,6 +291,12 @@ std::optional<std::string> pull_tracker::open_for(std::string_view node) const {
 std::size_t pull_tracker::open_sent() const {
   lock_guard lock(mu_);
   return open_.size();
+}
+
+pull_tracker::not_owner_streak pull_tracker::not_owner_of(std::string_view node) const {
+  lock_guard lock(mu_);
+  auto it = not_owner_.find(node);
+  return it == not_owner_.end() ? not_owner_streak{} : it->second;
 }
 
 std::optional<pull_tracker::clock::time_point> pull_tracker::last_success(

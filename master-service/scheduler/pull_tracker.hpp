@@ -31,7 +31,8 @@ enum class pull_status {
   not_found,
   expired,
   failed,
-  timed_out
+  timed_out,
+  not_owner  // the agent sees another master as its node's owner
 };
 std::string_view to_string(pull_status s);
 
@@ -118,6 +119,13 @@ class pull_tracker {
   std::size_t open_sent() const;  // sent or accepted
   // When a pull of `node` last ended well (done or empty).
   std::optional<clock::time_point> last_success(std::string_view node) const;
+  // How many pulls of `node` in a row the agent answered not_owner, and
+  // when the last one came; a pull ending otherwise resets it.
+  struct not_owner_streak {
+    unsigned count = 0;
+    clock::time_point last{};
+  };
+  not_owner_streak not_owner_of(std::string_view node) const;
   std::vector<pull_record> recent() const;
 
  private:
@@ -141,6 +149,8 @@ class pull_tracker {
   std::map<std::string, pull_record, std::less<>> pulls_ GUARDED_BY(mu_);
   std::deque<std::string> finished_order_ GUARDED_BY(mu_);
   std::map<std::string, clock::time_point, std::less<>> last_success_ GUARDED_BY(mu_);
+  // Only nodes whose last pull ended not_owner; bounded by the open pulls' nodes.
+  std::map<std::string, not_owner_streak, std::less<>> not_owner_ GUARDED_BY(mu_);
   // Node -> request id of its sent or accepted pull: the scheduler asks
   // for both on every pick, so neither may scan pulls_.
   std::map<std::string, std::string, std::less<>> open_ GUARDED_BY(mu_);

@@ -3,6 +3,7 @@
 
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
+#include "master-service/scheduler/pull_due.hpp"
 
 namespace peranda::master {
 namespace {
@@ -19,11 +20,12 @@ constexpr std::chrono::milliseconds k_idle_wait{500};
 }  // namespace
 
 scheduler::scheduler(const master_config& config, const registry& nodes, pull_tracker& pulls,
-                     request_sender send)
+                     request_sender send, pull_ownership owners)
     : config_(config),
       nodes_(nodes),
       pulls_(pulls),
       send_(std::move(send)),
+      owners_(std::move(owners)),
       queues_(config.workers) {
   pulls_.on_slot_freed([this] { slot_freed(); });
 }
@@ -71,18 +73,49 @@ result<std::string> scheduler::pull_now(const std::string& node) {
   lock_guard lock(mu_);
   auto it = slots_.find(node);
   if (it == slots_.end()) return failf("no such node '{}'", node);
+  if (!owners_.owns(node)) {
+    auto owner = owners_.owner_of(node);
+    return failf("node '{}' is pulled by master '{}', not by this one", node,
+                 owner.value_or("?"));
+  }
   if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
   ++wakeups_;
   wake_.notify_all();
   return *it->second.pending_id;
 }
 
+std::pair<bool, bool> scheduler::ownership_of(const std::string& node, node_slot& slot) {
+  auto generation = owners_.generation();
+  if (slot.owned_generation == generation) return {slot.owned, false};
+  bool was = slot.owned;
+  bool first_look = !slot.owned_generation;
+  slot.owned = owners_.owns(node);
+  slot.owned_generation = generation;
+  // Per node at debug: a master coming or going moves thousands (its
+  // arrival or departure is logged once, by masters_watch).
+  if (slot.owned != was && !first_look) {
+    log()->debug("node '{}' {} this master", node, slot.owned ? "is now pulled by" : "moved away from");
+  }
+  // A node first seen is not "gained": its first pull is due anyway.
+  return {slot.owned, slot.owned && !was && slot.requested_once};
+}
+
 std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::time_point now) {
   std::vector<due_pull> out;
   for (const auto& node : queues_.members(queue)) {
     auto& slot = slots_[node];
-    bool periodic = !slot.requested_once || now - slot.last_request >= config_.pull_interval;
-    if (!slot.pending_id && !periodic) continue;
+    auto [owned, gained] = ownership_of(node, slot);
+    auto streak = pulls_.not_owner_of(node);
+    pull_due_inputs in{owned,
+                       gained,
+                       slot.requested_once,
+                       slot.pending_id.has_value(),
+                       now - slot.last_request,
+                       config_.pull_interval,
+                       streak.count,
+                       now - streak.last};
+    if (gained) slot.requested_once = false;  // due until it is actually sent
+    if (decide_pull(in) != pull_due::now) continue;
     if (pulls_.open_for(node)) continue;                            // one pull at a time per node
     if (nodes_.state_of(node) != presence_state::online) continue;  // wait until back
     if (pulls_.open_sent() >= config_.max_transfers) break;         // counts this pick's too

@@ -20,6 +20,15 @@
 
 namespace peranda::master {
 
+// Which nodes are this master's; `generation` changes whenever owners may
+// have, so a worker asks `owns` again only then. Default: all (one master).
+struct pull_ownership {
+  std::function<std::uint64_t()> generation = [] { return std::uint64_t{0}; };
+  std::function<bool(const std::string& node)> owns = [](const std::string&) { return true; };
+  std::function<std::optional<std::string>(const std::string& node)> owner_of =
+      [](const std::string&) { return std::optional<std::string>(); };
+};
+
 // One worker queue as the API and /metrics show it.
 struct queue_view {
   unsigned index = 0;
@@ -36,15 +45,16 @@ struct queue_view {
 // back. At most max_transfers pulls are open at once, so what the master
 // invites (open pulls x window) stays far below the broker's queue limits.
 // Workers never wait on an agent: a stalled upload only holds its own pull
-// open until its deadline. Thread-safe; start()/stop() from one thread.
+// open until its deadline. With several masters a worker pulls only the
+// nodes `pull_ownership` says are this master's (decide_pull). Thread-safe;
+// start()/stop() from one thread.
 class scheduler {
  public:
   using clock = std::chrono::steady_clock;
   using request_sender =
       std::function<result<void>(const std::string& node, const protocol::logs_request&)>;
-
   scheduler(const master_config& config, const registry& nodes, pull_tracker& pulls,
-            request_sender send);
+            request_sender send, pull_ownership owners = {});
   ~scheduler();
 
   void start();
@@ -70,6 +80,8 @@ class scheduler {
     clock::time_point last_request{};
     bool requested_once = false;
     std::optional<std::string> pending_id;  // an on-demand pull waiting
+    bool owned = false;                      // at owned_generation
+    std::optional<std::uint64_t> owned_generation;
   };
   struct due_pull {
     std::string node;
@@ -81,12 +93,15 @@ class scheduler {
   // workers picking at once could otherwise open 2 x max_transfers.
   std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now) REQUIRES(mu_);
   void send_pull(const due_pull& due);
+  // Whether this master owns `node` now, and whether it just gained it.
+  std::pair<bool, bool> ownership_of(const std::string& node, node_slot& slot) REQUIRES(mu_);
 
   // Constant after construction
   const master_config& config_;
   const registry& nodes_;
   pull_tracker& pulls_;
   const request_sender send_;
+  const pull_ownership owners_;
 
   mutable mutex mu_;
   std::condition_variable_any wake_;

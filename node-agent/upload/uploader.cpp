@@ -26,6 +26,9 @@ auto log() {
 }
 
 constexpr std::size_t k_event_capacity = 4096;
+// Masters remembered (live or gone): statuses come only from master users
+// (broker ACL), but a confused one must not grow these without bound.
+constexpr std::size_t k_max_masters = 256;
 // How often the uploader thread looks at the clock while a transfer runs.
 constexpr auto k_tick = std::chrono::milliseconds(50);
 
@@ -60,7 +63,7 @@ void uploader::subscribe(mqtt_session::dispatcher& inbound) {
                            // One that does not decode is counted by the alarm sender, which
                            // receives the same statuses on its own session.
                            auto status = protocol::decode_master_status(r.msg.payload);
-                           if (status) master_state(status->master_id, status->state);
+                           if (status && status->master_id == r.topic.owner) master_state(*status);
                          },
                          mqtt_session::dispatcher::retained::taken));
 }
@@ -85,13 +88,59 @@ void uploader::submit_ack(protocol::logs_ack ack) {
   if (!events_.try_push(std::move(ack))) ++events_dropped_;
 }
 
-void uploader::master_state(const std::string& master, protocol::node_state state) {
+void uploader::master_state(const protocol::master_status& status) {
   lock_guard lock(masters_mu_);
-  if (state == protocol::node_state::online) {
-    gone_masters_.erase(master);
-  } else {
-    gone_masters_.insert(master);
+  if (status.state == protocol::node_state::online) {
+    gone_masters_.erase(status.master_id);
+  } else if (gone_masters_.size() < k_max_masters) {
+    gone_masters_.insert(status.master_id);
   }
+  masters_view_.on_status(status, std::chrono::steady_clock::now());
+}
+
+std::optional<std::string> uploader::other_owner(const std::string& master) const {
+  lock_guard lock(masters_mu_);
+  auto owner = masters_view_.owner_of(settings_.node);
+  if (!owner || *owner == master) return std::nullopt;
+  return owner;
+}
+
+bool uploader::master_live(const std::string& master) const {
+  lock_guard lock(masters_mu_);
+  const auto& live = masters_view_.live();
+  return live.empty() || std::ranges::binary_search(live, master);
+}
+
+void uploader::reply_not_owner(const protocol::logs_request& request, const std::string& owner) {
+  ++not_owner_;
+  protocol::logs_reply r{request.request_id,
+                         request.master_id,
+                         protocol::reply_status::not_owner,
+                         {},
+                         fmt::format("node '{}' is pulled by master '{}'", settings_.node, owner),
+                         wall_clock_ms(),
+                         owner};
+  log()->info("request {} of master '{}': not_owner (owner '{}')", request.request_id,
+              request.master_id, owner);
+  send_reply(r);
+}
+
+void uploader::drop_job_of_gone_master() {
+  {
+    lock_guard lock(masters_mu_);
+    for (const auto& m : masters_view_.expire(std::chrono::steady_clock::now())) {
+      log()->warn("master '{}' stopped beating; taken as gone", m);
+    }
+  }
+  if (!job_ || master_live(job_->request.master_id)) return;
+  log()->warn("master '{}' is gone: request {} ends now; its files stay in the spool",
+              job_->request.master_id, job_->request.request_id);
+  job_->files.clear();
+  if (machine_) {
+    machine_->give_up("its master is gone");
+    finish_transfer();
+  }
+  job_.reset();
 }
 
 bool uploader::master_gone(const std::string& master) const {
@@ -110,6 +159,7 @@ void uploader::run(std::stop_token stop) {
       execute(machine_->on_tick(std::chrono::steady_clock::now()));
       if (machine_->state() != transfer_state::running) finish_transfer();
     }
+    drop_job_of_gone_master();
     if (!machine_ && job_) next_transfer();
     if (!machine_ && !job_ && !waiting_.empty()) {
       auto next = std::move(waiting_.front());
@@ -122,7 +172,7 @@ void uploader::run(std::stop_token stop) {
 void uploader::reply(const protocol::logs_request& request, protocol::reply_status status,
                      std::vector<std::string> files, std::string reason) {
   protocol::logs_reply r{request.request_id, request.master_id, status,
-                         std::move(files),   std::move(reason), wall_clock_ms()};
+                         std::move(files),   std::move(reason), wall_clock_ms(), {}};
   log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
               protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
   send_reply(r);
@@ -148,7 +198,8 @@ void uploader::on_request(protocol::logs_request request) {
                 protocol::reply_status::failed,
                 {},
                 why,
-                wall_clock_ms()});
+                wall_clock_ms(),
+                {}});
     return;
   }
   if (request.deadline_ms != 0 && request.deadline_ms < wall_clock_ms()) {
@@ -158,6 +209,10 @@ void uploader::on_request(protocol::logs_request request) {
   if (master_gone(request.master_id)) {
     log()->info("ignoring request {}: master '{}' is not online", request.request_id,
                 request.master_id);
+    return;
+  }
+  if (auto owner = other_owner(request.master_id)) {
+    reply_not_owner(request, *owner);
     return;
   }
   auto same_master = [&](const protocol::logs_request& r) {
@@ -179,6 +234,11 @@ void uploader::on_request(protocol::logs_request request) {
 }
 
 void uploader::begin_job(protocol::logs_request request) {
+  // A request that waited may have lost its master the node meanwhile.
+  if (auto owner = other_owner(request.master_id)) {
+    reply_not_owner(request, *owner);
+    return;
+  }
   // The newest lines go too.
   if (auto ok = spool_.rotate(); !ok) {
     reply(request, protocol::reply_status::failed, {}, ok.error().message);
@@ -213,6 +273,15 @@ void uploader::begin_job(protocol::logs_request request) {
 }
 
 void uploader::next_transfer() {
+  if (!job_->files.empty()) {
+    // Between files: a master that lost the node (another came) starts no
+    // more of them; the new owner's request gets them.
+    if (auto owner = other_owner(job_->request.master_id)) {
+      log()->info("request {}: node now pulled by master '{}'; {} file(s) left for it",
+                  job_->request.request_id, *owner, job_->files.size());
+      job_->files.clear();
+    }
+  }
   if (job_->files.empty()) {
     job_.reset();
     return;

@@ -21,6 +21,7 @@
 #include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/logs_request.hpp"
 #include "core/protocol/messages/upload_begin.hpp"
+#include "core/protocol/ownership/masters_view.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/bounded_queue.hpp"
 #include "core/util/mutex.hpp"
@@ -52,6 +53,11 @@ struct uploader_settings {
 // counted). The file in
 // transfer is pinned against the spool cap. A restart mid-transfer loses
 // nothing: the next request starts the file again under a new transfer id.
+// With several masters it serves only the one that owns its node in its
+// own view of the live masters (masters_view): another master's request is
+// answered `not_owner`, naming the owner it sees. A job whose master is no
+// longer the owner ends after the file in transfer (a new master came);
+// one whose master is gone ends at once (its file stays for the next).
 // It subscribes its node's requests and acks and the masters' statuses on
 // `session`; `inbound`'s thread decodes them and queues them (never
 // blocking) for the uploader's own thread, where the work runs.
@@ -71,6 +77,7 @@ class uploader {
   std::uint64_t chunks_resent() const { return resent_.load(); }
   std::uint64_t events_dropped() const { return events_dropped_.load(); }
   std::uint64_t requests_refused() const { return requests_refused_.count(); }
+  std::uint64_t not_owner_replies() const { return not_owner_.load(); }
   std::uint64_t acks_refused() const { return acks_refused_.count(); }
 
  private:
@@ -82,8 +89,16 @@ class uploader {
   void subscribe(mqtt_session::dispatcher& inbound);
   void submit_request(protocol::logs_request request);
   void submit_ack(protocol::logs_ack ack);
-  // A master's retained status: requests of a master that is not online are ignored.
-  void master_state(const std::string& master, protocol::node_state state);
+  // A master's retained status: requests of a master that is not online
+  // are ignored; the live ones share the nodes.
+  void master_state(const protocol::master_status& status);
+  // The owner of this node if it is not `master` (empty: `master` may be
+  // served; also while no master's status is known, as before masters beat).
+  std::optional<std::string> other_owner(const std::string& master) const;
+  bool master_live(const std::string& master) const;
+  // Ends the job at once if its master is gone (another is live).
+  void drop_job_of_gone_master();
+  void reply_not_owner(const protocol::logs_request& request, const std::string& owner);
   void run(std::stop_token stop);
   void on_request(protocol::logs_request request);
   void on_ack(const protocol::logs_ack& ack);
@@ -117,6 +132,7 @@ class uploader {
   bounded_queue<std::variant<protocol::logs_request, protocol::logs_ack>> events_;
   mutable mutex masters_mu_;
   std::set<std::string> gone_masters_ GUARDED_BY(masters_mu_);
+  protocol::masters_view masters_view_ GUARDED_BY(masters_mu_);
 
   // Owned by the uploader thread
   std::optional<job> job_;
@@ -137,6 +153,7 @@ class uploader {
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> resent_{0};
   std::atomic<std::uint64_t> events_dropped_{0};
+  std::atomic<std::uint64_t> not_owner_{0};
   refusal_counter requests_refused_{"request"};
   refusal_counter acks_refused_{"logs ack"};
   std::jthread thread_;

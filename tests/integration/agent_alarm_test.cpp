@@ -157,7 +157,7 @@ class refusing_master {
   explicit refusing_master(const std::string& url)
       : rec_(url, "refusing-master", {"peranda/v1/nodes/+/alarm"},
              [this](const mqtt_session::message& m) { answer(m); }) {
-    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0};
+    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0, 0};
     BOOST_REQUIRE(rec_.session()
                       .publish({topics_.master_status(k_id), protocol::encode(online), 1, true})
                       .has_value());

@@ -115,7 +115,7 @@ class confirming_master {
   explicit confirming_master(const std::string& url)
       : rec_(url, "confirming-master", {"peranda/v1/nodes/+/alarm"},
              [this](const mqtt_session::message& m) { confirm(m); }) {
-    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0};
+    protocol::master_status online{k_id, protocol::node_state::online, 1, "test", 0, 0};
     BOOST_REQUIRE(rec_.session()
                       .publish({topics_.master_status(k_id), protocol::encode(online), 1, true})
                       .has_value());

@@ -60,6 +60,20 @@ BOOST_AUTO_TEST_CASE(ctl_lists_pulls_and_shows_alarms_and_transfers) {
   auto json = ctl(m, {"--json", "nodes"});
   BOOST_TEST(json.status == 0);
   BOOST_TEST(nlohmann::json::parse(json.output)["nodes"][0]["node"] == "node-c");
+  // One master alone owns every node; `masters` lists it.
+  BOOST_TEST(nodes.output.find("OWNER") != std::string::npos);
+  BOOST_TEST(nlohmann::json::parse(json.output)["nodes"][0]["owner"] == master_fixture::k_id);
+  auto masters = ctl(m, {"masters"});
+  BOOST_TEST(masters.status == 0);
+  BOOST_TEST(masters.output.find(std::string(master_fixture::k_id) + " ") != std::string::npos,
+             masters.output);
+  BOOST_TEST(masters.output.find("(this one)") != std::string::npos, masters.output);
+  auto json_masters = ctl(m, {"--json", "masters"});
+  BOOST_TEST(json_masters.status == 0);
+  auto listed = nlohmann::json::parse(json_masters.output)["masters"];
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed[0]["nodes_owned"] == 1);
+  BOOST_TEST(listed[0]["self"] == true);
 
   // --json: each command prints one JSON document, the API's response.
   auto json_transfers = ctl(m, {"--json", "transfers"});

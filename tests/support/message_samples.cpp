@@ -45,7 +45,7 @@ const std::vector<message_kind>& all_message_kinds() {
     logs_request rq{"req-1",       "master-1",    {"spool-000001.log"}, 65536, 8,
                     1795575273717, 1795575213717, {"plain", "zstd"}};
     logs_reply rp{"req-1", "master-1", reply_status::accepted, {"spool-000001.log"}, "",
-                  1795575213717};
+                  1795575213717, {}};
     upload_begin ub{"t-9",         "req-1",        "master-1",          "web-01",
                     "spool-000001.log.zst",         200000,              std::string(64, 'a'),
                     65536,         4,              1795575213000,       encoding::zstd,
@@ -53,7 +53,7 @@ const std::vector<message_kind>& all_message_kinds() {
     upload_end ue{"t-9", 4};
     logs_ack ack{"t-9", "master-1", ack_status::progress, 2, 8, {1}, "", ""};
     alarm_ack aa{"master-1", {"a1b2c3-7", "f0c1d2e3"}, {}, 0};
-    master_status ms{"master-1", node_state::online, 7, "0.1.0", 1795575213717};
+    master_status ms{"master-1", node_state::online, 7, "0.1.0", 1795575213717, 5000};
     return std::vector<message_kind>{
         kind("heartbeat", encode(hb), decode_heartbeat),
         kind("alarm", encode(al), decode_alarm),

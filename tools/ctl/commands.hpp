@@ -52,6 +52,9 @@ struct logs_options {
 [[nodiscard]] result<void> print_alarms(const api_client& client, std::uint64_t since, bool follow,
                                         bool json);
 
+// `peranda-ctl masters`: the live masters, the nodes each owns, their last beat.
+[[nodiscard]] result<void> print_masters(const api_client& client, bool json);
+
 // `peranda-ctl transfers`: transfers in progress and the worker queues.
 [[nodiscard]] result<void> print_transfers(const api_client& client, bool json);
 

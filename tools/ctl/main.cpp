@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   alarms->add_option("--since", since, "Only alarms received since (Unix ms)");
   alarms->add_flag("-f,--follow", follow, "Keep printing new alarms as they arrive");
   auto* transfers = app.add_subcommand("transfers", "Show transfers in progress and queues");
+  auto* masters = app.add_subcommand("masters", "Show the live masters and the nodes each owns");
   auto* logs = app.add_subcommand("logs", "Print a node's stored log lines");
   ctl::logs_options logs_opts;
   std::string logs_since;
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   if (*pull) outcome = ctl::pull_node(client, pull_node, wait, *limit, json);
   if (*alarms) outcome = ctl::print_alarms(client, since, follow, json);
   if (*transfers) outcome = ctl::print_transfers(client, json);
+  if (*masters) outcome = ctl::print_masters(client, json);
   if (*logs) outcome = ctl::print_logs(client, logs_opts);
   if (!outcome) {
     std::fprintf(stderr, "peranda-ctl: %s\n", outcome.error().message.c_str());

@@ -32,15 +32,16 @@ result<void> print_nodes(const api_client& client, bool json) {
     std::printf("%s\n", body->dump(2).c_str());
     return {};
   }
-  std::printf("%-24s %-16s %-20s %-8s %6s %10s %8s  %s\n", "NODE", "IP", "HOSTNAME", "STATE",
-              "QUEUE", "BACKLOG", "SEEN", "HEALTH");
+  std::printf("%-24s %-16s %-20s %-8s %-16s %6s %10s %8s  %s\n", "NODE", "IP", "HOSTNAME",
+              "STATE", "OWNER", "QUEUE", "BACKLOG", "SEEN", "HEALTH");
   for (const auto& n : (*body)["nodes"]) {
     auto seen_s = n.value("last_seen_ms_ago", 0) / 1000;
     std::string backlog =
         fmt::format("{}f/{}B", n["backlog"].value("files", 0), n["backlog"].value("bytes", 0));
-    std::printf("%-24s %-16s %-20s %-8s %6d %10s %7llds  %s%s\n", n.value("node", "").c_str(),
-                n.value("ip", "").c_str(), n.value("hostname", "").c_str(),
-                n.value("state", "").c_str(), n.value("queue", -1), backlog.c_str(),
+    std::printf("%-24s %-16s %-20s %-8s %-16s %6d %10s %7llds  %s%s\n",
+                n.value("node", "").c_str(), n.value("ip", "").c_str(),
+                n.value("hostname", "").c_str(), n.value("state", "").c_str(),
+                n.value("owner", "-").c_str(), n.value("queue", -1), backlog.c_str(),
                 static_cast<long long>(seen_s), health_of(n).c_str(),
                 n.contains("conflict_machine_id") ? "  CONFLICT" : "");
   }

@@ -14,6 +14,7 @@ std::string_view to_string(reply_status s) {
     case reply_status::not_found: return "not_found";
     case reply_status::expired: return "expired";
     case reply_status::failed: return "failed";
+    case reply_status::not_owner: return "not_owner";
   }
   return "?";
 }
@@ -26,6 +27,7 @@ std::string encode(const logs_reply& m) {
   doc["files"] = m.files;
   doc["reason"] = m.reason;
   doc["ts"] = m.ts_ms;
+  if (!m.owner.empty()) doc["owner"] = m.owner;
   return dump_json(doc);
 }
 
@@ -42,10 +44,12 @@ result<logs_reply> decode_logs_reply(std::string_view payload) {
             {"busy", reply_status::busy},
             {"not_found", reply_status::not_found},
             {"expired", reply_status::expired},
-            {"failed", reply_status::failed}});
+            {"failed", reply_status::failed},
+            {"not_owner", reply_status::not_owner}});
   r.id_list("files", m.files, k_max_files_per_request, validate_file_name);
   r.text("reason", m.reason, 512);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
+  r.id("owner", m.owner, validate_node_id, false);
   return r.finish(std::move(m));
 }
 

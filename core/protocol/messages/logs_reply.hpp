@@ -10,12 +10,14 @@
 
 namespace peranda::protocol {
 
-enum class reply_status { accepted, empty, busy, not_found, expired, failed };
+enum class reply_status { accepted, empty, busy, not_found, expired, failed, not_owner };
 std::string_view to_string(reply_status s);
 
 // nodes/{node}/logs/reply, agent -> master, QoS 1: the agent's answer to a
 // request, so a master is never left waiting on silence. `files` lists what
-// will be uploaded (accepted) or what was not found (not_found).
+// will be uploaded (accepted) or what was not found (not_found). not_owner:
+// the agent serves only the master that owns its node in its own view of
+// the live masters; `owner` names that master (empty: none it knows).
 struct logs_reply {
   std::string request_id;
   std::string master_id;
@@ -23,6 +25,7 @@ struct logs_reply {
   std::vector<std::string> files;
   std::string reason;
   std::uint64_t ts_ms = 0;
+  std::string owner;  // with not_owner only
 
   bool operator==(const logs_reply&) const = default;
 };

@@ -13,6 +13,7 @@ std::string encode(const master_status& m) {
   doc["session"] = m.session;
   doc["version"] = m.version;
   doc["ts"] = m.ts_ms;
+  if (m.beat_ms != 0) doc["beat_ms"] = m.beat_ms;
   return dump_json(doc);
 }
 
@@ -29,6 +30,9 @@ result<master_status> decode_master_status(std::string_view payload) {
   r.uint("session", m.session, 0, k_max_timestamp);
   r.text("version", m.version, 64);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
+  // A beat outside these bounds would make a master look gone at once or
+  // keep a dead one live for hours.
+  r.uint("beat_ms", m.beat_ms, k_min_beat_ms, k_max_beat_ms, false);
   return r.finish(std::move(m));
 }
 

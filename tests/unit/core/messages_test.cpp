@@ -7,7 +7,9 @@
 #include "core/protocol/messages/alarm.hpp"
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/messages/logs_ack.hpp"
+#include "core/protocol/messages/logs_reply.hpp"
 #include "core/protocol/messages/logs_request.hpp"
+#include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/messages/upload_begin.hpp"
 #include "tests/support/message_samples.hpp"
 
@@ -42,7 +44,7 @@ BOOST_AUTO_TEST_CASE(each_required_field_missing_is_named) {
       auto why = k.decode_error(broken.dump());
       BOOST_TEST_CONTEXT(k.schema << " without " << key) {
         // Absent in messages of the previous release, which still decode.
-        if (key == "encodings" || key == "encoding") {
+        if (key == "encodings" || key == "encoding" || key == "beat_ms") {
           BOOST_TEST(why.empty(), why);
           continue;
         }
@@ -124,6 +126,28 @@ BOOST_AUTO_TEST_CASE(cross_field_rules_hold) {
   BOOST_TEST(chunk_count_for(0, 512) == 0u);
   BOOST_TEST(chunk_count_for(512, 512) == 1u);
   BOOST_TEST(chunk_count_for(513, 512) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(master_beats_are_bounded_and_optional) {
+  master_status ms{"m1", node_state::online, 1, "1", 2, 5000};
+  BOOST_TEST(decode_master_status(encode(ms)).value().beat_ms == 5000u);
+  ms.beat_ms = 0;  // a master that does not beat: no field
+  BOOST_TEST(encode(ms).find("beat_ms") == std::string::npos);
+  BOOST_TEST(decode_master_status(encode(ms)).value().beat_ms == 0u);
+  auto doc = json::parse(encode(ms));
+  doc["beat_ms"] = 1;  // would make a master look gone at once
+  BOOST_TEST(!decode_master_status(doc.dump()));
+  doc["beat_ms"] = 24 * 3600 * 1000;  // would keep a dead one live for a day
+  BOOST_TEST(!decode_master_status(doc.dump()));
+}
+
+BOOST_AUTO_TEST_CASE(not_owner_replies_name_the_owner) {
+  logs_reply r{"req-1", "m1", reply_status::not_owner, {}, "owned by m2", 1, "m2"};
+  auto back = decode_logs_reply(encode(r)).value();
+  BOOST_TEST((back == r));
+  auto doc = json::parse(encode(r));
+  doc["owner"] = "../x";
+  BOOST_TEST(!decode_logs_reply(doc.dump()));
 }
 
 BOOST_AUTO_TEST_CASE(random_bytes_and_mutations_never_crash) {
