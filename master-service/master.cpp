@@ -44,7 +44,10 @@ master::master(master_config config)
       fleet_(
           config_.id, config_.stale_after, topics_, journal_, hook_, metrics_,
           [this](mqtt_session::message msg) { publish_fleet_alarm(std::move(msg)); },
-          [this](const std::string& error) { health_.journal_failed(error); }),
+          [this](const std::string& error) { health_.journal_failed(error); },
+          [this](std::string_view node) { return masters_.owns(node); },
+          // A dead owner's nodes move after 1.5 of its beats.
+          4 * config_.beat_interval),
       pulls_(metrics_, {config_.max_pull_bytes, config_.max_daily_bytes}),
       health_(
           {config_.data_dir, config_.alarm_journal, config_.min_free_bytes, config_.pull_interval},

@@ -17,7 +17,8 @@ auto log() {
 fleet_alarms::fleet_alarms(std::string master_id, std::chrono::milliseconds stale_after,
                            const protocol::topic_scheme& topics, alarm_journal& journal,
                            alarm_hook& hook, master_metrics& metrics, publisher publish,
-                           error_sink journal_failed)
+                           error_sink journal_failed, ownership owns,
+                           std::chrono::milliseconds handover)
     : master_id_(std::move(master_id)),
       topics_(topics),
       journal_(journal),
@@ -25,6 +26,8 @@ fleet_alarms::fleet_alarms(std::string master_id, std::chrono::milliseconds stal
       metrics_(metrics),
       publish_(std::move(publish)),
       journal_failed_(std::move(journal_failed)),
+      owns_(std::move(owns)),
+      handover_(handover),
       watch_(stale_after) {}
 
 void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome,
@@ -39,11 +42,41 @@ void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome out
 
 void fleet_alarms::tick(bool connected) {
   std::vector<fleet_alarm> alarms;
+  auto now = std::chrono::steady_clock::now();
   {
     lock_guard lock(mu_);
-    alarms = watch_.on_tick(std::chrono::steady_clock::now(), connected);
+    alarms = watch_.on_tick(now, connected);
   }
   raise(alarms);
+  settle_owed(now);
+}
+
+void fleet_alarms::settle_owed(fleet_watch::clock::time_point now) {
+  std::deque<owed_alarm> owed;
+  {
+    lock_guard lock(mu_);
+    owed.swap(owed_);
+  }
+  // Ownership is asked without mu_ held: masters_watch has a lock of its own.
+  std::deque<owed_alarm> keep;
+  for (auto& o : owed) {
+    if (owns_(o.node)) {
+      log()->warn("fleet alarm of '{}' raised as its new owner", o.node);
+      deliver(o.node, o.event, o.json);
+    } else if (now - o.since <= handover_) {
+      keep.push_back(std::move(o));
+    }
+  }
+  lock_guard lock(mu_);
+  // Owed meanwhile (on the dispatcher's thread) goes after the older ones.
+  keep.insert(keep.end(), std::make_move_iterator(owed_.begin()),
+              std::make_move_iterator(owed_.end()));
+  owed_.swap(keep);
+  while (owed_.size() > k_max_owed) {
+    owed_.pop_front();
+    metrics_.alarms_limited.add("owed_fleet_alarm_dropped");
+  }
+  metrics_.fleet_alarms_owed = owed_.size();
 }
 
 void fleet_alarms::forget(const std::string& node) {
@@ -66,11 +99,27 @@ void fleet_alarms::raise(const std::vector<fleet_alarm>& alarms) {
       continue;  // raised before (by this master before a restart)
     }
     const std::string json = entry && *entry ? (*entry)->json : protocol::encode(a);
-    log()->warn("fleet alarm {}: {}", f.id, f.text);
-    metrics_.fleet_alarms.add(to_string(f.event));
-    hook_.submit(f.node, json);
-    publish_({topics_.fleet_alarm(f.node), json, 1, false});
+    std::string event(to_string(f.event));
+    if (owns_(f.node)) {
+      log()->warn("fleet alarm {}: {}", f.id, f.text);
+      deliver(f.node, event, json);
+      continue;
+    }
+    lock_guard lock(mu_);
+    if (owed_.size() >= k_max_owed) {
+      owed_.pop_front();
+      metrics_.alarms_limited.add("owed_fleet_alarm_dropped");
+    }
+    owed_.push_back({f.node, std::move(event), json, std::chrono::steady_clock::now()});
+    metrics_.fleet_alarms_owed = owed_.size();
   }
+}
+
+void fleet_alarms::deliver(const std::string& node, const std::string& event,
+                           const std::string& json) {
+  metrics_.fleet_alarms.add(event);
+  hook_.submit(node, json);
+  publish_({topics_.fleet_alarm(node), json, 1, false});
 }
 
 }  // namespace peranda::master

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/mqtt/session.hpp"
@@ -20,16 +22,26 @@ namespace peranda::master {
 // alarm journal like a node's (rule `fleet.<event>`, source the master's
 // id, the text as `line`); only a new one (not a (node, id) the journal
 // has seen) goes to the hook and is published, QoS 1 and not retained, on
-// `fleet/alarms/{node}`. Thread-safe: heartbeats on the dispatcher's
-// thread, tick() and forget() on the main thread.
+// `fleet/alarms/{node}` — and only by the node's owner (`owns`), so a
+// watcher sees each event once, not once per master. Every master
+// journals it. A master that journaled one while another owned the node
+// keeps it owed for `handover` (at most k_max_owed): when the node becomes
+// its own within that time (the owner died with the node, e.g. on one
+// broker member, and its Will came first) it raises it then; after that
+// the owner did. Thread-safe: heartbeats on the dispatcher's thread,
+// tick() and forget() on the main thread.
 class fleet_alarms {
  public:
   using publisher = std::function<void(mqtt_session::message)>;
   using error_sink = std::function<void(const std::string&)>;
+  using ownership = std::function<bool(std::string_view node)>;
+  static constexpr std::size_t k_max_owed = 1024;
 
   fleet_alarms(std::string master_id, std::chrono::milliseconds stale_after,
                const protocol::topic_scheme& topics, alarm_journal& journal, alarm_hook& hook,
-               master_metrics& metrics, publisher publish, error_sink journal_failed);
+               master_metrics& metrics, publisher publish, error_sink journal_failed,
+               ownership owns = [](std::string_view) { return true; },
+               std::chrono::milliseconds handover = std::chrono::seconds(30));
 
   // `retained`: see fleet_watch::on_heartbeat.
   void on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome, bool retained);
@@ -38,7 +50,16 @@ class fleet_alarms {
   void forget(const std::string& node);
 
  private:
+  struct owed_alarm {
+    std::string node;
+    std::string event;
+    std::string json;
+    fleet_watch::clock::time_point since;
+  };
   void raise(const std::vector<fleet_alarm>& alarms);
+  void deliver(const std::string& node, const std::string& event, const std::string& json);
+  // Raises the owed alarms of nodes now this master's; forgets the old.
+  void settle_owed(fleet_watch::clock::time_point now);
 
   // Constant after construction
   const std::string master_id_;
@@ -48,9 +69,12 @@ class fleet_alarms {
   master_metrics& metrics_;
   const publisher publish_;
   const error_sink journal_failed_;
+  const ownership owns_;
+  const std::chrono::milliseconds handover_;
 
   mutex mu_;
   fleet_watch watch_ GUARDED_BY(mu_);
+  std::deque<owed_alarm> owed_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::master

@@ -76,7 +76,8 @@ struct master_metrics {
   std::atomic<std::uint64_t> alarm_duplicates{0};
   labelled_counter alarms_limited;  // alarms refused (rate) or cut (size), by reason
   labelled_counter alarm_hooks;     // hook runs, by outcome
-  labelled_counter fleet_alarms;    // fleet alarms raised (new to the journal), by event
+  labelled_counter fleet_alarms;    // fleet alarms raised as the node's owner, by event
+  std::atomic<std::uint64_t> fleet_alarms_owed{0};  // journaled for another owner (a gauge)
 };
 
 }  // namespace peranda::master

@@ -110,7 +110,11 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
   labelled(out, "peranda_alarm_hooks_total", "outcome", src.metrics.alarm_hooks.snapshot(),
            "Alarm hook runs by outcome.");
   labelled(out, "peranda_fleet_alarms_total", "event", src.metrics.fleet_alarms.snapshot(),
-           "Fleet alarms this master raised about nodes (lost, back_online, ...), by event.");
+           "Fleet alarms this master raised about nodes it owns (lost, back_online, ...), by event.");
+  single(out, "peranda_fleet_alarms_owed", "gauge",
+         static_cast<double>(src.metrics.fleet_alarms_owed.load()),
+         "Fleet alarms journaled while another master owned the node, raised here if the node "
+         "becomes this master's within 4 beats.");
   labelled(out, "peranda_rejected_messages_total", "reason", src.metrics.rejected_messages.counts(),
            "Invalid messages dropped, by reason.");
   return out;

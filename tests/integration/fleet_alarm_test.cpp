@@ -9,9 +9,12 @@
 #define BOOST_TEST_MODULE fleet_alarm_test
 #include <boost/test/unit_test.hpp>
 
+#include "core/protocol/ownership/rendezvous.hpp"
+
 #include "tests/integration/agent_fixture.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
+#include "tests/support/programs.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -260,7 +263,7 @@ BOOST_AUTO_TEST_CASE(an_agent_that_reports_no_health_shows_a_dash) {
   BOOST_TEST(ctl.log().find("node-old") != std::string::npos, ctl.log());
 }
 
-BOOST_AUTO_TEST_CASE(two_masters_raise_the_same_id_for_one_event) {
+BOOST_AUTO_TEST_CASE(two_masters_journal_one_event_and_only_its_owner_publishes_it) {
   fleet_rig rig;
   // A second master on the same broker, with its own journal.
   auto port = free_port();
@@ -287,15 +290,25 @@ BOOST_AUTO_TEST_CASE(two_masters_raise_the_same_id_for_one_event) {
     }
     return n;
   };
-  // Each master derives the same id on its own; a subscriber keeps one per
-  // (node, id), and each journal holds it once.
-  BOOST_REQUIRE(wait_until([&] { return from(master_fixture::k_id) == 1 && from("m2") == 1; }));
+  // Each master derives the same id on its own and journals it once; only
+  // the node's owner publishes it, so a subscriber sees the event once.
+  BOOST_REQUIRE(wait_until([&] { return from(master_fixture::k_id) + from("m2") == 1; }));
+  std::vector<std::string> live{master_fixture::k_id, "m2"};
+  auto owner = protocol::rendezvous_owner(k_node, live).value();
+  BOOST_TEST(from(owner) == 1u);
   BOOST_TEST(rig.in_journal(lost) == 1u);
-  std::size_t in_m2 = 0;
-  for (const auto& line : lines_of(dir2 / "data" / "alarms.jsonl")) {
-    in_m2 += nlohmann::json::parse(line, nullptr, false).value("id", "") == lost;
-  }
-  BOOST_TEST(in_m2 == 1u);
+  auto in_m2 = [&] {
+    std::size_t n = 0;
+    for (const auto& line : lines_of(dir2 / "data" / "alarms.jsonl")) {
+      n += nlohmann::json::parse(line, nullptr, false).value("id", "") == lost;
+    }
+    return n;
+  };
+  BOOST_REQUIRE(wait_until([&] { return in_m2() == 1u; }));
+  // The other one owed it while the owner lived, then let it go unraised.
+  auto other_port = owner == "m2" ? rig.m.http_port() : port;
+  BOOST_REQUIRE(wait_until([&] { return metric(other_port, "peranda_fleet_alarms_owed") == 0; }));
+  BOOST_TEST(from(master_fixture::k_id) + from("m2") == 1u);
   std::set<std::string> distinct;
   for (const auto& a : rig.fleet_alarms()) distinct.insert(a.value("id", ""));
   BOOST_TEST(distinct.size() == 1u);

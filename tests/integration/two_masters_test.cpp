@@ -311,6 +311,48 @@ BOOST_AUTO_TEST_CASE(two_masters_share_fail_over_and_take_back_every_node_once) 
       wait_until([&] { return owners_are(a.port, owner) && owners_are(b.port, owner); }),
       diagnostics());
 
+  // A node lost (its agent killed -9, so its Will): both masters journal
+  // the fleet alarm, only its owner runs the hook and publishes it, so a
+  // watcher sees it once.
+  const auto lost_node = node_name(0);
+  auto lost_of = [&](const std::string& text) {
+    int n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      n += j.is_object() && j.value("rule", "") == "fleet.lost" && j.value("node", "") == lost_node;
+    }
+    return n;
+  };
+  auto journaled_lost = [&](std::uint16_t port) {
+    int n = 0;
+    auto body = http_get_json(port, "/api/v1/alarms");
+    if (!body.is_object()) return n;
+    for (const auto& al : body["alarms"]) {
+      n += al.value("rule", "") == "fleet.lost" && al.value("node", "") == lost_node;
+    }
+    return n;
+  };
+  recorder watcher(mqtt.url(), "fleet-watcher",
+                   {protocol::topic_scheme("peranda/v1").fleet_alarm(lost_node)});
+  agents[0]->kill9();
+  BOOST_REQUIRE_MESSAGE(
+      wait_until([&] { return journaled_lost(a.port) == 1 && journaled_lost(b.port) == 1; }),
+      diagnostics());
+  auto& lost_owner = owner[lost_node] == "m-a" ? a : b;
+  auto& lost_other = owner[lost_node] == "m-a" ? b : a;
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return lost_of(read_all(lost_owner.hook_out())) == 1; }),
+                        diagnostics());
+  BOOST_REQUIRE(wait_until([&] { return watcher.on(lost_node).size() >= 1; }));
+  // The other master journaled it too and owed it while the owner lived;
+  // once that expired (4 beats) it has neither hooked nor published it.
+  BOOST_REQUIRE(wait_until([&] {
+    return journaled_lost(lost_other.port) == 1 &&
+           metric(lost_other.port, "peranda_fleet_alarms_owed") == 0;
+  }));
+  BOOST_TEST(lost_of(read_all(lost_other.hook_out())) == 0);
+  BOOST_TEST(watcher.on(lost_node).size() == 1u);
+
   // Every line of every node stored exactly once across both stores.
   int twice = 0;
   for (const auto& [key, count] : stored_lines({a.data_dir(), b.data_dir()})) twice += count != 1;
