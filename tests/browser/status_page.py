@@ -74,6 +74,7 @@ def main():
     ap.add_argument("--kill-node", required=True)
     ap.add_argument("--kill-pid", type=int, required=True)
     ap.add_argument("--screenshot", required=True)
+    ap.add_argument("--master-id", required=True, help="the id of the master serving the page")
     args = ap.parse_args()
     api = Api(args.url, args.token)
 
@@ -115,6 +116,12 @@ def run(driver, api, args):
     for node in nodes:
         wait_for(node + " health ok", lambda n=node: node_cell(driver, n, "Health") == "ok")
     print("every node reports its health ok")
+    for node in nodes:
+        wait_for(node + " owned by " + args.master_id,
+                 lambda n=node: node_cell(driver, n, "Owner") == args.master_id)
+    wait_for("one master alive", lambda: driver.find_element(
+        By.CSS_SELECTOR, "[data-summary=masters] dd").text == "1")
+    print("the summary counts the masters alive and the owner column names this one")
 
     marker = "browser-alarm-%d" % os.getpid()
     with open(args.log_file, "a") as f:

@@ -28,7 +28,8 @@ BOOST_AUTO_TEST_CASE(status_page_shows_the_fleet_alarms_logs_and_a_lost_node) {
 
   auto screenshot = std::filesystem::path(PERANDA_BIN_DIR).parent_path() / "status-page.png";
   child_process driver({PERANDA_PYTHON3, std::string(PERANDA_SOURCE_DIR) + "/tests/browser/status_page.py",
-                        "--url", master.api_url(), "--token", token, "--nodes", "web-a,web-b",
+                        "--url", master.api_url(), "--token", token, "--master-id", master_fixture::k_id,
+                        "--nodes", "web-a,web-b",
                         "--log-node", "web-a", "--log-file", log_a.string(), "--kill-node",
                         "web-b", "--kill-pid", std::to_string(b->pid()), "--screenshot",
                         screenshot.string()},

@@ -10,7 +10,7 @@ const STATE_ORDER = { lost: 0, stale: 1, offline: 2, online: 3 };
 const SEVERITIES = ['critical', 'error', 'warning', 'info'];
 
 const $ = (id) => document.getElementById(id);
-const view = { nodes: [], pulls: [], alarms: [], sort: { key: 'node', dir: 1 }, error: '' };
+const view = { nodes: [], pulls: [], alarms: [], masters: [], sort: { key: 'node', dir: 1 }, error: '' };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -92,6 +92,11 @@ function renderSummary() {
     d.append(el('dt', state), el('dd', counts[state]));
     summary.append(d);
   }
+  const masters = el('div');
+  masters.dataset.summary = 'masters';
+  masters.title = view.masters.map((m) => m.id + ': ' + m.nodes_owned + ' nodes').join('\n');
+  masters.append(el('dt', 'masters alive'), el('dd', view.masters.length));
+  summary.append(masters);
   const bySeverity = {};
   for (const a of view.alarms) bySeverity[a.severity] = (bySeverity[a.severity] || 0) + 1;
   const alarms = $('alarm-summary');
@@ -129,7 +134,7 @@ function renderNodes() {
   const filter = $('node-filter').value.trim().toLowerCase();
   const { key, dir } = view.sort;
   const rows = view.nodes
-    .filter((n) => !filter || [n.node, n.ip, n.hostname, n.state, n.agent_version, healthText(n)]
+    .filter((n) => !filter || [n.node, n.ip, n.hostname, n.state, n.agent_version, n.owner, healthText(n)]
       .some((v) => String(v ?? '').toLowerCase().includes(filter)))
     .sort((a, b) => {
       const x = sortValue(a, key, pulls, alarms);
@@ -153,7 +158,7 @@ function renderNodes() {
     const health = el('td', healthText(n), n.health && n.health.status !== 'ok' ? 'sev sev-warning' : '');
     if (n.health) health.title = n.health.reasons.map((r) => r.text).join('\n');
     tr.append(stateCell, nodeCell, el('td', n.ip), el('td', n.hostname), el('td', n.agent_version),
-      health, el('td', age(n.last_seen_ms_ago)), el('td', backlog),
+      el('td', n.owner ?? '—'), health, el('td', age(n.last_seen_ms_ago)), el('td', backlog),
       el('td', p ? p.status + ', ' + age(Date.now() - p.ended) + ' ago' : '—'),
       el('td', alarms[n.node] || 0));
     body.append(tr);
@@ -245,9 +250,11 @@ async function refresh() {
   clearTimeout(timer);
   try {
     const since = Date.now() - DAY_MS;
-    const [nodes, pulls, alarms] = await Promise.all([
-      api('/api/v1/nodes'), api('/api/v1/pulls'), api('/api/v1/alarms?since=' + since)]);
+    const [nodes, pulls, alarms, masters] = await Promise.all([
+      api('/api/v1/nodes'), api('/api/v1/pulls'), api('/api/v1/alarms?since=' + since),
+      api('/api/v1/masters')]);
     view.nodes = nodes.nodes;
+    view.masters = masters.masters;
     view.pulls = pulls.pulls;
     view.alarms = alarms.alarms.filter((a) => a && a.received >= since);
     $('token-form').hidden = true;
