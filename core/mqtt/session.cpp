@@ -91,9 +91,7 @@ std::unique_ptr<mqtt::async_client> session::make_client(std::uint64_t generatio
   return client;
 }
 
-session::~session() {
-  stop(std::nullopt, std::chrono::milliseconds(500));
-}
+session::~session() { stop(std::nullopt, std::chrono::milliseconds(500)); }
 
 void session::subscribe(std::string filter, int qos, sink deliver) {
   if (!deliver) throw std::invalid_argument("subscription to '" + filter + "' without a sink");

@@ -97,10 +97,10 @@ class alarm_machine {
   const std::chrono::milliseconds resend_after_;
   const std::size_t max_inflight_;
 
-  std::map<std::string, entry> entries_;                // outbox key -> state, oldest first
-  std::unordered_map<std::string, std::string> keys_;   // alarm id -> outbox key
+  std::map<std::string, entry> entries_;                 // outbox key -> state, oldest first
+  std::unordered_map<std::string, std::string> keys_;    // alarm id -> outbox key
   std::map<std::string, std::uint64_t> masters_online_;  // master id -> its session
-  bool subscribed_ = false;  // connected once: acks can reach us
+  bool subscribed_ = false;                              // connected once: acks can reach us
   bool reconnected_ = false;
   clock::time_point retry_after_{};  // after Paho did not take a publish
   clock::time_point hold_until_{};   // after a master refused alarms

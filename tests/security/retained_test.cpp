@@ -113,9 +113,8 @@ BOOST_AUTO_TEST_CASE(through_an_edge_only_the_heartbeat_is_retained) {
   BOOST_REQUIRE_MESSAGE(
       wait_until([&] {
         publish_retained(a, {}, "probe");
-        return wait_until(
-            [&] { return live_in.pop_for(std::chrono::milliseconds(0)).has_value(); },
-            std::chrono::seconds(1));
+        return wait_until([&] { return live_in.pop_for(std::chrono::milliseconds(0)).has_value(); },
+                          std::chrono::seconds(1));
       }),
       edge->log());
 

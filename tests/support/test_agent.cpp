@@ -118,8 +118,7 @@ std::optional<protocol::logs_request> test_agent::accept_request(
 }
 
 protocol::upload_begin test_agent::manifest(const std::string& file, const std::string& bytes,
-                                            const std::string& transfer,
-                                            const std::string& request,
+                                            const std::string& transfer, const std::string& request,
                                             const std::string& master_id,
                                             std::uint32_t chunk_size) const {
   protocol::upload_begin m;

@@ -58,19 +58,17 @@ BOOST_AUTO_TEST_CASE(our_own_online_echo_needs_nothing) {
 BOOST_AUTO_TEST_CASE(a_will_or_offline_of_this_session_is_overwritten_with_online) {
   auto m = machine();
   for (auto state : {node_state::lost, node_state::offline}) {
-    BOOST_TEST(
-        (m.on_echo(echo(state, 42)) == presence_machine::echo_action::publish_online));
+    BOOST_TEST((m.on_echo(echo(state, 42)) == presence_machine::echo_action::publish_online));
   }
 }
 
 BOOST_AUTO_TEST_CASE(an_older_session_is_overwritten_a_newer_one_is_another_agent) {
   auto m = machine();
-  BOOST_TEST((m.on_echo(echo(node_state::online, 41)) ==
-              presence_machine::echo_action::publish_online));
-  BOOST_TEST((m.on_echo(echo(node_state::lost, 43)) ==
-              presence_machine::echo_action::other_agent));
-  BOOST_TEST((m.on_echo(echo(node_state::online, 43)) ==
-              presence_machine::echo_action::other_agent));
+  BOOST_TEST(
+      (m.on_echo(echo(node_state::online, 41)) == presence_machine::echo_action::publish_online));
+  BOOST_TEST((m.on_echo(echo(node_state::lost, 43)) == presence_machine::echo_action::other_agent));
+  BOOST_TEST(
+      (m.on_echo(echo(node_state::online, 43)) == presence_machine::echo_action::other_agent));
 }
 
 BOOST_AUTO_TEST_CASE(what_is_not_a_heartbeat_is_overwritten) {
