@@ -4,6 +4,7 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/log/log.hpp"
 #include "core/mqtt/broker_url.hpp"
@@ -60,8 +61,7 @@ class session::listener : public mqtt::iaction_listener {
 session::session(options opts)
     : opts_(std::move(opts)),
       client_(make_client(0)),
-      flaps_(opts_.flap_window, opts_.flaps_before_fresh_client),
-      inbox_(opts_.inbox_capacity) {}
+      flaps_(opts_.flap_window, opts_.flaps_before_fresh_client) {}
 
 std::unique_ptr<mqtt::async_client> session::make_client(std::uint64_t generation) {
   mqtt::create_options create(MQTTVERSION_3_1_1, static_cast<int>(opts_.max_buffered));
@@ -91,12 +91,10 @@ std::unique_ptr<mqtt::async_client> session::make_client(std::uint64_t generatio
   return client;
 }
 
-session::~session() {
-  stop(std::nullopt, std::chrono::milliseconds(500));
-  inbox_.close();
-}
+session::~session() { stop(std::nullopt, std::chrono::milliseconds(500)); }
 
 void session::subscribe(std::string filter, int qos, sink deliver) {
+  if (!deliver) throw std::invalid_argument("subscription to '" + filter + "' without a sink");
   lock_guard lock(mu_);
   subscriptions_.push_back({std::move(filter), qos, std::move(deliver)});
 }
@@ -236,12 +234,7 @@ void session::handle_message(std::string topic, std::string payload, int qos, bo
     }
     return;
   }
-  if (sub->deliver) return sub->deliver(msg);
-  if (inbox_.try_push(std::move(msg))) return;
-  if (inbox_dropped_.fetch_add(1) % 1000 == 0) {
-    log()->error("inbox full ({} messages): dropped {} incoming message(s) so far",
-                 opts_.inbox_capacity, inbox_dropped_.load());
-  }
+  sub->deliver(msg);
 }
 
 bool session::wait_connected(std::chrono::milliseconds timeout) {

@@ -14,7 +14,6 @@
 
 #include "core/error.hpp"
 #include "core/mqtt/flap_detector.hpp"
-#include "core/util/bounded_queue.hpp"
 #include "core/util/mutex.hpp"
 
 namespace mqtt {
@@ -54,7 +53,6 @@ struct options {
   std::size_t max_buffered = 1024;
   std::chrono::seconds min_retry{1};
   std::chrono::seconds max_retry{30};
-  std::size_t inbox_capacity = 8192;
   // A connection lost this soon after connecting, `flaps_before_fresh_client`
   // times in a row, makes the session drop Paho's client for a fresh one.
   std::chrono::milliseconds flap_window{std::chrono::seconds(2)};
@@ -63,7 +61,7 @@ struct options {
 
 // A connection to the broker that reconnects by itself (with back-off),
 // subscribes again on every connect and hands each received message to the
-// sink of the subscription it matches (or to our own bounded inbox). Paho's
+// sink of the subscription it matches. Paho's
 // callback thread only copies and hands over; it never waits.
 //
 // Paho C 1.3.12 can keep a freed message in its resend list after a write
@@ -92,10 +90,9 @@ class session {
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  // REQUIRES: before start(). A received message goes to the first
-  // subscription whose filter matches its topic: to `deliver` if it has
-  // one, else to inbox().
-  void subscribe(std::string filter, int qos = 1, sink deliver = {});
+  // REQUIRES: before start(). A received message goes to `deliver` of the
+  // first subscription whose filter matches its topic.
+  void subscribe(std::string filter, int qos, sink deliver);
   // REQUIRES: before start(). Where a message matching no subscription goes
   // (one the broker still holds for this persistent session from an earlier
   // run, say); without a sink it is dropped, with a warning.
@@ -120,8 +117,6 @@ class session {
   // broker discards the Will. Idempotent.
   void stop(std::optional<message> last = std::nullopt,
             std::chrono::milliseconds timeout = std::chrono::seconds(5));
-
-  bounded_queue<message>& inbox() { return inbox_; }
 
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
   std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
@@ -168,8 +163,6 @@ class session {
   bool want_fresh_client_ GUARDED_BY(mu_) = false;
   std::condition_variable_any fresh_client_cv_;
 
-  bounded_queue<message> inbox_;
-  std::atomic<std::uint64_t> inbox_dropped_{0};
   std::atomic<std::uint64_t> unmatched_dropped_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
   std::atomic<std::uint64_t> slot_waits_given_up_{0};

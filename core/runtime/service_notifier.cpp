@@ -50,9 +50,8 @@ void service_notifier::reloading() { send("RELOADING=1\nSTATUS=reloading the con
 
 void service_notifier::stopping() { send("STOPPING=1\nSTATUS=stopping"); }
 
-void service_notifier::watchdog_ping() {
+void service_notifier::watchdog_ping(std::chrono::steady_clock::time_point now) {
   if (!watchdog_enabled()) return;
-  auto now = std::chrono::steady_clock::now();
   if (now - last_ping_ < watchdog_interval_) return;
   last_ping_ = now;
   send("WATCHDOG=1");

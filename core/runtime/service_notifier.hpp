@@ -25,8 +25,9 @@ class service_notifier {
   // should send them: half the timeout, as sd_watchdog_enabled(3) advises.
   bool watchdog_enabled() const { return watchdog_interval_.count() > 0; }
   std::chrono::milliseconds watchdog_interval() const { return watchdog_interval_; }
-  // Sends WATCHDOG=1 when the last ping is older than watchdog_interval().
-  void watchdog_ping();
+  // Sends WATCHDOG=1 when the last ping is older than watchdog_interval()
+  // at `now`.
+  void watchdog_ping(std::chrono::steady_clock::time_point now);
 
  private:
   void send(const std::string& state);

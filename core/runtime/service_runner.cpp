@@ -44,7 +44,7 @@ class supervisor {
 
   void tick() {
     instance_->tick();
-    notifier_.watchdog_ping();
+    notifier_.watchdog_ping(std::chrono::steady_clock::now());
     if (ready_sent_) {
       notifier_.status(instance_->status());
     } else if (instance_->ready()) {

@@ -36,12 +36,13 @@ alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics, a
     : settings_(std::move(settings)),
       topics_(std::move(topics)),
       id_key_(std::move(id_key)),
-      outbox_(std::move(outbox)) {
+      outbox_(std::move(outbox)),
+      machine_(settings_.resend_after, settings_.max_inflight) {
+  auto now = std::chrono::steady_clock::now();
   for (const auto& [key, payload] : outbox_.entries()) {
     // The outbox only loads entries that decode.
     auto id = protocol::decode_alarm(payload).value().id;
-    keys_.emplace(id, key);
-    entries_.emplace(key, entry{std::move(id), payload});
+    machine_.add(key, std::move(id), payload, now);
   }
   // No Will: presence belongs to the main session.
   session_options.client_id = settings_.node + ":alarms";
@@ -52,8 +53,7 @@ alarm_sender::alarm_sender(alarm_sender_settings settings, topic_names topics, a
   session_->on_connected([this] {
     {
       lock_guard lock(mu_);
-      reconnected_ = true;
-      acks_subscribed_ = true;
+      machine_.connected();
     }
     wake_.notify_all();
   });
@@ -110,14 +110,12 @@ void alarm_sender::raise(const rule_hit& hit) {
     // The key orders the outbox (and publishing) by creation, across restarts.
     key = fmt::format("{:012}-{:08}", settings_.session, next_seq_++);
     a.id = alarm_id(hit);
-    if (keys_.contains(a.id)) {
+    payload = protocol::encode(a);
+    if (!machine_.add(key, a.id, payload, std::chrono::steady_clock::now())) {
       // A line read again after a crash, its alarm still unconfirmed.
       log()->debug("alarm {} is already in the outbox", a.id);
       return;
     }
-    payload = protocol::encode(a);
-    keys_.emplace(a.id, key);
-    entries_.emplace(key, entry{a.id, payload});
     saving_.insert(key);
   }
   ++raised_;
@@ -138,8 +136,8 @@ void alarm_sender::raise(const rule_hit& hit) {
                    added.error().message);
       return;
     }
-    for (const auto& dropped : *added) forget(dropped);
-    confirmed_meanwhile = !entries_.contains(key);
+    for (const auto& dropped : *added) machine_.forget(dropped);
+    confirmed_meanwhile = !machine_.holds(key);
   }
   // Not under mu_, which the heartbeat reads on Paho's thread.
   if (confirmed_meanwhile) outbox_.remove(key);
@@ -163,7 +161,7 @@ std::string alarm_sender::alarm_id(const rule_hit& hit) const {
 void alarm_sender::on_completion(const std::string& key, bool delivered) {
   {
     lock_guard lock(mu_);
-    completions_.emplace_back(key, delivered);
+    if (machine_.on_completion(key, delivered)) ++sent_;
   }
   wake_.notify_all();
 }
@@ -176,33 +174,17 @@ void alarm_sender::confirm(const protocol::alarm_ack& ack) {
   std::vector<std::string> done;
   {
     lock_guard lock(mu_);
+    auto confirmed = machine_.on_ack(ack, std::chrono::steady_clock::now());
     if (!ack.refused.empty()) {
-      // Whatever is unconfirmed was most likely refused too (only the first
-      // ids of a flood are listed): all of it waits, then goes out paced.
-      hold_until_ =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(ack.retry_after_ms);
-      paced_ = true;
-      for (auto& [key, e] : entries_) {
-        if (e.at == stage::published) e.at = stage::waiting;
-      }
-      for (const auto& id : ack.refused) {
-        if (auto it = keys_.find(id); it != keys_.end())
-          entries_.at(it->second).at = stage::waiting;
-      }
       refused_ += ack.refused.size();
       log()->warn("master '{}' refused {} alarm(s) for rate; holding them for {} ms", ack.master_id,
                   ack.refused.size(), ack.retry_after_ms);
     }
-    for (const auto& id : ack.ids) {
-      auto it = keys_.find(id);
-      if (it == keys_.end()) continue;  // confirmed before, or not ours
-      auto key = it->second;
-      // One still being written is removed by raise() once written.
-      if (!saving_.contains(key)) done.push_back(key);
-      forget(key);
-      ++confirmed_;
+    confirmed_ += confirmed.size();
+    // One still being written is removed by raise() once written.
+    for (auto& key : confirmed) {
+      if (!saving_.contains(key)) done.push_back(std::move(key));
     }
-    if (entries_.empty()) paced_ = false;
   }
   // mu_ is released first: raise() takes outbox_mu_ before mu_.
   lock_guard outbox_lock(outbox_mu_);
@@ -214,71 +196,18 @@ void alarm_sender::master_state(const protocol::master_status& status) {
   {
     lock_guard lock(mu_);
     if (status.state != protocol::node_state::online) {
-      masters_online_.erase(status.master_id);
+      machine_.master_offline(status.master_id);
       return;
     }
-    auto [it, added] = masters_online_.try_emplace(status.master_id, status.session);
-    if (!added && it->second == status.session) return;  // a repeat of what we know
-    it->second = status.session;
-    // It may have been killed after taking alarms from the broker and before
-    // journaling them: it gets every unconfirmed alarm again.
-    for (auto& [key, e] : entries_) {
-      if (e.at == stage::published) e.at = stage::waiting;
-    }
+    machine_.master_online(status.master_id, status.session);
   }
   wake_.notify_all();
 }
 
-void alarm_sender::forget(const std::string& key) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  keys_.erase(it->second.id);
-  entries_.erase(it);
-}
-
-bool alarm_sender::resend_due(const entry& e, std::chrono::steady_clock::time_point now,
-                              bool reconnected) const {
-  switch (e.at) {
-    case stage::waiting:
-      return true;
-    case stage::publishing:
-      return reconnected || now - e.sent_at >= settings_.resend_after;
-    case stage::published: {
-      if (reconnected) return true;  // a broker killed before it passed them on
-      // Without a live master a resend would only pile up in the broker.
-      if (masters_online_.empty()) return false;
-      auto backoff = settings_.resend_after * (1u << std::min(e.rounds - 1, 4u));
-      return now - e.sent_at >= backoff;
-    }
-  }
-  return false;
-}
-
 void alarm_sender::publish_due() {
   auto now = std::chrono::steady_clock::now();
-  for (auto& [key, delivered] : completions_) {
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.at != stage::publishing) continue;
-    auto& e = it->second;
-    e.at = delivered ? stage::published : stage::waiting;
-    if (delivered && !std::exchange(e.reached_broker, true)) ++sent_;
-  }
-  completions_.clear();
-  if (!can_send(now)) return;
-  bool reconnected = std::exchange(reconnected_, false);
-  for (auto& [key, e] : entries_) {
-    if (e.at != stage::waiting && resend_due(e, now, reconnected)) e.at = stage::waiting;
-  }
-  std::size_t busy = inflight();
-  std::vector<std::pair<std::string, std::string>> due;  // key, payload
-  for (auto& [key, e] : entries_) {
-    if (e.at != stage::waiting || busy >= settings_.max_inflight) continue;
-    e.at = stage::publishing;
-    e.sent_at = now;
-    ++e.rounds;
-    ++busy;
-    due.emplace_back(key, e.payload);
-  }
+  auto due = machine_.tick(now, session_->is_connected());
+  if (due.empty()) return;
   // Publish unlocked: a completion may run before publish() returns.
   mu_.unlock();
   std::vector<std::string> refused;
@@ -292,30 +221,7 @@ void alarm_sender::publish_due() {
     }
   }
   mu_.lock();
-  for (const auto& key : refused) {
-    if (auto it = entries_.find(key); it != entries_.end()) it->second.at = stage::waiting;
-  }
-  if (!refused.empty()) retry_after_ = now + std::chrono::seconds(1);
-}
-
-std::size_t alarm_sender::inflight() const {
-  std::size_t n = 0;
-  for (const auto& [key, e] : entries_) {
-    n += e.at == stage::publishing || (paced_ && e.at == stage::published);
-  }
-  return n;
-}
-
-bool alarm_sender::can_send(std::chrono::steady_clock::time_point now) const {
-  return acks_subscribed_ && now >= hold_until_ && session_->is_connected();
-}
-
-bool alarm_sender::has_due() const {
-  auto now = std::chrono::steady_clock::now();
-  if (now < retry_after_ || !can_send(now)) return false;
-  bool waiting =
-      std::ranges::any_of(entries_, [](const auto& kv) { return kv.second.at == stage::waiting; });
-  return waiting && inflight() < settings_.max_inflight;
+  machine_.not_taken(refused, now);
 }
 
 void alarm_sender::run(std::stop_token stop) {
@@ -327,8 +233,7 @@ void alarm_sender::run(std::stop_token stop) {
     // A reconnect wakes only what can send: waking for one during a hold
     // would spin with mu_ held.
     wake_.wait_for(lock, stop, std::chrono::seconds(1), [&]() REQUIRES(mu_) {
-      return !completions_.empty() ||
-             (reconnected_ && can_send(std::chrono::steady_clock::now())) || has_due();
+      return machine_.has_due(std::chrono::steady_clock::now(), session_->is_connected());
     });
   }
 }
@@ -336,22 +241,17 @@ void alarm_sender::run(std::stop_token stop) {
 std::optional<std::chrono::milliseconds> alarm_sender::oldest_wait(
     std::chrono::steady_clock::time_point now) const {
   lock_guard lock(mu_);
-  // Keys sort oldest first; entries loaded at start share one time.
-  if (entries_.empty()) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(now -
-                                                               entries_.begin()->second.queued_at);
+  return machine_.oldest_wait(now);
 }
 
 std::uint64_t alarm_sender::pending() const {
   lock_guard lock(mu_);
-  return entries_.size();
+  return machine_.pending();
 }
 
 std::vector<std::string> alarm_sender::unconfirmed_ids() const {
   lock_guard lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [key, e] : entries_) out.push_back(e.id);
-  return out;
+  return machine_.ids();
 }
 
 }  // namespace peranda::agent

@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "core/mqtt/dispatcher.hpp"
@@ -21,6 +18,7 @@
 #include "core/protocol/messages/master_status.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/mutex.hpp"
+#include "node-agent/alarms/alarm_machine.hpp"
 #include "node-agent/alarms/alarm_outbox.hpp"
 #include "node-agent/rules/rule_engine.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
@@ -61,7 +59,9 @@ struct alarm_sender_settings {
 // puts everything unconfirmed back to be sent, and from then on until its
 // outbox is empty keeps at most `max_inflight` alarms unconfirmed (not just
 // un-PUBACKed), so it paces itself to what the master confirms instead of
-// hammering it. Thread-safe.
+// hammering it. These rules are alarm_machine's (Sans-I/O); this class does
+// the I/O around it: the session, the outbox and the publishing thread.
+// Thread-safe.
 class alarm_sender {
  public:
   [[nodiscard]] static result<std::unique_ptr<alarm_sender>> create(
@@ -106,16 +106,6 @@ class alarm_sender {
   std::vector<std::string> unconfirmed_ids() const;
 
  private:
-  enum class stage { waiting, publishing, published };
-  struct entry {
-    std::string id;  // what confirmations name
-    std::string payload;
-    stage at = stage::waiting;
-    bool reached_broker = false;
-    unsigned rounds = 0;  // publishes so far: spaces out resends
-    std::chrono::steady_clock::time_point sent_at{};
-    std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
-  };
   struct topic_names {
     std::string alarm;
     std::string ack;
@@ -124,20 +114,10 @@ class alarm_sender {
   alarm_sender(alarm_sender_settings settings, topic_names topics, alarm_outbox outbox,
                std::string id_key, mqtt_session::options session_options);
   void run(std::stop_token stop);
-  // Lets mu_ go while publishing.
+  // Publishes what machine_ says is due; lets mu_ go while publishing.
   void publish_due() REQUIRES(mu_);
-  // Connected, acks routed and not held back.
-  bool can_send(std::chrono::steady_clock::time_point now) const REQUIRES(mu_);
-  // Can publish_due() send anything now?
-  bool has_due() const REQUIRES(mu_);
   void on_completion(const std::string& key, bool delivered) EXCLUDES(mu_);
-  // Publishing or published, not yet confirmed (paced).
-  std::size_t inflight() const REQUIRES(mu_);
   std::string alarm_id(const rule_hit& hit) const;
-  // Should this entry be published (again) now?
-  bool resend_due(const entry& e, std::chrono::steady_clock::time_point now, bool reconnected) const
-      REQUIRES(mu_);
-  void forget(const std::string& key) REQUIRES(mu_);
 
   // Constant after construction
   const alarm_sender_settings settings_;
@@ -152,21 +132,9 @@ class alarm_sender {
 
   mutable mutex mu_;
   std::condition_variable_any wake_;
-  std::set<std::string> saving_ GUARDED_BY(mu_);          // outbox keys whose write is under way
-  std::map<std::string, entry> entries_ GUARDED_BY(mu_);  // outbox key -> state, oldest first
-  std::unordered_map<std::string, std::string> keys_ GUARDED_BY(mu_);    // alarm id -> outbox key
-  std::map<std::string, std::uint64_t> masters_online_ GUARDED_BY(mu_);  // master id -> its session
-  std::vector<std::pair<std::string, bool>> completions_ GUARDED_BY(mu_);
+  std::set<std::string> saving_ GUARDED_BY(mu_);  // outbox keys whose write is under way
+  alarm_machine machine_ GUARDED_BY(mu_);         // what to publish when
   std::uint64_t next_seq_ GUARDED_BY(mu_) = 0;
-  bool reconnected_ GUARDED_BY(mu_) = false;
-  std::chrono::steady_clock::time_point retry_after_
-      GUARDED_BY(mu_){};  // after Paho refused a publish
-  std::chrono::steady_clock::time_point hold_until_
-      GUARDED_BY(mu_){};                // after a master refused alarms
-  bool paced_ GUARDED_BY(mu_) = false;  // since a refusal, until the outbox is empty
-  // Our session has connected and sent its subscriptions: before that a
-  // confirmation of an alarm could reach no one, so nothing is sent.
-  bool acks_subscribed_ GUARDED_BY(mu_) = false;
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> confirmed_{0};

@@ -16,7 +16,9 @@ auto log() {
 
 presence::presence(node_identity id, const protocol::topic_scheme& topics,
                    std::chrono::milliseconds interval)
-    : id_(std::move(id)), topic_(topics.heartbeat(id_.node)), interval_(interval) {}
+    : topic_(topics.heartbeat(id.node)),
+      interval_(interval),
+      machine_(std::move(id), std::chrono::steady_clock::now()) {}
 
 presence::~presence() { stop(); }
 
@@ -27,20 +29,9 @@ void presence::set_stats_provider(stats_provider provider) {
 
 mqtt_session::message presence::message_for(protocol::node_state state) {
   protocol::heartbeat hb;
-  hb.node = id_.node;
-  hb.machine_id = id_.machine_id;
-  hb.ip = id_.ip;
-  hb.hostname = id_.hostname;
-  hb.state = state;
-  hb.session = id_.session;
-  hb.seq = seq_.fetch_add(1);
-  hb.uptime_s = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
-          .count());
-  hb.agent_version = id_.version;
-  hb.ts_ms = wall_clock_ms();
   {
     lock_guard lock(mu_);
+    hb = machine_.next(state, std::chrono::steady_clock::now(), wall_clock_ms());
     if (stats_ && state == protocol::node_state::online) stats_(hb);
   }
   return {topic_, protocol::encode(hb), 1, true};
@@ -81,23 +72,33 @@ void presence::publish_online() {
 
 void presence::handle_echo(const mqtt_session::message& msg) {
   auto hb = protocol::decode_heartbeat(msg.payload);
-  if (!hb) {
-    log()->warn("own heartbeat topic holds an invalid document ({}); overwriting it",
-                hb.error().message);
-    publish_online();
-    return;
+  presence_machine::echo_action action;
+  node_identity id;
+  {
+    lock_guard lock(mu_);
+    action = machine_.on_echo(hb ? std::optional(*hb) : std::nullopt);
+    id = machine_.identity();
   }
-  if (hb->state == protocol::node_state::online && hb->session == id_.session) return;
-  if (hb->session > id_.session) {
-    log()->error(
-        "another agent with node id '{}' (session {}, machine {}) is publishing; "
-        "node ids must be unique",
-        id_.node, hb->session, hb->machine_id);
-    return;
+  switch (action) {
+    case presence_machine::echo_action::none:
+      return;
+    case presence_machine::echo_action::other_agent:
+      log()->error(
+          "another agent with node id '{}' (session {}, machine {}) is publishing; "
+          "node ids must be unique",
+          id.node, hb->session, hb->machine_id);
+      return;
+    case presence_machine::echo_action::publish_online:
+      if (!hb) {
+        log()->warn("own heartbeat topic holds an invalid document ({}); overwriting it",
+                    hb.error().message);
+      } else {
+        log()->info("broker holds '{}' for session {}; publishing online for session {}",
+                    protocol::to_string(hb->state), hb->session, id.session);
+      }
+      publish_online();
+      return;
   }
-  log()->info("broker holds '{}' for session {}; publishing online for session {}",
-              protocol::to_string(hb->state), hb->session, id_.session);
-  publish_online();
 }
 
 }  // namespace peranda::agent

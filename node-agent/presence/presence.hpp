@@ -13,23 +13,16 @@
 #include "core/protocol/messages/heartbeat.hpp"
 #include "core/protocol/topics.hpp"
 #include "core/util/mutex.hpp"
+#include "node-agent/presence/presence_machine.hpp"
 
 namespace peranda::agent {
-
-// Who this agent is, fixed for the life of the process.
-struct node_identity {
-  std::string node;
-  std::string machine_id;
-  std::string ip;
-  std::string hostname;
-  std::uint64_t session = 0;
-  std::string version;
-};
 
 // Publishes the retained heartbeat: at every connect, every `interval`, and
 // again whenever the broker's retained copy says anything but our `online`
 // (a late Will, or a broker restart that fired every Will). Builds the Will
-// and the clean-stop `offline` message too. Thread-safe.
+// and the clean-stop `offline` message too. What a heartbeat says and how an
+// echo is answered is presence_machine's (Sans-I/O); this class publishes.
+// Thread-safe.
 class presence {
  public:
   // Fills backlog and counters of a heartbeat about to be sent. Called on
@@ -59,14 +52,12 @@ class presence {
 
  private:
   // Constant after construction
-  const node_identity id_;
   const std::string topic_;
   const std::chrono::milliseconds interval_;
-  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
-  std::atomic<std::uint64_t> seq_{0};
   std::atomic<mqtt_session::session*> session_{nullptr};
   mutex mu_;
+  presence_machine machine_ GUARDED_BY(mu_);
   stats_provider stats_ GUARDED_BY(mu_);
   std::jthread ticker_;
 };

@@ -134,7 +134,8 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
     if (std::error_code rm; std::filesystem::remove(s->part_path_, rm), rm)
       return failf("cannot delete '{}': {}", s->part_path_.string(), rm.message());
   } else {
-    if (auto ok = s->open_active(); !ok) return std::unexpected(ok.error());
+    if (auto ok = s->open_active(std::chrono::system_clock::now()); !ok)
+      return std::unexpected(ok.error());
     struct stat st {};
     ::fstat(s->active_fd_.get(), &st);
     auto whole = whole_records_length(s->active_fd_.get(), static_cast<std::uint64_t>(st.st_size));
@@ -154,7 +155,7 @@ result<std::unique_ptr<spool>> spool::open(spool_settings settings) {
   return s;
 }
 
-result<void> spool::open_active() {
+result<void> spool::open_active(std::chrono::system_clock::time_point now) {
   active_fd_.reset(::open(active_path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!active_fd_) {
     return failf("cannot open spool file '{}': {}", active_path_.string(), std::strerror(errno));
@@ -162,7 +163,7 @@ result<void> spool::open_active() {
   struct stat st {};
   ::fstat(active_fd_.get(), &st);
   active_bytes_ = static_cast<std::uint64_t>(st.st_size);
-  active_since_ = std::chrono::system_clock::now();
+  active_since_ = now;
   if (active_bytes_ == 0) {
     active_hash_.emplace();
   } else {
@@ -291,7 +292,7 @@ result<void> spool::append(std::string_view records, std::chrono::system_clock::
     if (auto ok = close_active(); !ok) return ok;
   }
   if (!active_fd_) {
-    if (auto ok = open_active(); !ok) return ok;
+    if (auto ok = open_active(now); !ok) return ok;
   }
   // One write per batch of whole records: O_APPEND keeps it contiguous.
   std::size_t done = 0;

@@ -117,7 +117,8 @@ class spool {
 
  private:
   explicit spool(spool_settings settings);
-  result<void> open_active() REQUIRES(mu_);
+  // `now`: when the active file's age starts (rotate_age).
+  result<void> open_active(std::chrono::system_clock::time_point now) REQUIRES(mu_);
   result<void> close_active() REQUIRES(mu_);
   // Feeds appended records to the compressor and its output to the part
   // file; a failure leaves the part stale, rebuilt from the plain file at close.

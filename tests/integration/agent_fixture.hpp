@@ -23,6 +23,7 @@
 #include "core/protocol/topics.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/message_inbox.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
@@ -44,12 +45,12 @@ class recorder {
     o.min_retry = std::chrono::seconds(1);
     o.max_retry = std::chrono::seconds(2);
     session_ = std::make_unique<mqtt_session::session>(o);
-    for (auto& f : filters) session_->subscribe(f, 1);
+    for (auto& f : filters) inbox_.subscribe(*session_, f);
     BOOST_REQUIRE(session_->start().has_value());
     BOOST_REQUIRE(session_->wait_connected(std::chrono::seconds(30)));
     thread_ = std::jthread([this](std::stop_token stop) {
       while (!stop.stop_requested()) {
-        auto m = session_->inbox().pop_for(std::chrono::milliseconds(100));
+        auto m = inbox_.pop_for(std::chrono::milliseconds(100));
         if (!m) continue;
         if (on_message_) on_message_(*m);
         std::lock_guard lock(mu_);
@@ -101,6 +102,7 @@ class recorder {
 
  private:
   std::function<void(const mqtt_session::message&)> on_message_;
+  message_inbox inbox_;
   std::unique_ptr<mqtt_session::session> session_;
   mutable std::mutex mu_;
   std::vector<mqtt_session::message> messages_;

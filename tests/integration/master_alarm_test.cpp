@@ -7,6 +7,7 @@
 #include "core/fs/durable_file.hpp"
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
+#include "tests/support/message_inbox.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(a_line_of_4096_wide_characters_is_journaled_cut_and_confirm
   o.client_id = "node-wide-acks";
   o.clean_session = true;
   mqtt_session::session watcher(o);
-  watcher.subscribe(protocol::topic_scheme().alarm_ack("node-wide"), 1);
+  message_inbox acks;
+  acks.subscribe(watcher, protocol::topic_scheme().alarm_ack("node-wide"));
   BOOST_REQUIRE(watcher.start());
   BOOST_REQUIRE(watcher.wait_connected(std::chrono::seconds(30)));
   test_agent agent(m.mqtt().url(), "node-wide", "10.4.4.5");
@@ -139,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_line_of_4096_wide_characters_is_journaled_cut_and_confirm
   agent.send_alarm(agent.alarm("wide1", std::move(wide)));
 
   BOOST_TEST(wait_until([&] {
-    auto msg = watcher.inbox().pop_for(std::chrono::milliseconds(200));
+    auto msg = acks.pop_for(std::chrono::milliseconds(200));
     if (!msg) return false;
     auto ack = protocol::decode_alarm_ack(msg->payload);
     return ack && std::ranges::find(ack->ids, "wide1") != ack->ids.end();

@@ -6,6 +6,7 @@
 
 #include "tests/integration/master_fixture.hpp"
 #include "tests/integration/master_test_agent.hpp"
+#include "tests/support/message_inbox.hpp"
 
 using namespace peranda;
 using namespace peranda::test;
@@ -95,10 +96,11 @@ BOOST_AUTO_TEST_CASE(the_master_announces_itself_and_says_offline_on_a_clean_sto
   o.clean_session = true;
   mqtt_session::session watcher(o);
   protocol::topic_scheme topics;
-  watcher.subscribe(topics.master_status(master_fixture::k_id), 1);
+  message_inbox statuses;
+  statuses.subscribe(watcher, topics.master_status(master_fixture::k_id));
   BOOST_REQUIRE(watcher.start());
   auto next_state = [&]() -> std::string {
-    auto msg = watcher.inbox().pop_for(std::chrono::seconds(30));
+    auto msg = statuses.pop_for(std::chrono::seconds(30));
     if (!msg) return "";
     auto s = protocol::decode_master_status(msg->payload);
     return s ? std::string(protocol::to_string(s->state)) : "invalid";

@@ -5,7 +5,7 @@
 // fresh Paho client, which resumes the broker's session; one started while
 // its broker is down connects once the broker is back (Paho's automatic
 // reconnect, with no help from us); a publisher never waits for ever on a slot whose publish never
-// completes; a subscription's sink takes its messages before the inbox; a
+// completes; the first subscription whose filter matches takes a message; a
 // message of a subscription the broker kept from an earlier run reaches the
 // unmatched sink.
 #define BOOST_TEST_MODULE mqtt_session_test
@@ -16,6 +16,7 @@
 
 #include "core/mqtt/session.hpp"
 #include "tests/support/broker.hpp"
+#include "tests/support/message_inbox.hpp"
 #include "tests/support/tcp_delay_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -25,11 +26,12 @@ using namespace peranda::test;
 
 namespace {
 
-// A message published on `topic` (subscribed) comes back through the broker.
-bool round_trip(mqtt_session::session& s, const std::string& topic) {
+// A message published on `topic` (subscribed into `in`) comes back through
+// the broker.
+bool round_trip(mqtt_session::session& s, message_inbox& in, const std::string& topic) {
   return wait_until([&] {
     if (!s.publish({topic, "ping", 1, false}).has_value()) return false;
-    return wait_until([&] { return s.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
+    return wait_until([&] { return in.take_one(std::chrono::milliseconds(0)); },
                       std::chrono::seconds(1));
   });
 }
@@ -55,7 +57,8 @@ BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   o.flap_window = std::chrono::minutes(10);
   o.flaps_before_fresh_client = 3;
   mqtt_session::session s(o);
-  s.subscribe("t/#", 1);
+  message_inbox in;
+  in.subscribe(s, "t/#");
   BOOST_REQUIRE(s.start().has_value());
 
   for (int flap = 1; flap <= 3; ++flap) {
@@ -72,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_connection_that_keeps_dropping_gets_a_fresh_client) {
   // The fresh client connects, subscribes again and publishes; its own
   // message comes back through the broker.
   BOOST_REQUIRE(s.wait_connected(k_deadline));
-  BOOST_REQUIRE(round_trip(s, "t/x"));
+  BOOST_REQUIRE(round_trip(s, in, "t/x"));
   BOOST_TEST(s.fresh_clients() == 1u);
   BOOST_REQUIRE(wait_until([&] { return s.inflight() == 0u; }));
   s.stop();
@@ -84,12 +87,13 @@ BOOST_AUTO_TEST_CASE(a_session_started_without_its_broker_connects_when_it_is_ba
   b.stop();
   auto o = quick_retry(b.url(), "patient");
   mqtt_session::session s(o);
-  s.subscribe("t/#", 1);
+  message_inbox in;
+  in.subscribe(s, "t/#");
   BOOST_REQUIRE(s.start().has_value());
   BOOST_TEST(!s.is_connected());
   b.start();
   BOOST_REQUIRE(s.wait_connected(k_deadline));
-  BOOST_REQUIRE(round_trip(s, "t/y"));
+  BOOST_REQUIRE(round_trip(s, in, "t/y"));
   // The one client reconnected: no fresh client was needed.
   BOOST_TEST(s.fresh_clients() == 0u);
   BOOST_TEST(s.is_connected());
@@ -115,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_publisher_waits_for_a_free_slot_at_most_slot_wait) {
   s.stop({}, std::chrono::milliseconds(100));
 }
 
-BOOST_AUTO_TEST_CASE(a_subscription_with_a_sink_takes_its_messages_before_the_inbox) {
+BOOST_AUTO_TEST_CASE(the_first_subscription_whose_filter_matches_takes_the_message) {
   temp_dir dir;
   broker b(dir / "broker");
   auto o = quick_retry(b.url(), "claimer");
@@ -126,13 +130,14 @@ BOOST_AUTO_TEST_CASE(a_subscription_with_a_sink_takes_its_messages_before_the_in
     std::lock_guard lock(mu);
     claimed.push_back(std::move(m));
   });
-  s.subscribe("#", 1);
+  message_inbox rest;
+  rest.subscribe(s, "#");
   BOOST_REQUIRE(s.start().has_value());
   BOOST_REQUIRE(s.wait_connected(std::chrono::seconds(30)));
   BOOST_REQUIRE(s.publish({"bulk/1", std::string(100'000, 'x'), 1, false}).has_value());
   BOOST_REQUIRE(s.publish({"other/1", "hello", 1, false}).has_value());
   // Per-topic order holds, not order across topics: wait for both.
-  auto other = s.inbox().pop_for(std::chrono::seconds(30));
+  auto other = rest.pop_for(std::chrono::seconds(30));
   BOOST_REQUIRE(other.has_value());
   BOOST_TEST(other->topic == "other/1");
   BOOST_REQUIRE(wait_until([&] {
@@ -143,7 +148,7 @@ BOOST_AUTO_TEST_CASE(a_subscription_with_a_sink_takes_its_messages_before_the_in
   BOOST_TEST(claimed.size() == 1u);
   BOOST_TEST(claimed[0].topic == "bulk/1");
   BOOST_TEST(claimed[0].payload.size() == 100'000u);
-  BOOST_TEST(!s.inbox().pop_for(std::chrono::milliseconds(0)).has_value());
+  BOOST_TEST(!rest.take_one(std::chrono::milliseconds(0)));
 }
 
 BOOST_AUTO_TEST_CASE(a_subscription_kept_from_an_earlier_run_reaches_the_unmatched_sink) {
@@ -152,10 +157,11 @@ BOOST_AUTO_TEST_CASE(a_subscription_kept_from_an_earlier_run_reaches_the_unmatch
   auto o = quick_retry(b.url(), "keeper");
   {
     mqtt_session::session earlier(o);
-    earlier.subscribe("old/#", 1);
+    message_inbox old;
+    old.subscribe(earlier, "old/#");
     BOOST_REQUIRE(earlier.start().has_value());
     BOOST_REQUIRE(earlier.wait_connected(std::chrono::seconds(30)));
-    BOOST_REQUIRE(round_trip(earlier, "old/0"));  // the broker holds old/#
+    BOOST_REQUIRE(round_trip(earlier, old, "old/0"));  // the broker holds old/#
     earlier.stop();
   }
   std::mutex mu;
@@ -181,5 +187,4 @@ BOOST_AUTO_TEST_CASE(a_subscription_kept_from_an_earlier_run_reaches_the_unmatch
   std::lock_guard lock(mu);
   BOOST_TEST(taken == std::vector<std::string>{"new/1"});
   BOOST_TEST(unmatched == std::vector<std::string>{"old/1"});
-  BOOST_TEST(!s.inbox().pop_for(std::chrono::milliseconds(0)).has_value());
 }

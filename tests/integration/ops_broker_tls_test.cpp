@@ -13,6 +13,7 @@
 #include "tests/support/broker.hpp"
 #include "tests/support/production_fleet.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 namespace {
@@ -52,9 +53,8 @@ struct tls_fleet : production_fleet {
   }
 };
 
-bool seen(mqtt_session::session& s, std::vector<mqtt_session::message>& got,
-          const std::string& topic) {
-  while (auto m = s.inbox().pop_for(std::chrono::milliseconds(0))) got.push_back(*m);
+bool seen(message_inbox& in, std::vector<mqtt_session::message>& got, const std::string& topic) {
+  while (auto m = in.pop_for(std::chrono::milliseconds(0))) got.push_back(*m);
   for (const auto& m : got) {
     if (m.topic == topic) return true;
   }
@@ -68,14 +68,15 @@ BOOST_FIXTURE_TEST_SUITE(production_broker, tls_fleet)
 BOOST_AUTO_TEST_CASE(a_node_writes_and_reads_only_its_own_topics) {
   const std::string root = "peranda/v1/nodes/";
   mqtt_session::session master(client("master-1"));
-  master.subscribe(root + "#", 1);
+  message_inbox master_in, a_in, b_in;
+  master_in.subscribe(master, root + "#");
   mqtt_session::session a(client("node-a"));
-  a.subscribe(root + "node-b/logs/request", 1);
-  a.subscribe(root + "node-a/logs/request", 1);
-  a.subscribe(root + "node-b/alarm/ack", 1);
-  a.subscribe(root + "node-a/alarm/ack", 1);
+  a_in.subscribe(a, root + "node-b/logs/request");
+  a_in.subscribe(a, root + "node-a/logs/request");
+  a_in.subscribe(a, root + "node-b/alarm/ack");
+  a_in.subscribe(a, root + "node-a/alarm/ack");
   mqtt_session::session b(client("node-b"));
-  b.subscribe(root + "node-b/logs/request", 1);
+  b_in.subscribe(b, root + "node-b/logs/request");
   for (auto* s : {&master, &a, &b}) {
     BOOST_REQUIRE(s->start());
     BOOST_REQUIRE(s->wait_connected(k_deadline));
@@ -85,9 +86,9 @@ BOOST_AUTO_TEST_CASE(a_node_writes_and_reads_only_its_own_topics) {
   std::vector<mqtt_session::message> to_master, to_a, to_b;
   BOOST_REQUIRE(master.publish({root + "node-a/logs/request", "sync", 1, false}));
   BOOST_REQUIRE(master.publish({root + "node-b/logs/request", "sync", 1, false}));
-  BOOST_REQUIRE(wait_until([&] { return seen(b, to_b, root + "node-b/logs/request"); }));
-  BOOST_REQUIRE(wait_until([&] { return seen(a, to_a, root + "node-a/logs/request"); }));
-  BOOST_REQUIRE(wait_until([&] { return seen(master, to_master, root + "node-a/logs/request"); }));
+  BOOST_REQUIRE(wait_until([&] { return seen(b_in, to_b, root + "node-b/logs/request"); }));
+  BOOST_REQUIRE(wait_until([&] { return seen(a_in, to_a, root + "node-a/logs/request"); }));
+  BOOST_REQUIRE(wait_until([&] { return seen(master_in, to_master, root + "node-a/logs/request"); }));
   to_master.clear();
   to_a.clear();
   to_b.clear();
@@ -97,21 +98,21 @@ BOOST_AUTO_TEST_CASE(a_node_writes_and_reads_only_its_own_topics) {
   BOOST_REQUIRE(a.publish({root + "node-b/heartbeat", "forged", 1, false}));
   BOOST_REQUIRE(a.publish({root + "node-b/alarm", "forged", 1, false}));
   BOOST_REQUIRE(a.publish({root + "node-a/alarm", "mine", 1, false}));
-  BOOST_REQUIRE(wait_until([&] { return seen(master, to_master, root + "node-a/alarm"); }));
-  BOOST_CHECK(!seen(master, to_master, root + "node-b/heartbeat"));
-  BOOST_CHECK(!seen(master, to_master, root + "node-b/alarm"));
+  BOOST_REQUIRE(wait_until([&] { return seen(master_in, to_master, root + "node-a/alarm"); }));
+  BOOST_CHECK(!seen(master_in, to_master, root + "node-b/heartbeat"));
+  BOOST_CHECK(!seen(master_in, to_master, root + "node-b/alarm"));
 
   // node-a asked for node-b's requests too, but gets only its own.
   BOOST_REQUIRE(master.publish({root + "node-b/logs/request", "for-b", 1, false}));
   BOOST_REQUIRE(master.publish({root + "node-a/logs/request", "for-a", 1, false}));
-  BOOST_REQUIRE(wait_until([&] { return seen(b, to_b, root + "node-b/logs/request"); }));
-  BOOST_REQUIRE(wait_until([&] { return seen(a, to_a, root + "node-a/logs/request"); }));
-  BOOST_CHECK(!seen(a, to_a, root + "node-b/logs/request"));
+  BOOST_REQUIRE(wait_until([&] { return seen(b_in, to_b, root + "node-b/logs/request"); }));
+  BOOST_REQUIRE(wait_until([&] { return seen(a_in, to_a, root + "node-a/logs/request"); }));
+  BOOST_CHECK(!seen(a_in, to_a, root + "node-b/logs/request"));
   // Alarm confirmations likewise.
   BOOST_REQUIRE(master.publish({root + "node-b/alarm/ack", "for-b", 1, false}));
   BOOST_REQUIRE(master.publish({root + "node-a/alarm/ack", "for-a", 1, false}));
-  BOOST_REQUIRE(wait_until([&] { return seen(a, to_a, root + "node-a/alarm/ack"); }));
-  BOOST_CHECK(!seen(a, to_a, root + "node-b/alarm/ack"));
+  BOOST_REQUIRE(wait_until([&] { return seen(a_in, to_a, root + "node-a/alarm/ack"); }));
+  BOOST_CHECK(!seen(a_in, to_a, root + "node-b/alarm/ack"));
   for (auto* s : {&master, &a, &b}) s->stop();
 }
 
@@ -203,19 +204,20 @@ BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
   auto edge = start_broker("edge", edge_config(edge_port));
   const std::string root = "peranda/v1/";
   mqtt_session::session master(client("master-1"));
-  master.subscribe(root + "nodes/+/heartbeat", 1);
-  master.subscribe(root + "bridges/+/state", 1);
+  message_inbox master_in, node_in;
+  master_in.subscribe(master, root + "nodes/+/heartbeat");
+  master_in.subscribe(master, root + "bridges/+/state");
   auto node_options = client("node-a");
   node_options.server_uri = url("127.0.0.1", edge_port);
   mqtt_session::session node(node_options);
-  node.subscribe(root + "nodes/node-a/logs/request", 1);
+  node_in.subscribe(node, root + "nodes/node-a/logs/request");
   for (auto* s : {&master, &node}) {
     BOOST_REQUIRE(s->start());
     BOOST_REQUIRE(s->wait_connected(k_deadline));
   }
   std::vector<mqtt_session::message> at_master, at_node;
   BOOST_REQUIRE_MESSAGE(
-      wait_until([&] { return seen(master, at_master, root + "bridges/edge-site-1/state"); }),
+      wait_until([&] { return seen(master_in, at_master, root + "bridges/edge-site-1/state"); }),
       read_text(dir / "edge.log"));
 
   // Out: a node's heartbeat on the edge reaches the master on the central
@@ -223,14 +225,14 @@ BOOST_AUTO_TEST_CASE(an_edge_broker_bridges_its_nodes_to_the_central_broker) {
   BOOST_CHECK_MESSAGE(
       wait_until([&] {
         BOOST_REQUIRE(node.publish({root + "nodes/node-a/heartbeat", "hb", 1, false}));
-        return wait_until([&] { return seen(master, at_master, root + "nodes/node-a/heartbeat"); },
+        return wait_until([&] { return seen(master_in, at_master, root + "nodes/node-a/heartbeat"); },
                           std::chrono::seconds(1));
       }),
       read_text(dir / "edge.log"));
   // In: a request on the central broker reaches the node on the edge.
   BOOST_CHECK(wait_until([&] {
     BOOST_REQUIRE(master.publish({root + "nodes/node-a/logs/request", "req", 1, false}));
-    return wait_until([&] { return seen(node, at_node, root + "nodes/node-a/logs/request"); },
+    return wait_until([&] { return seen(node_in, at_node, root + "nodes/node-a/logs/request"); },
                       std::chrono::seconds(1));
   }));
   for (auto* s : {&master, &node}) s->stop();

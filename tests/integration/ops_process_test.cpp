@@ -16,6 +16,7 @@
 #include "tests/support/ops_support.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 namespace {
@@ -165,11 +166,12 @@ BOOST_AUTO_TEST_CASE(agent_reload_keeps_the_old_config_when_the_new_one_is_broke
   o.server_uri = mqtt.url();
   o.client_id = "watcher";
   mqtt_session::session watcher(o);
-  watcher.subscribe("peranda/v1/nodes/+/heartbeat", 1);
+  message_inbox heartbeats;
+  heartbeats.subscribe(watcher, "peranda/v1/nodes/+/heartbeat");
   BOOST_REQUIRE(watcher.start());
   std::vector<mqtt_session::message> seen;
   auto in_state = [&](const std::string& node, const std::string& state) {
-    while (auto m = watcher.inbox().pop_for(std::chrono::milliseconds(0))) seen.push_back(*m);
+    while (auto m = heartbeats.pop_for(std::chrono::milliseconds(0))) seen.push_back(*m);
     for (const auto& m : seen) {
       if (m.topic == "peranda/v1/nodes/" + node + "/heartbeat" &&
           contains(m.payload, "\"state\":\"" + state + "\"")) {

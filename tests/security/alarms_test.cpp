@@ -22,6 +22,7 @@
 #include "core/protocol/topics.hpp"
 #include "node-agent/alarms/alarm_ids.hpp"
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 namespace {
@@ -82,13 +83,13 @@ struct alarm_fleet : alarm_files, attacked_fleet {
     return n["counters"][name].get<std::uint64_t>();
   }
 
-  // node-a's own session (the attacker's), subscribed to its alarm acks.
-  std::unique_ptr<mqtt_session::session> node_a_session() const {
+  // node-a's own session (the attacker's), its alarm acks into `acks`.
+  std::unique_ptr<mqtt_session::session> node_a_session(message_inbox& acks) const {
     auto opts = client("node-a", "node-a");
     opts.max_inflight = 512;
     opts.max_buffered = 8192;
     auto s = std::make_unique<mqtt_session::session>(opts);
-    s->subscribe(protocol::topic_scheme().alarm_ack("node-a"), 1);  // applied at connect
+    acks.subscribe(*s, protocol::topic_scheme().alarm_ack("node-a"));  // applied at connect
     BOOST_REQUIRE(s->start());
     BOOST_REQUIRE(s->wait_connected(k_deadline));
     return s;
@@ -158,14 +159,15 @@ BOOST_FIXTURE_TEST_CASE(an_alarm_id_published_first_by_node_a_is_still_node_bs, 
   auto id = next_line_id(node_b_spool(), offset);
 
   // node-a publishes it first, as its own alarm (the only topic it may use).
-  auto a = node_a_session();
+  message_inbox acks;
+  auto a = node_a_session(acks);
   protocol::topic_scheme topics;
   BOOST_REQUIRE(
       a->publish({topics.alarm("node-a"), protocol::encode(node_a_alarm(id, "SQUAT")), 1, false}));
   BOOST_REQUIRE(wait_until([&] { return journaled_by("node-a").size() == 1; }));
   // Confirmed to node-a, which sent it.
   bool confirmed_to_a = wait_until([&] {
-    auto msg = a->inbox().pop_for(std::chrono::milliseconds(200));
+    auto msg = acks.pop_for(std::chrono::milliseconds(200));
     if (!msg) return false;
     auto ack = protocol::decode_alarm_ack(msg->payload);
     return ack && std::ranges::find(ack->ids, id) != ack->ids.end();
@@ -191,7 +193,8 @@ BOOST_FIXTURE_TEST_CASE(an_alarm_id_published_first_by_node_a_is_still_node_bs, 
 
 BOOST_FIXTURE_TEST_CASE(a_flood_from_node_a_is_refused_bounded_and_spares_node_b, loose_fleet) {
   constexpr int k_flood = 5000;
-  auto a = node_a_session();
+  message_inbox acks;
+  auto a = node_a_session(acks);
   protocol::topic_scheme topics;
   auto rss_before = master_rss_kib();
 
@@ -243,7 +246,7 @@ BOOST_FIXTURE_TEST_CASE(a_flood_from_node_a_is_refused_bounded_and_spares_node_b
 
   // node-a is told: an ack listing refused ids with a retry_after_ms.
   bool told = wait_until([&] {
-    auto msg = a->inbox().pop_for(std::chrono::milliseconds(200));
+    auto msg = acks.pop_for(std::chrono::milliseconds(200));
     if (!msg) return false;
     auto ack = protocol::decode_alarm_ack(msg->payload);
     return ack && !ack->refused.empty() && ack->retry_after_ms >= 1000;

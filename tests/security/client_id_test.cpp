@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 namespace {
@@ -56,8 +57,8 @@ std::size_t count(const std::string& text, const std::string& part) {
 // own for sync markers (acks to node-a, which has no agent here).
 struct observer {
   explicit observer(const attacked_fleet& f) : session(f.helper("master-1", "master-1:observer")) {
-    session.subscribe(root + "node-b/heartbeat", 1);
-    session.subscribe(root + "node-a/alarm/ack", 1);
+    inbox.subscribe(session, root + "node-b/heartbeat");
+    inbox.subscribe(session, root + "node-a/alarm/ack");
     BOOST_REQUIRE(session.start());
     BOOST_REQUIRE(session.wait_connected(k_deadline));
     sync();
@@ -76,7 +77,7 @@ struct observer {
   }
 
   bool drain_until(const std::string& marker) {
-    while (auto m = session.inbox().pop_for(std::chrono::milliseconds(0))) {
+    while (auto m = inbox.pop_for(std::chrono::milliseconds(0))) {
       if (m->topic == root + "node-a/alarm/ack") {
         if (m->payload == marker) return true;
         continue;
@@ -98,6 +99,7 @@ struct observer {
 
   const std::string root = "peranda/v1/nodes/";
   mqtt_session::session session;
+  message_inbox inbox;
   int syncs = 0;
   std::vector<mqtt_session::message> seen;
 };
@@ -170,11 +172,12 @@ BOOST_AUTO_TEST_CASE(a_request_queued_for_node_b_survives_the_attempts) {
   auto owner = helper("node-b", "node-b");
   owner.clean_session = false;
   mqtt_session::session b(owner);
-  b.subscribe(request, 1);  // to b.inbox()
+  message_inbox b_in;
+  b_in.subscribe(b, request);
   BOOST_REQUIRE(b.start());
   BOOST_REQUIRE(b.wait_connected(k_deadline));
   bool delivered = wait_until([&] {
-    while (auto m = b.inbox().pop_for(std::chrono::milliseconds(0))) {
+    while (auto m = b_in.pop_for(std::chrono::milliseconds(0))) {
       if (m->topic == request && m->payload == "queued-for-node-b") return true;
     }
     return false;

@@ -5,6 +5,7 @@
 // real fleet alarm about node-b gets through to a watcher.
 #define BOOST_TEST_MODULE fleet_alarms
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 
@@ -14,14 +15,15 @@ BOOST_AUTO_TEST_CASE(a_node_cannot_raise_fleet_alarms_but_the_master_can) {
   const std::string fleet = "peranda/v1/fleet/alarms/";
   const std::string marker_topic = "peranda/v1/nodes/node-a/alarm";
   mqtt_session::session watcher(helper("master-1", "master-1:fleet-watcher"));
-  watcher.subscribe(fleet + "+", 1);
-  watcher.subscribe(marker_topic, 1);
+  message_inbox seen;
+  seen.subscribe(watcher, fleet + "+");
+  seen.subscribe(watcher, marker_topic);
   BOOST_REQUIRE(watcher.start());
   BOOST_REQUIRE(watcher.wait_connected(k_deadline));
   std::vector<mqtt_session::message> fleet_seen;
   // Everything delivered before `marker` lands in fleet_seen.
   auto drain_until = [&](const std::string& marker) {
-    while (auto m = watcher.inbox().pop_for(std::chrono::milliseconds(0))) {
+    while (auto m = seen.pop_for(std::chrono::milliseconds(0))) {
       if (m->topic == marker_topic) {
         if (m->payload == marker) return true;
         continue;
@@ -72,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_node_cannot_raise_fleet_alarms_but_the_master_can) {
   node_b->kill9();
   bool lost = wait_until(
       [&] {
-        while (auto m = watcher.inbox().pop_for(std::chrono::milliseconds(100))) {
+        while (auto m = seen.pop_for(std::chrono::milliseconds(100))) {
           if (m->topic != fleet + "node-b") continue;
           auto j = nlohmann::json::parse(m->payload, nullptr, false);
           if (j.is_object() && j.value("rule", "") == "fleet.lost" &&

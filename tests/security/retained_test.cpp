@@ -8,6 +8,7 @@
 
 #include "tests/security/attacked_fleet.hpp"
 #include "tests/support/broker.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 
@@ -20,7 +21,8 @@ const std::string k_own = "peranda/v1/nodes/node-a/";
 // after it comes back.
 std::vector<mqtt_session::message> seen_by_a_fresh_subscriber(const attacked_fleet& f) {
   mqtt_session::session fresh(f.helper("master-1", "master-1:fresh"));
-  fresh.subscribe(k_own + "#", 1);
+  message_inbox fresh_in;
+  fresh_in.subscribe(fresh, k_own + "#");
   BOOST_REQUIRE(fresh.start());
   BOOST_REQUIRE_MESSAGE(fresh.wait_connected(k_deadline), f.broker->log());
   std::vector<mqtt_session::message> got;
@@ -28,7 +30,7 @@ std::vector<mqtt_session::message> seen_by_a_fresh_subscriber(const attacked_fle
     BOOST_REQUIRE(fresh.publish({k_own + "alarm/ack", "marker", 1, false}));
     return wait_until(
         [&] {
-          while (auto m = fresh.inbox().pop_for(std::chrono::milliseconds(0))) {
+          while (auto m = fresh_in.pop_for(std::chrono::milliseconds(0))) {
             if (m->topic == k_own + "alarm/ack") return true;
             got.push_back(*m);
           }
@@ -99,7 +101,8 @@ BOOST_AUTO_TEST_CASE(through_an_edge_only_the_heartbeat_is_retained) {
   auto edge = start_broker("edge", edge_config(edge_port));
   // Live first: once a heartbeat crossed the bridge, it is up.
   mqtt_session::session live(helper("master-1", "master-1:live"));
-  live.subscribe(k_own + "heartbeat", 1);
+  message_inbox live_in;
+  live_in.subscribe(live, k_own + "heartbeat");
   BOOST_REQUIRE(live.start());
   BOOST_REQUIRE(live.wait_connected(k_deadline));
   auto options = client("node-a", "node-a:edge");
@@ -110,16 +113,15 @@ BOOST_AUTO_TEST_CASE(through_an_edge_only_the_heartbeat_is_retained) {
   BOOST_REQUIRE_MESSAGE(
       wait_until([&] {
         publish_retained(a, {}, "probe");
-        return wait_until(
-            [&] { return live.inbox().pop_for(std::chrono::milliseconds(0)).has_value(); },
-            std::chrono::seconds(1));
+        return wait_until([&] { return live_in.pop_for(std::chrono::milliseconds(0)).has_value(); },
+                          std::chrono::seconds(1));
       }),
       edge->log());
 
   publish_retained(a, k_junk, "via-edge");
   // The heartbeat crossed the bridge after the junk did (one QoS-1 stream).
   BOOST_REQUIRE(wait_until([&] {
-    auto m = live.inbox().pop_for(std::chrono::milliseconds(0));
+    auto m = live_in.pop_for(std::chrono::milliseconds(0));
     return m && m->payload == "via-edge";
   }));
   check_only_heartbeat_retained(seen_by_a_fresh_subscriber(*this), "via-edge");

@@ -33,6 +33,7 @@
 #include "core/protocol/topics.hpp"
 #include "core/util/clock.hpp"
 #include "tests/security/attacked_fleet.hpp"
+#include "tests/support/message_inbox.hpp"
 
 namespace peranda::test {
 namespace {
@@ -46,12 +47,12 @@ class watcher {
  public:
   watcher(mqtt_session::options o, const std::vector<std::string>& filters)
       : session_(std::move(o)) {
-    for (const auto& f : filters) session_.subscribe(f, 1);
+    for (const auto& f : filters) inbox_.subscribe(session_, f);
     BOOST_REQUIRE(session_.start().has_value());
     BOOST_REQUIRE(session_.wait_connected(k_deadline));
     thread_ = std::jthread([this](std::stop_token stop) {
       while (!stop.stop_requested()) {
-        auto m = session_.inbox().pop_for(std::chrono::milliseconds(100));
+        auto m = inbox_.pop_for(std::chrono::milliseconds(100));
         if (!m) continue;
         std::lock_guard lock(mu_);
         messages_.push_back(std::move(*m));
@@ -87,6 +88,7 @@ class watcher {
   }
 
  private:
+  message_inbox inbox_;
   mqtt_session::session session_;
   mutable std::mutex mu_;
   std::vector<mqtt_session::message> messages_;

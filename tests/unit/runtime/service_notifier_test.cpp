@@ -63,17 +63,20 @@ BOOST_AUTO_TEST_CASE(speaks_the_sd_notify_protocol) {
   n.ready("connected\nto broker");
   n.status("same");
   n.status("same");  // unchanged: not sent again
-  n.watchdog_ping();
-  n.watchdog_ping();  // within the interval: not sent again
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  n.watchdog_ping(t0);
+  n.watchdog_ping(t0 + std::chrono::milliseconds(1999));  // within the interval: not sent again
+  n.watchdog_ping(t0 + std::chrono::milliseconds(2000));
   n.reloading();
   n.stopping();
   auto got = l.received();
-  BOOST_REQUIRE_EQUAL(got.size(), 5u);
+  BOOST_REQUIRE_EQUAL(got.size(), 6u);
   BOOST_CHECK_EQUAL(got[0], "READY=1\nSTATUS=connected to broker");
   BOOST_CHECK_EQUAL(got[1], "STATUS=same");
   BOOST_CHECK_EQUAL(got[2], "WATCHDOG=1");
-  BOOST_CHECK(got[3].starts_with("RELOADING=1\n"));
-  BOOST_CHECK(got[4].starts_with("STOPPING=1\n"));
+  BOOST_CHECK_EQUAL(got[3], "WATCHDOG=1");
+  BOOST_CHECK(got[4].starts_with("RELOADING=1\n"));
+  BOOST_CHECK(got[5].starts_with("STOPPING=1\n"));
 }
 
 BOOST_AUTO_TEST_CASE(without_systemd_everything_is_a_no_op) {
@@ -82,7 +85,7 @@ BOOST_AUTO_TEST_CASE(without_systemd_everything_is_a_no_op) {
   service_notifier n;
   BOOST_CHECK(!n.watchdog_enabled());
   n.ready("x");
-  n.watchdog_ping();
+  n.watchdog_ping(std::chrono::steady_clock::now());
   n.stopping();
 }
 
