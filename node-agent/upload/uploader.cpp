@@ -40,7 +40,8 @@ uploader::uploader(uploader_settings settings, spool& spool, mqtt_session::sessi
       spool_(spool),
       session_(session),
       topics_(topics),
-      events_(k_event_capacity) {
+      events_(k_event_capacity),
+      queue_(settings_.max_waiting_requests) {
   subscribe(inbound);
 }
 
@@ -161,10 +162,11 @@ void uploader::run(std::stop_token stop) {
     }
     drop_job_of_gone_master();
     if (!machine_ && job_) next_transfer();
-    if (!machine_ && !job_ && !waiting_.empty()) {
-      auto next = std::move(waiting_.front());
-      waiting_.pop_front();
-      begin_job(std::move(next));
+    if (!machine_ && !job_ && queue_.waiting() > 0) {
+      std::vector<protocol::logs_request> expired;
+      auto next = queue_.next(wall_clock_ms(), expired);
+      for (const auto& r : expired) reply(r, protocol::reply_status::expired);
+      if (next) begin_job(std::move(*next));
     }
   }
 }
@@ -202,35 +204,28 @@ void uploader::on_request(protocol::logs_request request) {
                 {}});
     return;
   }
-  if (request.deadline_ms != 0 && request.deadline_ms < wall_clock_ms()) {
-    reply(request, protocol::reply_status::expired);
-    return;
-  }
-  if (master_gone(request.master_id)) {
-    log()->info("ignoring request {}: master '{}' is not online", request.request_id,
-                request.master_id);
-    return;
-  }
-  if (auto owner = other_owner(request.master_id)) {
-    reply_not_owner(request, *owner);
-    return;
-  }
-  auto same_master = [&](const protocol::logs_request& r) {
-    return r.master_id == request.master_id;
-  };
-  if ((job_ && same_master(job_->request)) || std::ranges::any_of(waiting_, same_master)) {
-    reply(request, protocol::reply_status::busy, {}, "a request of this master is being served");
-    return;
-  }
-  if (job_) {
-    if (waiting_.size() >= settings_.max_waiting_requests) {
-      reply(request, protocol::reply_status::busy, {}, "too many requests waiting");
+  master_facts facts{master_gone(request.master_id), other_owner(request.master_id)};
+  std::optional<std::string> serving;
+  if (job_) serving = job_->request.master_id;
+  switch (queue_.offer(request, wall_clock_ms(), facts, serving)) {
+    case admission::serve:
+      return begin_job(std::move(request));
+    case admission::wait:
       return;
-    }
-    waiting_.push_back(std::move(request));
-    return;
+    case admission::busy_same_master:
+      return reply(request, protocol::reply_status::busy, {},
+                   "a request of this master is being served");
+    case admission::busy_full:
+      return reply(request, protocol::reply_status::busy, {}, "too many requests waiting");
+    case admission::expired:
+      return reply(request, protocol::reply_status::expired);
+    case admission::ignore:
+      log()->info("ignoring request {}: master '{}' is not online", request.request_id,
+                  request.master_id);
+      return;
+    case admission::not_owner:
+      return reply_not_owner(request, *facts.other_owner);
   }
-  begin_job(std::move(request));
 }
 
 void uploader::begin_job(protocol::logs_request request) {

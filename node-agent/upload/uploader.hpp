@@ -28,6 +28,7 @@
 #include "node-agent/spool/spool.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
 #include "node-agent/trust/trusted_masters.hpp"
+#include "node-agent/upload/request_queue.hpp"
 #include "node-agent/upload/transfer_machine.hpp"
 
 namespace peranda::agent {
@@ -136,7 +137,7 @@ class uploader {
 
   // Owned by the uploader thread
   std::optional<job> job_;
-  std::deque<protocol::logs_request> waiting_;
+  request_queue queue_;
   std::optional<transfer_machine> machine_;
   std::string transfer_id_;
   std::string transfer_file_;
