@@ -115,7 +115,8 @@ result<void> master::start() {
           registry_, scheduler_, pulls_, receiver_, journal_, metrics_, layout_,
           [this] { return session_->is_connected(); }, health_,
           [this] {
-            return session_counters{session_->fresh_clients(), session_->slot_waits_given_up()};
+            return session_counters{session_->fresh_clients(), session_->slot_waits_given_up(),
+                                    session_->broker_switches()};
           }});
   if (auto ok = api_->start(); !ok) return ok;
   session_->on_connected([this] {
@@ -128,7 +129,7 @@ result<void> master::start() {
   uploads_.start();
   dispatcher_ = std::jthread(
       [this](std::stop_token stop) { inbound_.run(stop, std::chrono::milliseconds(200)); });
-  log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url,
+  log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url_text(),
               config_.data_dir.string());
   return session_->start();
 }
