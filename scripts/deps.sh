@@ -22,6 +22,13 @@ PERANDA_PACKAGES=(
   # The status page's browser test (label `browser`): headless Chromium
   # driven through Selenium.
   chromium chromium-driver python3-selenium
+  # The aedes cluster test (label `cluster`, tests/cluster/): members share
+  # one redis-server. aedes 1.2, mqemitter-redis 7.2 and
+  # aedes-persistence-redis 11.2 need Node >= 20 (their `engines`);
+  # bookworm's own nodejs is 18.20, so on Debian 12 install Node 20 first
+  # (NodeSource's nodejs package, which brings npm; Debian's npm package
+  # would pull its nodejs 18 back).
+  nodejs redis-server
 )
 
 peranda_install_deps() {
