@@ -22,15 +22,6 @@ run_suite() {  # build dir, extra cmake args..., then ctest args after --
   (cd "$build" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
-# The aedes cluster's npm packages, exactly as locked, where its test looks
-# (<build>/cluster/node_modules).
-peranda_cluster_packages() {
-  mkdir -p "$1/cluster"
-  cp "$root/tests/cluster/package.json" "$root/tests/cluster/package-lock.json" "$1/cluster/"
-  (cd "$1/cluster" && npm ci --no-audit --no-fund --silent)
-}
-peranda_cluster_packages "${PERANDA_BUILD_DIR:-$root/build}"
-
 echo "== build and test (RelWithDebInfo, -Werror)"
 run_suite "${PERANDA_BUILD_DIR:-$root/build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "$@"
 
