@@ -17,7 +17,7 @@ using namespace peranda;
 class running_master final : public service_instance {
  public:
   explicit running_master(master::master_config config)
-      : id_(config.id), url_(config.broker.url), master_(std::move(config)) {}
+      : id_(config.id), url_(config.broker.url_text()), master_(std::move(config)) {}
   [[nodiscard]] result<void> start() { return master_.start(); }
   bool ready() const override { return master_.ready(); }
   std::string status() const override {

@@ -126,7 +126,8 @@ result<void> master::start() {
           registry_, scheduler_, pulls_, receiver_, journal_, metrics_, layout_,
           [this] { return session_->is_connected(); }, health_,
           [this] {
-            return session_counters{session_->fresh_clients(), session_->slot_waits_given_up()};
+            return session_counters{session_->fresh_clients(), session_->slot_waits_given_up(),
+                                    session_->broker_switches()};
           },
           [this] { return masters_overview(); },
           [this](std::string_view node) { return masters_.owner_of(node); }});
@@ -142,7 +143,7 @@ result<void> master::start() {
   dispatcher_ = std::jthread(
       [this](std::stop_token stop) { inbound_.run(stop, std::chrono::milliseconds(200)); });
   beater_ = std::jthread([this](std::stop_token stop) { beat(stop); });
-  log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url,
+  log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url_text(),
               config_.data_dir.string());
   return session_->start();
 }

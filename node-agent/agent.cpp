@@ -102,7 +102,7 @@ result<void> agent::start() {
                                  *spool_, *session_, topics_, inbound_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
-              config_.node_id, config_.ip, *session_number, config_.broker.url,
+              config_.node_id, config_.ip, *session_number, config_.broker.url_text(),
               config_.sources.size(), config_.rules.size());
   if (auto ok = alarms_->start(); !ok) return ok;
   presence_->start(*session_);
@@ -178,6 +178,7 @@ void agent::fill_stats(protocol::heartbeat& hb) {
       {"messages_dropped", inbound_.dropped() + uploader_->events_dropped()},
       {"mqtt_fresh_clients", session_->fresh_clients() + alarms_->fresh_clients()},
       {"mqtt_slot_waits_given_up", session_->slot_waits_given_up()},
+      {"mqtt_broker_switches", session_->broker_switches() + alarms_->broker_switches()},
   };
 }
 

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -251,14 +253,15 @@ class mailbox {
   std::vector<mqtt::const_message_ptr> messages_ GUARDED_BY(mu_);
 };
 
-result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
+result<void> mqtt_round_trip(const agent_config& config, const std::string& url,
+                             std::FILE* out) {
   const auto& b = config.broker;
   auto topic = protocol::topic_scheme(b.topic_root).heartbeat(config.node_id);
   mailbox box;  // declared first: it must outlive the client's callback thread
   // `<user>:...`: the broker plugin binds client ids to user names (and the
   // ACL step below names a node id that is not the user name).
   auto owner = b.username.empty() ? config.node_id : b.username;
-  mqtt::async_client client(b.url, fmt::format("{}:check-{}", owner, ::getpid()),
+  mqtt::async_client client(url, fmt::format("{}:check-{}", owner, ::getpid()),
                             mqtt::create_options(MQTTVERSION_3_1_1));
   client.set_message_callback([&](mqtt::const_message_ptr m) { box.put(std::move(m)); });
   auto options = b.session_options();
@@ -266,7 +269,7 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   auto builder = mqtt_session::paho_connect_options(options).connect_timeout(k_step_timeout);
   try {
     if (!client.connect(builder.finalize())->wait_for(2 * k_step_timeout)) {
-      return failf("the broker did not answer the MQTT CONNECT: is {} an MQTT port?", b.url);
+      return failf("the broker did not answer the MQTT CONNECT: is {} an MQTT port?", url);
     }
   } catch (const mqtt::exception& e) {
     if (e.get_return_code() > 0) return fail(explain_refusal(e.get_return_code(), b));
@@ -309,10 +312,9 @@ result<void> mqtt_round_trip(const agent_config& config, std::FILE* out) {
   return outcome;
 }
 
-}  // namespace
-
-result<void> check_connection(const agent_config& config, std::FILE* out) {
-  auto url = parse_url(config.broker.url);
+// One broker of the list, step by step.
+result<void> check_broker(const agent_config& config, const std::string& text, std::FILE* out) {
+  auto url = parse_url(text);
   if (!url) return std::unexpected(url.error());
   const auto& a = *url;
   auto addresses = resolve(a);
@@ -327,7 +329,26 @@ result<void> check_connection(const agent_config& config, std::FILE* out) {
       fmt::print(out, "ok   TLS: certificate trusted and valid for '{}'\n", a.host);
     }
   }  // our probe connection closes here; Paho opens its own
-  return mqtt_round_trip(config, out);
+  return mqtt_round_trip(config, text, out);
+}
+
+}  // namespace
+
+result<void> check_connection(const agent_config& config, std::FILE* out) {
+  const auto& urls = config.broker.urls;
+  if (urls.size() == 1) return check_broker(config, urls.front(), out);
+  // Every broker of a failover list must work: the one that fails is found
+  // now, not on the day the agent needs it.
+  std::vector<std::string> failed;
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    fmt::print(out, "---- broker {} of {}: {}\n", i + 1, urls.size(), urls[i]);
+    if (auto ok = check_broker(config, urls[i], out); !ok) {
+      fmt::print(out, "FAIL {}\n", ok.error().message);
+      failed.push_back(fmt::format("{} ({})", urls[i], ok.error().message));
+    }
+  }
+  if (failed.empty()) return {};
+  return failf("{} of {} brokers failed: {}", failed.size(), urls.size(), fmt::join(failed, "; "));
 }
 
 }  // namespace peranda::agent

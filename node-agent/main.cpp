@@ -25,7 +25,7 @@ class running_agent final : public service_instance {
   std::string status() const override {
     const auto& c = agent_.config();
     return fmt::format("node '{}' {} {}; health {}", c.node_id,
-                       agent_.ready() ? "connected to" : "connecting to", c.broker.url,
+                       agent_.ready() ? "connected to" : "connecting to", c.broker.url_text(),
                        agent::summarize(agent_.health()));
   }
 
@@ -49,7 +49,7 @@ int check(const std::filesystem::path& path) {
     return 2;
   }
   std::printf("checking the connection of node '%s' to %s\n", config->node_id.c_str(),
-              config->broker.url.c_str());
+              config->broker.url_text().c_str());
   if (auto ok = agent::check_connection(*config, stdout); !ok) {
     std::fflush(stdout);
     std::fprintf(stderr, "FAILED: %s\n", ok.error().message.c_str());

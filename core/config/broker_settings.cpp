@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config/broker_settings.hpp"
 
+#include <optional>
 #include <vector>
+
+#include <fmt/ranges.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,12 +22,35 @@ result<void> readable(std::string_view path) {
   return failf("cannot read '{}'", path);
 }
 
+// Every entry parses, and all are TLS or all plain: a list mixing them would
+// let a failover silently drop encryption (or a TLS broker be tried without
+// the CA), so it is refused rather than guessed at.
+result<void> check_urls(const config_section& s, const std::vector<std::string>& urls) {
+  std::optional<bool> tls;
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    auto where = urls.size() == 1 ? std::string() : fmt::format("entry {}: ", i + 1);
+    auto url = parse_broker_url(urls[i]);
+    if (!url) return std::unexpected(s.error_at("url", where + url.error().message));
+    if (tls && *tls != url->tls) {
+      return std::unexpected(s.error_at(
+          "url", fmt::format("{}'{}' is {} but '{}' is {}: use TLS for every broker of the list "
+                             "or for none",
+                             where, urls[i], url->tls ? "TLS" : "plain", urls.front(),
+                             *tls ? "TLS" : "plain")));
+    }
+    tls = url->tls;
+  }
+  return {};
+}
+
 using broker_key = config_key<broker_settings>;
 
 constexpr broker_key k_keys[] = {
-    {{"broker", "url", key_type::string, "",
-      "Broker address: `tcp://host:port`, or `ssl://host:port` for TLS."},
-     &broker_settings::url},
+    {{"broker", "url", key_type::string_or_list, "",
+      "Broker address: `tcp://host:port`, or `ssl://host:port` for TLS; or a list of them "
+      "(`[\"ssl://a:8883\", \"ssl://b:8883\"]`), tried in order, failing over to the next "
+      "when the connection drops. All entries TLS or all plain."},
+     &broker_settings::urls},
     {{"broker", "username", key_type::string, "",
       "MQTT user name; in production equal to the node id (the ACL binds it)."},
      &broker_settings::username},
@@ -58,7 +84,8 @@ std::span<const key_spec> broker_keys() {
 
 mqtt_session::options broker_settings::session_options() const {
   mqtt_session::options o;
-  o.server_uri = url;
+  o.server_uri = urls.front();
+  o.failover_uris.assign(urls.begin() + 1, urls.end());
   o.username = username;
   o.password = password;
   o.ca_file = ca_file;
@@ -68,12 +95,12 @@ mqtt_session::options broker_settings::session_options() const {
   return o;
 }
 
+std::string broker_settings::url_text() const { return fmt::format("{}", fmt::join(urls, ", ")); }
+
 result<broker_settings> load_broker_settings(const config_section& s) {
   broker_settings b;
   if (auto ok = load_keys<broker_settings>(s, k_keys, b); !ok) return std::unexpected(ok.error());
-  if (auto url = parse_broker_url(b.url); !url) {
-    return std::unexpected(s.error_at("url", url.error().message));
-  }
+  if (auto ok = check_urls(s, b.urls); !ok) return std::unexpected(ok.error());
   if (b.cert_file.empty() != b.key_file.empty()) {
     return std::unexpected(s.error_at("key_file", "cert_file and key_file go together"));
   }

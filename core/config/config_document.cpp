@@ -57,7 +57,8 @@ const std::vector<config_section>& config_document::array(std::string_view name)
 
 std::string describe_keys(std::span<const key_spec> keys) {
   static constexpr std::string_view k_type_names[] = {"string",   "integer", "boolean",
-                                                      "duration", "size",    "list of strings"};
+                                                      "duration", "size",    "list of strings",
+                                                      "string or list of strings"};
   std::string out;
   std::string_view current;
   for (const auto& k : keys) {

@@ -14,7 +14,9 @@
 
 namespace peranda {
 
-enum class key_type { string, integer, boolean, duration, bytes, string_list };
+// string_or_list: one string or a non-empty array of strings (read into a
+// list either way), for a key that grew from one value to several.
+enum class key_type { string, integer, boolean, duration, bytes, string_list, string_or_list };
 
 // One row of a program's configuration table (after fluent-bit): the table
 // drives parsing, unknown-key errors, --help-config and docs/configuration.md.

@@ -66,7 +66,7 @@ struct config_key {
       case 3: return type == key_type::boolean;
       case 4: case 5: return type == key_type::integer || type == key_type::bytes;
       case 6: case 7: return type == key_type::duration;
-      case 8: return type == key_type::string_list;
+      case 8: return type == key_type::string_list || type == key_type::string_or_list;
       case 9: return type == key_type::string;
       default: return false;
     }

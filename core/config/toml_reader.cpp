@@ -165,6 +165,19 @@ class config_builder {
         }
         return v;
       }
+      case key_type::string_or_list: {
+        if (node.is_string()) {
+          v.list.push_back(*node.value<std::string>());
+          return v;
+        }
+        const auto* array = node.as_array();
+        if (!array || array->empty()) return wrong("a string or a non-empty array of strings");
+        for (const auto& item : *array) {
+          if (!item.is_string()) return wrong("a string or a non-empty array of strings");
+          v.list.push_back(*item.value<std::string>());
+        }
+        return v;
+      }
     }
     return wrong("a known type");
   }

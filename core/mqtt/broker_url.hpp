@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,13 @@ struct broker_url {
 
 // Parses `text`; an unknown scheme or a bad host:port is an error naming it.
 [[nodiscard]] result<broker_url> parse_broker_url(std::string_view text);
+
+// Which of `urls` this process is connected to, from its sockets' `peers`:
+// an entry with a numeric host matches a peer with that address and port; an
+// entry with a name matches by port when no other entry has that port.
+// Empty when none or more than one entry matches (e.g. two sessions of one
+// process on two brokers of the list): "not known", never a guess.
+[[nodiscard]] std::string find_connected_broker(std::span<const std::string> urls,
+                                                std::span<const host_port> peers);
 
 }  // namespace peranda

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <memory>
 
 #include "core/log/log.hpp"
 #include "core/mqtt/broker_url.hpp"
 #include "core/mqtt/paho_options.hpp"
 #include "core/mqtt/topic_filter.hpp"
 #include "core/net/tcp_nodelay.hpp"
+#include "core/net/tcp_peers.hpp"
 
 namespace peranda::mqtt_session {
 namespace {
@@ -28,6 +30,10 @@ mqtt::async_client* retire(std::unique_ptr<mqtt::async_client> client) {
   lock_guard lock(mu);
   graveyard->push_back(std::move(client));
   return graveyard->back().get();
+}
+
+void nodelay_towards(std::string_view uri) {
+  if (auto url = parse_broker_url(uri)) set_tcp_nodelay_to_port(url->address.port);
 }
 
 }  // namespace
@@ -110,17 +116,25 @@ void session::on_connected(connected_handler handler) {
 }
 
 mqtt::connect_options session::connect_options() const {
-  return paho_connect_options(opts_)
-      .automatic_reconnect(opts_.min_retry, opts_.max_retry)
-      .max_inflight(static_cast<int>(opts_.max_inflight))
-      .finalize();
+  auto builder = paho_connect_options(opts_)
+                     .automatic_reconnect(opts_.min_retry, opts_.max_retry)
+                     .max_inflight(static_cast<int>(opts_.max_inflight));
+  if (!opts_.failover_uris.empty()) {
+    // Paho tries these in order on every connect and reconnect, starting
+    // from the first each time, and moves on when one refuses or times out.
+    auto servers = std::make_shared<mqtt::string_collection>(opts_.server_uri);
+    for (const auto& uri : opts_.failover_uris) servers->push_back(uri);
+    builder.servers(servers);
+  }
+  return builder.finalize();
 }
 
 result<void> session::connect(mqtt::async_client& client) {
   try {
     client.connect(connect_options());
   } catch (const mqtt::exception& e) {
-    return failf("cannot start connecting to {}: {}", opts_.server_uri, e.what());
+    return failf("cannot start connecting to {}{}: {}", opts_.server_uri,
+                 opts_.failover_uris.empty() ? "" : " (and the brokers after it)", e.what());
   }
   return {};
 }
@@ -163,13 +177,48 @@ void session::handle_connected(std::uint64_t generation) {
     }
     return;
   }
-  log()->info("connected to {} as '{}'", opts_.server_uri, opts_.client_id);
   // Before the first subscribe or publish of this connection: Paho leaves
   // Nagle on, which holds chunks and alarms for the broker's delayed ACK.
-  if (auto url = parse_broker_url(opts_.server_uri)) set_tcp_nodelay_to_port(url->address.port);
+  // Whichever broker of the list answered: set it towards all their ports.
+  nodelay_towards(opts_.server_uri);
+  for (const auto& uri : opts_.failover_uris) nodelay_towards(uri);
+  note_broker();
+  // Every connect, not only the first: another broker of the list (or one
+  // that lost its state) holds no subscriptions for this client id.
   for (const auto& [filter, qos] : subs) client->subscribe(filter, qos);
   if (handler) handler();
   connected_cv_.notify_all();
+}
+
+// Paho does not say which server of the list a reconnect reached (its
+// connect response names the first): the process's sockets do.
+void session::note_broker() {
+  auto uri = opts_.failover_uris.empty() ? opts_.server_uri : [&] {
+    std::vector<std::string> all{opts_.server_uri};
+    all.insert(all.end(), opts_.failover_uris.begin(), opts_.failover_uris.end());
+    return find_connected_broker(all, tcp_peers());
+  }();
+  bool switched = false;
+  std::string before;
+  {
+    lock_guard lock(mu_);
+    before = broker_;
+    switched = !uri.empty() && !broker_.empty() && broker_ != uri;
+    if (!uri.empty()) broker_ = uri;
+  }
+  if (switched) {
+    ++broker_switches_;
+    log()->warn("connected to {} as '{}', not {} as before ({} switch(es) so far)", uri,
+                opts_.client_id, before, broker_switches_.load());
+  } else {
+    log()->info("connected to {} as '{}'", uri.empty() ? "a broker of the list" : uri,
+                opts_.client_id);
+  }
+}
+
+std::string session::connected_broker() const {
+  lock_guard lock(mu_);
+  return broker_;
 }
 
 void session::handle_connection_lost(std::uint64_t generation, const std::string& cause) {
@@ -181,8 +230,10 @@ void session::handle_connection_lost(std::uint64_t generation, const std::string
     fresh = flaps_.lost(std::chrono::steady_clock::now());
     if (fresh) want_fresh_client_ = true;
   }
-  log()->warn("connection to {} lost{}{}; reconnecting", opts_.server_uri,
-              cause.empty() ? "" : ": ", cause);
+  auto broker = connected_broker();
+  log()->warn("connection to {} lost{}{}; reconnecting{}", broker.empty() ? "the broker" : broker,
+              cause.empty() ? "" : ": ", cause,
+              opts_.failover_uris.empty() ? "" : " (trying the broker list in order)");
   if (fresh) fresh_client_cv_.notify_all();
 }
 

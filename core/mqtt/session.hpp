@@ -32,6 +32,10 @@ struct message {
 
 struct options {
   std::string server_uri = "tcp://127.0.0.1:1883";  // tcp://, ssl://, mqtts://
+  // Further brokers, tried in order after server_uri on every (re)connect
+  // (Paho's serverURIs): the session fails over to the first that answers.
+  // Same scheme as server_uri (broker_settings refuses a mix).
+  std::vector<std::string> failover_uris;
   std::string client_id;                            // fixed per program instance
   std::string username;
   std::string password;
@@ -119,6 +123,12 @@ class session {
             std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   std::uint64_t fresh_clients() const { return fresh_clients_.load(); }
+  // The broker of the current (or last) connection: server_uri without a
+  // list; with one, the entry this process's sockets lead to (empty before
+  // the first connect or when that is not known: find_connected_broker).
+  std::string connected_broker() const;
+  // Connections made to a different broker than the one before.
+  std::uint64_t broker_switches() const { return broker_switches_.load(); }
   std::uint64_t slot_waits_given_up() const { return slot_waits_given_up_.load(); }
   std::size_t inflight() const;
 
@@ -129,6 +139,9 @@ class session {
   mqtt::connect_options connect_options() const;
   // Starts `client` connecting; logs (and returns) a refusal.
   result<void> connect(mqtt::async_client& client);
+  // On Paho's thread after each connect: notes (and logs) which broker of
+  // the list answered, counting a switch.
+  void note_broker();
   void handle_connected(std::uint64_t generation);
   void handle_connection_lost(std::uint64_t generation, const std::string& cause);
   void handle_message(std::string topic, std::string payload, int qos, bool retained);
@@ -162,9 +175,11 @@ class session {
   flap_detector flaps_ GUARDED_BY(mu_);
   bool want_fresh_client_ GUARDED_BY(mu_) = false;
   std::condition_variable_any fresh_client_cv_;
+  std::string broker_ GUARDED_BY(mu_);  // of the current or last connection
 
   std::atomic<std::uint64_t> unmatched_dropped_{0};
   std::atomic<std::uint64_t> fresh_clients_{0};
+  std::atomic<std::uint64_t> broker_switches_{0};
   std::atomic<std::uint64_t> slot_waits_given_up_{0};
   std::jthread replacer_;
 };

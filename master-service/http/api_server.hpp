@@ -35,6 +35,7 @@ struct master_metrics;
 struct session_counters {
   std::uint64_t fresh_clients = 0;
   std::uint64_t slot_waits_given_up = 0;
+  std::uint64_t broker_switches = 0;  // connections to another broker of the list
 };
 
 struct api_sources {

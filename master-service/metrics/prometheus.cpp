@@ -50,6 +50,9 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
   single(out, "peranda_mqtt_slot_waits_given_up_total", "counter",
          static_cast<double>(mqtt.slot_waits_given_up),
          "Publishes that waited slot_wait for an in-flight slot and gave up (resent later).");
+  single(out, "peranda_mqtt_broker_switches_total", "counter",
+         static_cast<double>(mqtt.broker_switches),
+         "Connections made to a different broker of [broker] url than the one before.");
   std::map<std::string, std::uint64_t> states{
       {"online", 0}, {"offline", 0}, {"lost", 0}, {"stale", 0}};
   for (const auto& r : src.nodes.snapshot()) ++states[std::string(to_string(r.state))];

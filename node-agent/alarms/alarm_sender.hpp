@@ -98,6 +98,8 @@ class alarm_sender {
   std::uint64_t pending() const;
   // Paho clients its session replaced (a connection dropping right after CONNACK).
   std::uint64_t fresh_clients() const { return session_->fresh_clients(); }
+  // Connections its session made to another broker of the list than before.
+  std::uint64_t broker_switches() const { return session_->broker_switches(); }
   // How long the oldest alarm not confirmed yet has waited (since it was
   // raised, or loaded from the outbox at start); unset when none waits.
   std::optional<std::chrono::milliseconds> oldest_wait(

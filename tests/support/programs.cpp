@@ -8,12 +8,20 @@
 #include "tests/support/broker.hpp"
 
 namespace peranda::test {
+namespace {
+
+// `url = ...`: quoted, unless the test gave a TOML array (a broker list).
+std::string url_line(const std::string& url) {
+  return url.starts_with("[") ? "url = " + url + "\n" : "url = \"" + url + "\"\n";
+}
+
+}  // namespace
 
 std::unique_ptr<child_process> start_agent(const program_config& c, const std::string& node,
                                            const std::string& agent_extra) {
   std::filesystem::create_directories(c.dir);
   auto config = c.dir / "agent.toml";
-  std::ofstream(config) << "[broker]\nurl = \"" << c.broker_url << "\"\nkeepalive = \"2s\"\n"
+  std::ofstream(config) << "[broker]\n" << url_line(c.broker_url) << "keepalive = \"2s\"\n"
                         << c.broker_extra << "[agent]\nnode_id = \"" << node << "\"\nip = \"127.0.0.1\"\n"
                         << "spool_dir = \"" << (c.dir / "spool").string() << "\"\n"
                         << "heartbeat_interval = \"200ms\"\n"
@@ -30,7 +38,7 @@ std::unique_ptr<child_process> start_master(const program_config& c, const std::
   std::filesystem::create_directories(c.dir);
   http_port = free_port();
   auto config = c.dir / "master.toml";
-  std::ofstream(config) << "[broker]\nurl = \"" << c.broker_url << "\"\nkeepalive = \"2s\"\n"
+  std::ofstream(config) << "[broker]\n" << url_line(c.broker_url) << "keepalive = \"2s\"\n"
                         << c.broker_extra << "[master]\nid = \"" << id << "\"\n"
                         << "data_dir = \"" << (c.dir / "data").string() << "\"\n"
                         << "http_listen = \"127.0.0.1:" << http_port << "\"\n"

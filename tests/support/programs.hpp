@@ -18,7 +18,7 @@ struct program_config {
   program_config(std::string url, std::filesystem::path folder, std::string extra = "")
       : broker_url(std::move(url)), dir(std::move(folder)), broker_extra(std::move(extra)) {}
 
-  std::string broker_url;
+  std::string broker_url;  // one URL, or a TOML array of them: ["tcp://...", "tcp://..."]
   std::filesystem::path dir;  // its own folder (config, spool or data, log)
   std::string broker_extra;   // more [broker] lines (user name, password, CA)
 };

@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(valid_files_load_with_defaults) {
                                     agent::agent_keys());
   auto cfg = agent::build_agent_config(*doc).value();
   BOOST_TEST(cfg.heartbeat_interval == 10s);
-  BOOST_TEST(cfg.broker.url == "tcp://127.0.0.1:1883");
+  BOOST_TEST(cfg.broker.urls == std::vector<std::string>{"tcp://127.0.0.1:1883"});
   BOOST_TEST(cfg.broker.topic_root == "peranda/v1");
   BOOST_TEST(cfg.broker.keepalive == 30s);
   BOOST_TEST(master_error("[master]\nid = \"m1\"\n") == "");
