@@ -209,6 +209,7 @@ void master::tick() {
   auto removed = registry_.expire(now, config_.stale_after, config_.forget_after);
   for (const auto& node : removed) {
     scheduler_.remove(node);
+    pulls_.forget(node);
     fleet_.forget(node);
     log()->info("forgot node '{}'", node);
   }

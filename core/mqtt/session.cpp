@@ -4,8 +4,8 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 
 #include "core/log/log.hpp"
 #include "core/mqtt/broker_url.hpp"

@@ -27,8 +27,8 @@ fleet_alarms::fleet_alarms(std::string master_id, std::chrono::milliseconds stal
       publish_(std::move(publish)),
       journal_failed_(std::move(journal_failed)),
       owns_(std::move(owns)),
-      handover_(handover),
-      watch_(stale_after) {}
+      watch_(stale_after),
+      owed_(handover, k_max_owed) {}
 
 void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome outcome,
                                 bool retained) {
@@ -42,41 +42,19 @@ void fleet_alarms::on_heartbeat(const protocol::heartbeat& hb, apply_outcome out
 
 void fleet_alarms::tick(bool connected) {
   std::vector<fleet_alarm> alarms;
+  std::vector<owed_alarms::alarm> now_mine;
   auto now = std::chrono::steady_clock::now();
   {
     lock_guard lock(mu_);
     alarms = watch_.on_tick(now, connected);
+    now_mine = owed_.settle(owns_, now);
+    metrics_.fleet_alarms_owed = owed_.size();
+  }
+  for (const auto& o : now_mine) {
+    log()->warn("fleet alarm of '{}' raised as its new owner", o.node);
+    deliver(o.node, o.event, o.json);
   }
   raise(alarms);
-  settle_owed(now);
-}
-
-void fleet_alarms::settle_owed(fleet_watch::clock::time_point now) {
-  std::deque<owed_alarm> owed;
-  {
-    lock_guard lock(mu_);
-    owed.swap(owed_);
-  }
-  // Ownership is asked without mu_ held: masters_watch has a lock of its own.
-  std::deque<owed_alarm> keep;
-  for (auto& o : owed) {
-    if (owns_(o.node)) {
-      log()->warn("fleet alarm of '{}' raised as its new owner", o.node);
-      deliver(o.node, o.event, o.json);
-    } else if (now - o.since <= handover_) {
-      keep.push_back(std::move(o));
-    }
-  }
-  lock_guard lock(mu_);
-  // Owed meanwhile (on the dispatcher's thread) goes after the older ones.
-  keep.insert(keep.end(), std::make_move_iterator(owed_.begin()),
-              std::make_move_iterator(owed_.end()));
-  owed_.swap(keep);
-  while (owed_.size() > k_max_owed) {
-    owed_.pop_front();
-    metrics_.alarms_limited.add("owed_fleet_alarm_dropped");
-  }
-  metrics_.fleet_alarms_owed = owed_.size();
 }
 
 void fleet_alarms::forget(const std::string& node) {
@@ -106,11 +84,9 @@ void fleet_alarms::raise(const std::vector<fleet_alarm>& alarms) {
       continue;
     }
     lock_guard lock(mu_);
-    if (owed_.size() >= k_max_owed) {
-      owed_.pop_front();
+    if (owed_.add({f.node, std::move(event), json}, std::chrono::steady_clock::now()) > 0) {
       metrics_.alarms_limited.add("owed_fleet_alarm_dropped");
     }
-    owed_.push_back({f.node, std::move(event), json, std::chrono::steady_clock::now()});
     metrics_.fleet_alarms_owed = owed_.size();
   }
 }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 #include "master-service/alarms/alarm_hook.hpp"
 #include "master-service/alarms/alarm_journal.hpp"
 #include "master-service/fleet/fleet_watch.hpp"
+#include "master-service/fleet/owed_alarms.hpp"
 #include "master-service/metrics/counters.hpp"
 
 namespace peranda::master {
@@ -50,16 +50,8 @@ class fleet_alarms {
   void forget(const std::string& node);
 
  private:
-  struct owed_alarm {
-    std::string node;
-    std::string event;
-    std::string json;
-    fleet_watch::clock::time_point since;
-  };
   void raise(const std::vector<fleet_alarm>& alarms);
   void deliver(const std::string& node, const std::string& event, const std::string& json);
-  // Raises the owed alarms of nodes now this master's; forgets the old.
-  void settle_owed(fleet_watch::clock::time_point now);
 
   // Constant after construction
   const std::string master_id_;
@@ -70,11 +62,10 @@ class fleet_alarms {
   const publisher publish_;
   const error_sink journal_failed_;
   const ownership owns_;
-  const std::chrono::milliseconds handover_;
 
   mutex mu_;
   fleet_watch watch_ GUARDED_BY(mu_);
-  std::deque<owed_alarm> owed_ GUARDED_BY(mu_);
+  owed_alarms owed_ GUARDED_BY(mu_);
 };
 
 }  // namespace peranda::master

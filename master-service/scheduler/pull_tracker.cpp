@@ -255,6 +255,12 @@ void pull_tracker::prune() {
   }
 }
 
+void pull_tracker::forget(std::string_view node) {
+  lock_guard lock(mu_);
+  if (auto it = last_success_.find(node); it != last_success_.end()) last_success_.erase(it);
+  if (auto it = not_owner_.find(node); it != not_owner_.end()) not_owner_.erase(it);
+}
+
 void pull_tracker::expire(clock::time_point now, clock::duration reply_timeout) {
   unique_lock lock(mu_);
   auto before = open_.size();

@@ -112,6 +112,8 @@ class pull_tracker {
   // `reply_timeout`, become timed_out (so a silent agent holds no capacity
   // for long); old finished ones are forgotten.
   void expire(clock::time_point now, clock::duration reply_timeout);
+  // The registry forgot `node`: its last success and not_owner streak go.
+  void forget(std::string_view node);
 
   std::optional<pull_record> find(std::string_view request_id) const;
   // An open (not final) pull of `node`, if any.
@@ -149,7 +151,8 @@ class pull_tracker {
   std::map<std::string, pull_record, std::less<>> pulls_ GUARDED_BY(mu_);
   std::deque<std::string> finished_order_ GUARDED_BY(mu_);
   std::map<std::string, clock::time_point, std::less<>> last_success_ GUARDED_BY(mu_);
-  // Only nodes whose last pull ended not_owner; bounded by the open pulls' nodes.
+  // Only nodes whose last pull ended not_owner; like last_success_, at most
+  // one entry per node the registry knows (forget()).
   std::map<std::string, not_owner_streak, std::less<>> not_owner_ GUARDED_BY(mu_);
   // Node -> request id of its sent or accepted pull: the scheduler asks
   // for both on every pick, so neither may scan pulls_.

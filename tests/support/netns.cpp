@@ -28,11 +28,17 @@ bool netns_link::available(const std::filesystem::path& log) {
   return run_ip({"netns", "del", probe}, log) == 0;
 }
 
+std::string netns_link::address(int host) const {
+  auto block = (::getpid() % 1024) * 16 + index_;  // /30 blocks: 16,384 in the /16
+  return fmt::format("10.200.{}.{}", block / 64, block % 64 * 4 + host);
+}
+
 netns_link::netns_link(int index, std::filesystem::path log)
     : index_(index),
       log_(std::move(log)),
       name_("pf" + std::to_string(::getpid()) + "n" + std::to_string(index)),
       host_veth_("pf" + std::to_string(::getpid() % 100000) + "h" + std::to_string(index)) {
+  if (index < 1 || index > 15) throw std::invalid_argument("netns_link index must be 1 to 15");
   auto ns_veth = "pf" + std::to_string(::getpid() % 100000) + "c" + std::to_string(index);
   auto ok = [&](const std::vector<std::string>& args) {
     if (run_ip(args, log_) != 0) {

@@ -12,9 +12,10 @@ namespace peranda::test {
 int run_ip(const std::vector<std::string>& args, const std::filesystem::path& log);
 
 // A network namespace made by the test, joined to the host's namespace by a
-// veth pair it also made: host side 10.200.<index>.1/30, namespace side
-// 10.200.<index>.2/30 (a private range, only on these veths). Names carry
-// the test's PID so parallel tests never collide. The destructor deletes the
+// veth pair it also made: a /30 of 10.200.0.0/16 (a private range, only on
+// these veths), host side .1, namespace side .2. Names and the /30 carry
+// the test's PID so parallel tests never collide (two test processes with
+// one address would route each other's agents away); index 1 to 15. The destructor deletes the
 // namespace (which deletes the veth pair too).
 // Thread-safety: none; one owner. Requires root and `ip netns`.
 class netns_link {
@@ -28,8 +29,8 @@ class netns_link {
   static bool available(const std::filesystem::path& log);
 
   const std::string& name() const { return name_; }
-  std::string host_ip() const { return "10.200." + std::to_string(index_) + ".1"; }
-  std::string ns_ip() const { return "10.200." + std::to_string(index_) + ".2"; }
+  std::string host_ip() const { return address(1); }
+  std::string ns_ip() const { return address(2); }
   // argv prefix that runs a program inside the namespace.
   std::vector<std::string> exec_prefix() const { return {"/bin/ip", "netns", "exec", name_}; }
 
@@ -40,6 +41,9 @@ class netns_link {
   int run_inside(const std::vector<std::string>& argv);
 
  private:
+  // Host `host` (1 or 2) of this link's /30: one of 16 per PID modulo 1024.
+  std::string address(int host) const;
+
   int index_;
   std::filesystem::path log_;
   std::string name_;

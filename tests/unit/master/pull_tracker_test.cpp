@@ -134,3 +134,33 @@ BOOST_AUTO_TEST_CASE(a_pull_that_ends_reports_its_slot_freed) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(master_pull_tracker_not_owner)
+
+// not_owner replies in a row make a streak (the scheduler's back-off); a
+// pull ending otherwise resets it, and a forgotten node leaves nothing.
+BOOST_FIXTURE_TEST_CASE(a_not_owner_streak_counts_resets_and_is_forgotten, fixture) {
+  auto answer = [&](const std::string& node, protocol::reply_status status) {
+    auto id = pulls.create(node, false);
+    pulls.mark_sent(id, pull_tracker::clock::now() + std::chrono::hours(1));
+    protocol::logs_reply reply;
+    reply.request_id = id;
+    reply.master_id = "m";
+    reply.status = status;
+    reply.owner = "m2";
+    BOOST_REQUIRE(pulls.on_reply(node, reply));
+  };
+  answer("a", protocol::reply_status::not_owner);
+  answer("a", protocol::reply_status::not_owner);
+  BOOST_TEST(pulls.not_owner_of("a").count == 2u);
+  BOOST_TEST(metrics.not_owner_replies.load() == 2u);
+  answer("a", protocol::reply_status::empty);
+  BOOST_TEST(pulls.not_owner_of("a").count == 0u);
+  BOOST_TEST(pulls.last_success("a").has_value());
+  answer("a", protocol::reply_status::not_owner);
+  pulls.forget("a");
+  BOOST_TEST(pulls.not_owner_of("a").count == 0u);
+  BOOST_TEST(!pulls.last_success("a").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,36 @@ using namespace peranda;
 using namespace peranda::master;
 using namespace std::chrono_literals;
 
+namespace {
+
+master_config config_of(const std::string& id, unsigned workers, std::size_t max_transfers) {
+  master_config config;
+  config.id = id;
+  config.workers = workers;
+  config.max_transfers = max_transfers;
+  config.pull_interval = 1h;
+  return config;
+}
+
+// Nodes n0 ... n<count-1> online in `nodes` and added to `s`.
+std::vector<std::string> add_nodes(registry& nodes, scheduler& s, int count) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) {
+    protocol::heartbeat hb;
+    hb.node = fmt::format("n{}", i);
+    hb.machine_id = hb.node;
+    hb.ip = "10.0.0.1";
+    hb.hostname = "h";
+    hb.session = 1;
+    nodes.apply(hb, registry::clock::now());
+    s.add(hb.node);
+    out.push_back(hb.node);
+  }
+  return out;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(master_scheduler)
 
 // Two workers, two slots, nodes that never answer: however the workers
@@ -21,11 +51,7 @@ BOOST_AUTO_TEST_SUITE(master_scheduler)
 // elsewhere would), which is when a pick not yet counted as open let the
 // second worker open more.
 BOOST_AUTO_TEST_CASE(pulls_are_counted_open_before_they_are_sent) {
-  master_config config;
-  config.id = "m";
-  config.workers = 2;
-  config.max_transfers = 2;
-  config.pull_interval = 1h;
+  auto config = config_of("m", 2, 2);
 
   registry nodes;
   master_metrics metrics{get_logger("test")};
@@ -50,16 +76,7 @@ BOOST_AUTO_TEST_CASE(pulls_are_counted_open_before_they_are_sent) {
   });
   sched = &s;
 
-  for (int i = 0; i < 10; ++i) {
-    protocol::heartbeat hb;
-    hb.node = fmt::format("n{}", i);
-    hb.machine_id = hb.node;
-    hb.ip = "10.0.0.1";
-    hb.hostname = "h";
-    hb.session = 1;
-    nodes.apply(hb, registry::clock::now());
-    s.add(hb.node);
-  }
+  add_nodes(nodes, s, 10);
   s.start();
   {
     std::unique_lock lock(mu);
@@ -73,11 +90,7 @@ BOOST_AUTO_TEST_CASE(pulls_are_counted_open_before_they_are_sent) {
 // Two masters share the nodes: this one (m1) pulls only its own; when m2
 // goes, m1 pulls m2's nodes at once, though pull_interval (1 h) is far off.
 BOOST_AUTO_TEST_CASE(only_owned_nodes_are_pulled_and_gained_ones_at_once) {
-  master_config config;
-  config.id = "m1";
-  config.workers = 1;
-  config.max_transfers = 100;
-  config.pull_interval = 1h;
+  auto config = config_of("m1", 1, 100);
 
   registry nodes;
   master_metrics metrics{get_logger("test")};
@@ -116,16 +129,8 @@ BOOST_AUTO_TEST_CASE(only_owned_nodes_are_pulled_and_gained_ones_at_once) {
       owners);
 
   std::set<std::string> mine, theirs;
-  for (int i = 0; i < 40; ++i) {
-    protocol::heartbeat hb;
-    hb.node = fmt::format("n{}", i);
-    hb.machine_id = hb.node;
-    hb.ip = "10.0.0.1";
-    hb.hostname = "h";
-    hb.session = 1;
-    nodes.apply(hb, registry::clock::now());
-    s.add(hb.node);
-    (view.owns("m1", hb.node) ? mine : theirs).insert(hb.node);
+  for (const auto& node : add_nodes(nodes, s, 40)) {
+    (view.owns("m1", node) ? mine : theirs).insert(node);
   }
   BOOST_TEST_REQUIRE(!mine.empty());
   BOOST_TEST_REQUIRE(!theirs.empty());
