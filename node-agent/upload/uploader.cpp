@@ -26,9 +26,6 @@ auto log() {
 }
 
 constexpr std::size_t k_event_capacity = 4096;
-// Masters remembered (live or gone): statuses come only from master users
-// (broker ACL), but a confused one must not grow these without bound.
-constexpr std::size_t k_max_masters = 256;
 // How often the uploader thread looks at the clock while a transfer runs.
 constexpr auto k_tick = std::chrono::milliseconds(50);
 
@@ -91,11 +88,6 @@ void uploader::submit_ack(protocol::logs_ack ack) {
 
 void uploader::master_state(const protocol::master_status& status) {
   lock_guard lock(masters_mu_);
-  if (status.state == protocol::node_state::online) {
-    gone_masters_.erase(status.master_id);
-  } else if (gone_masters_.size() < k_max_masters) {
-    gone_masters_.insert(status.master_id);
-  }
   masters_view_.on_status(status, std::chrono::steady_clock::now());
 }
 
@@ -146,7 +138,7 @@ void uploader::drop_job_of_gone_master() {
 
 bool uploader::master_gone(const std::string& master) const {
   lock_guard lock(masters_mu_);
-  return gone_masters_.contains(master);
+  return masters_view_.gone(master);
 }
 
 void uploader::run(std::stop_token stop) {

@@ -7,7 +7,6 @@
 #include <deque>
 #include <future>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -132,7 +131,6 @@ class uploader {
 
   bounded_queue<std::variant<protocol::logs_request, protocol::logs_ack>> events_;
   mutable mutex masters_mu_;
-  std::set<std::string> gone_masters_ GUARDED_BY(masters_mu_);
   protocol::masters_view masters_view_ GUARDED_BY(masters_mu_);
 
   // Owned by the uploader thread

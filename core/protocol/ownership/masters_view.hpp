@@ -57,6 +57,9 @@ class masters_view {
   std::optional<std::string> owner_of(std::string_view node) const;
   bool owns(std::string_view master, std::string_view node) const;
   std::vector<master_entry> entries() const;
+  // Its last word was offline/lost, or its beats stopped (and no newer
+  // online came since). A master never heard of is not gone.
+  bool gone(std::string_view master) const { return gone_.contains(master); }
   // Bumped whenever the live set changes, so callers can cache owners.
   std::uint64_t generation() const { return generation_; }
   // Statuses of new masters refused for max_masters.

@@ -64,10 +64,14 @@ BOOST_AUTO_TEST_CASE(a_master_whose_beats_stop_is_gone_after_one_and_a_half_beat
   BOOST_TEST(gone == std::vector<std::string>{"m2"});
   BOOST_TEST(v.live() == std::vector<std::string>{"m1"});
   BOOST_TEST(masters_view::timeout_of(5000) < 2 * 5000ms);
+  BOOST_TEST(v.gone("m2"));
+  BOOST_TEST(!v.gone("m3"));  // never heard of: not gone
   // Its retained last beat, delivered again on a reconnect: still gone.
   BOOST_TEST((v.on_status(online("m2", 1, 1), t0 + 8s) == status_effect::ignored));
+  BOOST_TEST(v.gone("m2"));
   // A newer beat of the same session (it was only slow): live again.
   BOOST_TEST((v.on_status(online("m2", 1, 2), t0 + 9s) == status_effect::joined));
+  BOOST_TEST(!v.gone("m2"));
 }
 
 BOOST_AUTO_TEST_CASE(beats_keep_a_master_live) {
