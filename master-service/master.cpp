@@ -5,6 +5,7 @@
 #include "core/log/log.hpp"
 #include "core/protocol/messages/master_status.hpp"
 #include "core/util/clock.hpp"
+#include "master-service/storage/store_id.hpp"
 
 namespace peranda::master {
 namespace {
@@ -28,6 +29,7 @@ master::master(master_config config)
       session_id_(wall_clock_ms()),
       layout_(config_.data_dir, config_.storage_template),
       metrics_(get_logger("master.input")),
+      unconfirmed_(config_.id, {}),
       masters_(config_.id, metrics_),
       journal_(
           config_.alarm_journal, config_.alarm_fsync,
@@ -60,7 +62,7 @@ master::master(master_config config)
                   [this](const std::string& node) { return masters_.owns(node); },
                   [this](const std::string& node) { return masters_.owner_of(node); }}),
       receiver_(
-          config_, layout_, metrics_,
+          config_, layout_, unconfirmed_, metrics_,
           [this](const std::string& node, const protocol::logs_ack& ack) { send_ack(node, ack); },
           [this](const transfer_outcome& outcome) { pulls_.on_transfer(outcome); },
           // The heartbeat's IP is self-reported: it names a folder, nothing more.
@@ -81,7 +83,7 @@ master::master(master_config config)
       alarms_(config_, journal_, alarm_limits_, hook_, registry_, metrics_,
               [this](const std::string& error) { health_.journal_failed(error); },
               [this](std::string_view node) { return masters_.owns(node); }),
-      uploads_(config_, receiver_, pulls_, metrics_),
+      uploads_(config_, receiver_, pulls_, unconfirmed_, metrics_),
       inbound_(topics_, k_inbound_capacity,
                [this](std::string_view reason, const std::string& detail) {
                  metrics_.rejected_messages.reject(reason, detail);
@@ -103,6 +105,7 @@ result<void> master::start() {
   if (auto n = layout_.remove_leftover_parts(); n > 0) {
     log()->info("removed {} partial file(s) left by an earlier run", n);
   }
+  open_unconfirmed_ledger();
   if (auto ok = journal_.open(); !ok) {
     log()->error("{}", ok.error().message);
     health_.journal_failed(ok.error().message);
@@ -146,6 +149,17 @@ result<void> master::start() {
   log()->info("master '{}' starting; broker {}; data in {}", config_.id, config_.broker.url_text(),
               config_.data_dir.string());
   return session_->start();
+}
+
+void master::open_unconfirmed_ledger() {
+  auto store = load_or_create_store_id(config_.data_dir);
+  auto ok = store ? unconfirmed_.open(config_.data_dir, *store)
+                  : result<void>(std::unexpected(store.error()));
+  if (!ok) {
+    log()->error("{}; copies stored twice across masters will not be found", ok.error().message);
+  } else if (auto n = unconfirmed_.size(); n > 0) {
+    log()->info("{} stored file(s) still to be confirmed by their nodes", n);
+  }
 }
 
 std::vector<master_overview> master::masters_overview() const {
@@ -199,8 +213,9 @@ void master::publish_fleet_alarm(mqtt_session::message msg) {
   }
 }
 
-result<void> master::send_request(const std::string& node, const protocol::logs_request& req) {
+result<void> master::send_request(const std::string& node, protocol::logs_request req) {
   if (!session_ || !session_->is_connected()) return fail("not connected to the broker");
+  req.confirm = unconfirmed_.ask(node, req.request_id);
   return session_->publish({topics_.logs_request(node), protocol::encode(req), 1, false});
 }
 

@@ -52,7 +52,11 @@ class master {
 
  private:
   void send_ack(const std::string& node, const protocol::logs_ack& ack);
-  result<void> send_request(const std::string& node, const protocol::logs_request& req);
+  // Asks the node, with the request, about the files it has not confirmed.
+  result<void> send_request(const std::string& node, protocol::logs_request req);
+  // The store id and the unconfirmed files of data_dir; an error is logged
+  // (every copy is then kept, unwatched).
+  void open_unconfirmed_ledger();
   void publish_fleet_alarm(mqtt_session::message msg);
   mqtt_session::message presence(protocol::node_state state) const;
   // Publishes this master's status every beat_interval and expires the
@@ -68,6 +72,7 @@ class master {
   const storage_layout layout_;
 
   master_metrics metrics_;
+  unconfirmed_ledger unconfirmed_;
   registry registry_;
   masters_watch masters_;
   alarm_journal journal_;

@@ -93,13 +93,16 @@ result<void> agent::start() {
   presence_->subscribe(*session_, inbound_);
   session_->on_unmatched(inbound_.unmatched());
   session_->on_connected([this] { presence_->publish_online(); });
+  auto completions = completion_log::open(config_.spool_dir / "state" / "completed.jsonl");
+  if (!completions) return std::unexpected(completions.error());
   uploader_ =
       std::make_unique<uploader>(uploader_settings{.node = config_.node_id,
                                                    .session = *session_number,
                                                    .ack_timeout = config_.ack_timeout,
                                                    .retries = config_.upload_retries,
                                                    .masters = trusted_masters(config_.masters)},
-                                 *spool_, *session_, topics_, inbound_);
+                                 *spool_, std::move(*completions), *session_, topics_,
+                                 inbound_);
 
   log()->info("node '{}' (ip {}, session {}) starting; broker {}; {} source(s), {} rule(s)",
               config_.node_id, config_.ip, *session_number, config_.broker.url_text(),

@@ -44,6 +44,14 @@ result<void> validate_file_name(std::string_view name) {
                name);
 }
 
+result<void> validate_sha256(std::string_view hex) {
+  bool ok = hex.size() == 64 && std::ranges::all_of(hex, [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            });
+  if (ok) return {};
+  return failf("'{:.70}' is not 64 lower-case hex digits", hex);
+}
+
 result<void> validate_ip_address(std::string_view ip) {
   std::string s(ip);
   unsigned char buf[16];

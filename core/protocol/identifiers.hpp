@@ -20,6 +20,9 @@ namespace peranda::protocol {
 // Spool and stored file names: see is_safe_file_name (core/fs/safe_path.hpp).
 [[nodiscard]] result<void> validate_file_name(std::string_view name);
 
+// A SHA-256 digest: 64 lower-case hex digits.
+[[nodiscard]] result<void> validate_sha256(std::string_view hex);
+
 // An IPv4 or IPv6 address in text form.
 [[nodiscard]] result<void> validate_ip_address(std::string_view ip);
 

@@ -51,10 +51,11 @@ void remember_bounded(Map& map, std::deque<std::string>& order, const std::strin
 }  // namespace
 
 receiver::receiver(const master_config& config, const storage_layout& layout,
-                   master_metrics& metrics, ack_sink send_ack, outcome_sink finished,
-                   ip_lookup ip_of, admission admit, pull_check pull_open)
+                   unconfirmed_ledger& unconfirmed, master_metrics& metrics, ack_sink send_ack,
+                   outcome_sink finished, ip_lookup ip_of, admission admit, pull_check pull_open)
     : config_(config),
       layout_(layout),
+      unconfirmed_(unconfirmed),
       metrics_(metrics),
       send_ack_(std::move(send_ack)),
       finished_sink_(std::move(finished)),
@@ -197,6 +198,10 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
   }
   if (auto copy = stored_copy(*final, manifest)) {
     log()->info("'{}' from '{}' is already stored as '{}'", manifest.file, node, copy->string());
+    if (auto ok = watch_until_confirmed(manifest, *copy); !ok) {
+      return reject_unknown(node, transfer_id, manifest.request_id, manifest.file,
+                            "storage_error", "master cannot record: " + ok.error().message, now);
+    }
     metrics_.transfers.add("duplicate");
     return finish(node, state.complete(),
                   {node, manifest.request_id, transfer_id, manifest.file, true, "", manifest.size},
@@ -331,7 +336,15 @@ void receiver::finalize(transfer_map::iterator it) {
     }
   }
   auto [stored_size, stored_sha] = stored_digest(config_, m);
-  if (auto copy = stored_copy(t.final_path, m)) {
+  auto copy = stored_copy(t.final_path, m);
+  // Recorded before the rename: a crash right after it leaves a copy the
+  // node never saw completed, which the next start still knows to check.
+  if (auto ok = watch_until_confirmed(m, copy.value_or(t.final_path)); !ok) {
+    std::error_code ec;
+    if (source != part) std::filesystem::remove(source, ec);
+    return reject(it, "storage_error", "master cannot record: " + ok.error().message);
+  }
+  if (copy) {
     t.file.discard();
     std::error_code ec;
     std::filesystem::remove(source, ec);
@@ -344,6 +357,7 @@ void receiver::finalize(transfer_map::iterator it) {
       return reject(it, "storage_error", "master cannot store: " + target.error().message);
     }
     digests_.remember(*target, stored_sha);
+    if (*target != t.final_path) (void)watch_until_confirmed(m, *target);
     metrics_.transfers.add("complete");
     metrics_.bytes_stored += stored_size;
     ++metrics_.files_stored;
@@ -386,8 +400,16 @@ void receiver::reject_unknown(const std::string& node, const std::string& transf
   finish(node, ack, {node, request_id, transfer_id, file, false, std::move(reason), 0}, now, true);
 }
 
-void receiver::finish(const std::string& node, const protocol::logs_ack& ack,
-                      transfer_outcome outcome, clock::time_point now, bool budgeted) {
+result<void> receiver::watch_until_confirmed(const protocol::upload_begin& m,
+                                             const std::filesystem::path& stored) {
+  auto [_, stored_sha] = stored_digest(config_, m);
+  return unconfirmed_.record({m.node, m.file, m.sha256, std::filesystem::absolute(stored).string(),
+                              stored_sha, wall_clock_ms()});
+}
+
+void receiver::finish(const std::string& node, protocol::logs_ack ack, transfer_outcome outcome,
+                      clock::time_point now, bool budgeted) {
+  if (ack.status == protocol::ack_status::complete) ack.store = unconfirmed_.store_id();
   remember_bounded(finished_, finished_order_, node + '/' + ack.transfer_id, finished{ack, now});
   gate_.close(node, ack.transfer_id);
   if (budgeted) {

@@ -21,6 +21,7 @@
 #include "master-service/receiver/transfer_gate.hpp"
 #include "master-service/storage/storage_layout.hpp"
 #include "master-service/storage/stored_digests.hpp"
+#include "master-service/storage/unconfirmed_ledger.hpp"
 
 namespace peranda::master {
 
@@ -81,12 +82,14 @@ class receiver {
   // Whether the pull `request_id` of `node` is still open.
   using pull_check = std::function<bool(const std::string& node, const std::string& request_id)>;
 
-  receiver(const master_config& config, const storage_layout& layout, master_metrics& metrics,
+  receiver(const master_config& config, const storage_layout& layout,
+           unconfirmed_ledger& unconfirmed, master_metrics& metrics,
            ack_sink send_ack, outcome_sink finished, ip_lookup ip_of, admission admit,
            pull_check pull_open);
 
   // What the master's claim consults on Paho's thread (see transfer_gate).
   transfer_gate& gate() { return gate_; }
+  const unconfirmed_ledger& unconfirmed() const { return unconfirmed_; }
 
   void on_begin(const std::string& node, const std::string& transfer, std::string_view payload,
                 clock::time_point now);
@@ -143,8 +146,13 @@ class receiver {
   void finalize(transfer_map::iterator it) REQUIRES(mu_);
   void reject(transfer_map::iterator it, std::string_view label, std::string reason) REQUIRES(mu_);
   // `budgeted`: an answer to a message of no running transfer (see answer()).
-  void finish(const std::string& node, const protocol::logs_ack& ack, transfer_outcome outcome,
+  // A `complete` names this master's store.
+  void finish(const std::string& node, protocol::logs_ack ack, transfer_outcome outcome,
               clock::time_point now, bool budgeted = false) REQUIRES(mu_);
+  // Records `stored` (the file of `m`, stored or about to be) as
+  // unconfirmed until the node says who completed it (unconfirmed_ledger).
+  result<void> watch_until_confirmed(const protocol::upload_begin& m,
+                                     const std::filesystem::path& stored) REQUIRES(mu_);
   bool repeat_finished(const std::string& node, const key& k, clock::time_point now) REQUIRES(mu_);
   // Sends `ack` to a message of no running transfer within the node's
   // answer budget (transfer_gate), else only counts it: a flood of such
@@ -168,6 +176,7 @@ class receiver {
   // Constant after construction
   const master_config& config_;
   const storage_layout& layout_;
+  unconfirmed_ledger& unconfirmed_;
   master_metrics& metrics_;
   const ack_sink send_ack_;
   const outcome_sink finished_sink_;

@@ -23,11 +23,13 @@ std::uint64_t upload_backlog_bytes(const master_config& c) {
 }  // namespace
 
 upload_intake::upload_intake(const master_config& config, receiver& receiver,
-                             pull_tracker& pulls, master_metrics& metrics)
+                             pull_tracker& pulls, unconfirmed_ledger& unconfirmed,
+                             master_metrics& metrics)
     : config_(config),
       backlog_limit_(upload_backlog_bytes(config)),
       receiver_(receiver),
       pulls_(pulls),
+      unconfirmed_(unconfirmed),
       metrics_(metrics),
       queue_(k_upload_backlog) {}
 
@@ -144,10 +146,13 @@ void upload_intake::on_reply(const protocol::parsed_topic& topic, std::string_vi
   if (!reply) return metrics_.rejected_messages.reject("bad_reply", reply.error().message);
   if (reply->master_id != config_.id) return;  // another master's request
   if (!pulls_.on_reply(topic.owner, *reply)) {
-    metrics_.rejected_messages.reject(
+    return metrics_.rejected_messages.reject(
         "unknown_request",
         fmt::format("reply from '{}' to unknown request '{}'", topic.owner, reply->request_id));
   }
+  // On this thread, in order with the uploads: a second copy is removed
+  // only after the transfers queued before this reply were stored.
+  unconfirmed_.settle(topic.owner, reply->request_id, reply->confirmations);
 }
 
 }  // namespace peranda::master

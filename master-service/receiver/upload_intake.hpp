@@ -29,7 +29,7 @@ namespace peranda::master {
 class upload_intake {
  public:
   upload_intake(const master_config& config, receiver& receiver, pull_tracker& pulls,
-                master_metrics& metrics);
+                unconfirmed_ledger& unconfirmed, master_metrics& metrics);
   ~upload_intake();
 
   // REQUIRES: before session.start().
@@ -57,6 +57,7 @@ class upload_intake {
 
   receiver& receiver_;
   pull_tracker& pulls_;
+  unconfirmed_ledger& unconfirmed_;
   master_metrics& metrics_;
   bounded_queue<upload_message> queue_;
   std::jthread thread_;

@@ -2,35 +2,20 @@
 #include "node-agent/alarms/alarm_ids.hpp"
 
 #include <fmt/format.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "core/fs/durable_file.hpp"
 #include "core/fs/sha256.hpp"
+#include "core/runtime/random_hex.hpp"
 
 namespace peranda::agent {
 namespace {
 
 constexpr std::size_t k_random_bytes = 16;
 constexpr std::size_t k_key_hex = 2 * k_random_bytes;
-
-result<std::string> random_hex() {
-  std::array<unsigned char, k_random_bytes> bytes{};
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    auto n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failf("no random bytes from the OS: {}", std::strerror(errno));
-    got += static_cast<std::size_t>(n);
-  }
-  std::string hex;
-  for (auto b : bytes) hex += fmt::format("{:02x}", b);
-  return hex;
-}
 
 bool is_key(std::string_view text) {
   return text.size() == k_key_hex &&
@@ -40,7 +25,7 @@ bool is_key(std::string_view text) {
 }  // namespace
 
 result<std::string> random_alarm_id() {
-  auto hex = random_hex();
+  auto hex = random_hex(k_random_bytes);
   if (!hex) return hex;
   return "a" + *hex;
 }
@@ -49,7 +34,7 @@ result<std::string> load_or_create_id_key(const std::filesystem::path& file) {
   if (auto existing = read_file(file); existing && is_key(*existing)) return *existing;
   // Missing or damaged: a new key only changes the ids of lines read again
   // after a crash, which the master then journals a second time.
-  auto key = random_hex();
+  auto key = random_hex(k_random_bytes);
   if (!key) return key;
   if (auto ok = ensure_directory(file.parent_path()); !ok) return std::unexpected(ok.error());
   if (auto ok = write_file_atomic(file, *key); !ok) return std::unexpected(ok.error());

@@ -31,13 +31,15 @@ constexpr auto k_tick = std::chrono::milliseconds(50);
 
 }  // namespace
 
-uploader::uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
-                   const protocol::topic_scheme& topics, mqtt_session::dispatcher& inbound)
+uploader::uploader(uploader_settings settings, spool& spool, completion_log completions,
+                   mqtt_session::session& session, const protocol::topic_scheme& topics,
+                   mqtt_session::dispatcher& inbound)
     : settings_(std::move(settings)),
       spool_(spool),
       session_(session),
       topics_(topics),
       events_(k_event_capacity),
+      completions_(std::move(completions)),
       queue_(settings_.max_waiting_requests) {
   subscribe(inbound);
 }
@@ -69,6 +71,7 @@ void uploader::subscribe(mqtt_session::dispatcher& inbound) {
 uploader::~uploader() { stop(); }
 
 void uploader::start() {
+  finish_recorded_deletions();
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
@@ -76,6 +79,17 @@ void uploader::stop() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
   transfer_fd_.reset();
+}
+
+void uploader::finish_recorded_deletions() {
+  for (const auto& f : spool_.closed_files()) {
+    if (!completions_.completed(f.name)) continue;
+    if (auto ok = spool_.remove(f.name); !ok) {
+      log()->error("{} was completed before a restart but: {}", f.name, ok.error().message);
+    } else {
+      log()->info("{} was completed before a restart; deleted from the spool now", f.name);
+    }
+  }
 }
 
 void uploader::submit_request(protocol::logs_request request) {
@@ -112,10 +126,11 @@ void uploader::reply_not_owner(const protocol::logs_request& request, const std:
                          {},
                          fmt::format("node '{}' is pulled by master '{}'", settings_.node, owner),
                          wall_clock_ms(),
-                         owner};
+                         owner,
+                         {}};
   log()->info("request {} of master '{}': not_owner (owner '{}')", request.request_id,
               request.master_id, owner);
-  send_reply(r);
+  send_reply(std::move(r), request);
 }
 
 void uploader::drop_job_of_gone_master() {
@@ -166,13 +181,19 @@ void uploader::run(std::stop_token stop) {
 void uploader::reply(const protocol::logs_request& request, protocol::reply_status status,
                      std::vector<std::string> files, std::string reason) {
   protocol::logs_reply r{request.request_id, request.master_id, status,
-                         std::move(files),   std::move(reason), wall_clock_ms(), {}};
+                         std::move(files),   std::move(reason), wall_clock_ms(), {},
+                         {}};
   log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
               protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
-  send_reply(r);
+  send_reply(std::move(r), request);
 }
 
-void uploader::send_reply(const protocol::logs_reply& r) {
+void uploader::send_reply(protocol::logs_reply r, const protocol::logs_request& request) {
+  if (!request.confirm.empty() && settings_.masters.allows(request.master_id)) {
+    std::vector<std::string> pending;
+    for (const auto& f : spool_.closed_files()) pending.push_back(wire_name(request, f.name));
+    r.confirmations = completions_.answer(request.confirm, pending);
+  }
   if (auto ok =
           session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
       !ok) {
@@ -193,7 +214,9 @@ void uploader::on_request(protocol::logs_request request) {
                 {},
                 why,
                 wall_clock_ms(),
-                {}});
+                {},
+                {}},
+               request);
     return;
   }
   master_facts facts{master_gone(request.master_id), other_owner(request.master_id)};
@@ -297,6 +320,7 @@ void uploader::next_transfer() {
   }
   transfer_id_ = fmt::format("t{}-{}", settings_.session, ++transfer_counter_);
   transfer_file_ = name;
+  complete_store_.clear();
   transfer_fd_ = std::move(*fd);
   transfer_size_ = begin.size;
   begin.transfer_id = transfer_id_;
@@ -304,6 +328,7 @@ void uploader::next_transfer() {
   begin.master_id = request.master_id;
   begin.node = settings_.node;
   begin.file = wire_name(request, name);
+  transfer_sent_ = {begin.file, begin.sha256};
   begin.chunk_size = request.chunk_size;
   begin.chunk_count = static_cast<std::uint32_t>(count);
   begin.mtime_ms = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000 +
@@ -443,6 +468,7 @@ void uploader::on_ack(const protocol::logs_ack& ack) {
                                      ack.master_id, to_string(verdict)));
     return;
   }
+  if (ack.status == protocol::ack_status::complete) complete_store_ = ack.store;
   execute(machine_->on_ack(ack, std::chrono::steady_clock::now()));
   if (machine_->state() != transfer_state::running) finish_transfer();
 }
@@ -450,6 +476,14 @@ void uploader::on_ack(const protocol::logs_ack& ack) {
 void uploader::finish_transfer() {
   switch (machine_->state()) {
     case transfer_state::complete:
+      // Recorded first, so that a crash before the deletion is finished at
+      // the next start instead of offering a stored file again.
+      if (auto ok = completions_.record({transfer_file_, transfer_sent_.file,
+                                         transfer_sent_.sha256, job_->request.master_id,
+                                         complete_store_, wall_clock_ms()});
+          !ok) {
+        log()->error("transfer {}: {}", transfer_id_, ok.error().message);
+      }
       if (auto ok = spool_.remove(transfer_file_); !ok) {
         log()->error("transfer {} complete but: {}", transfer_id_, ok.error().message);
       }

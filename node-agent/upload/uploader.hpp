@@ -27,6 +27,7 @@
 #include "node-agent/spool/spool.hpp"
 #include "node-agent/trust/refusal_counter.hpp"
 #include "node-agent/trust/trusted_masters.hpp"
+#include "node-agent/upload/completion_log.hpp"
 #include "node-agent/upload/request_queue.hpp"
 #include "node-agent/upload/transfer_machine.hpp"
 
@@ -50,7 +51,9 @@ struct uploader_settings {
 // of the master whose request is served, carrying the sha256 that was sent;
 // on `rejected` or a dead master it stays for a later request. Requests of a
 // master not in `masters` are answered `failed`, its acks ignored (both
-// counted). The file in
+// counted). Every `complete` is recorded in `completions` before its file
+// is deleted (a deletion a crash interrupted is finished at start()), and
+// every reply answers the request's `confirm` from that record. The file in
 // transfer is pinned against the spool cap. A restart mid-transfer loses
 // nothing: the next request starts the file again under a new transfer id.
 // With several masters it serves only the one that owns its node in its
@@ -65,8 +68,9 @@ struct uploader_settings {
 class uploader {
  public:
   // REQUIRES: before session.start().
-  uploader(uploader_settings settings, spool& spool, mqtt_session::session& session,
-           const protocol::topic_scheme& topics, mqtt_session::dispatcher& inbound);
+  uploader(uploader_settings settings, spool& spool, completion_log completions,
+           mqtt_session::session& session, const protocol::topic_scheme& topics,
+           mqtt_session::dispatcher& inbound);
   ~uploader();
 
   void start();
@@ -120,7 +124,10 @@ class uploader {
   // Logs and sends the one reply of `request`.
   void reply(const protocol::logs_request& request, protocol::reply_status status,
              std::vector<std::string> files = {}, std::string reason = {});
-  void send_reply(const protocol::logs_reply& r);
+  // Sends `r`, answering `request`'s `confirm`.
+  void send_reply(protocol::logs_reply r, const protocol::logs_request& request);
+  // Deletes the spool files whose `complete` was recorded before a crash.
+  void finish_recorded_deletions();
   bool master_gone(const std::string& master) const;
 
   // Constant after construction
@@ -135,10 +142,13 @@ class uploader {
 
   // Owned by the uploader thread
   std::optional<job> job_;
+  completion_log completions_;
   request_queue queue_;
   std::optional<transfer_machine> machine_;
   std::string transfer_id_;
   std::string transfer_file_;
+  protocol::stored_file_ref transfer_sent_;  // the name and digest announced
+  std::string complete_store_;               // of the `complete` that ended it
   unique_fd transfer_fd_;
   std::uint64_t transfer_size_ = 0;
   std::string begin_payload_;  // kept for go-back-N from the start

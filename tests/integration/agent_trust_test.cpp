@@ -54,7 +54,7 @@ class masters {
 
   void request(const std::string& master, const std::string& id, bool retained = false) {
     protocol::logs_request r{
-        id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000, wall_clock_ms(), {}};
+        id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000, wall_clock_ms(), {}, {}};
     publish(k_topics.logs_request(k_node), protocol::encode(r), retained);
   }
 

@@ -65,7 +65,8 @@ class test_master {
 
   void request(std::vector<std::string> files, std::string id,
                std::uint64_t deadline = wall_clock_ms() + 120'000) {
-    protocol::logs_request r{id, "m1", std::move(files), 64 * 1024, 8, deadline, wall_clock_ms(), {}};
+    protocol::logs_request r{id, "m1", std::move(files), 64 * 1024, 8, deadline, wall_clock_ms(),
+                             {}, {}};
     BOOST_REQUIRE(client_->session()
                       .publish({k_topics.logs_request(k_node), protocol::encode(r), 1, false})
                       .has_value());

@@ -383,7 +383,7 @@ BOOST_AUTO_TEST_CASE(agent_answers_a_non_owner_not_owner_and_serves_the_owner) {
                  std::chrono::milliseconds deadline) -> std::optional<protocol::logs_reply> {
     auto id = fmt::format("r{}", ++n);
     protocol::logs_request rq{id, master, {}, 4096, 4, wall_clock_ms() + 60'000, wall_clock_ms(),
-                              {}};
+                              {},  {}};
     BOOST_REQUIRE(masters.session()
                       .publish({topics.logs_request(k_node), protocol::encode(rq), 1, false})
                       .has_value());

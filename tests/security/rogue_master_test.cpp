@@ -206,7 +206,7 @@ struct rogue_fleet : attacked_fleet {
 
   static std::string request(const std::string& id, const std::string& master) {
     return protocol::encode(protocol::logs_request{
-        id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000, wall_clock_ms(), {}});
+        id, master, {}, 64 * 1024, 8, wall_clock_ms() + 120'000, wall_clock_ms(), {}, {}});
   }
 
   static std::string complete(const std::string& transfer, const std::string& master,

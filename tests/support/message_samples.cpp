@@ -43,15 +43,25 @@ const std::vector<message_kind>& all_message_kinds() {
     alarm al{"a1b2c3-7", "web-01", "disk_full", severity::critical, "syslog",
              "kernel: EXT4-fs error: No space left on device", 8812, 2, 1795575213717};
     logs_request rq{"req-1",       "master-1",    {"spool-000001.log"}, 65536, 8,
-                    1795575273717, 1795575213717, {"plain", "zstd"}};
-    logs_reply rp{"req-1", "master-1", reply_status::accepted, {"spool-000001.log"}, "",
-                  1795575213717, {}};
+                    1795575273717, 1795575213717, {"plain", "zstd"},
+                    {{"spool-000000.log.zst", std::string(64, 'c')}}};
+    logs_reply rp{"req-1",
+                  "master-1",
+                  reply_status::accepted,
+                  {"spool-000001.log"},
+                  "",
+                  1795575213717,
+                  {},
+                  std::vector<file_confirmation>{{"spool-000000.log.zst", std::string(64, 'c'),
+                                                  confirmation_state::completed, "master-2",
+                                                  "0123456789abcdef0123456789abcdef"}}};
     upload_begin ub{"t-9",         "req-1",        "master-1",          "web-01",
                     "spool-000001.log.zst",         200000,              std::string(64, 'a'),
                     65536,         4,              1795575213000,       encoding::zstd,
                     2000000,       std::string(64, 'b')};
     upload_end ue{"t-9", 4};
-    logs_ack ack{"t-9", "master-1", ack_status::progress, 2, 8, {1}, "", ""};
+    logs_ack ack{"t-9", "master-1", ack_status::complete, 4, 8, {}, std::string(64, 'a'), "",
+                 "0123456789abcdef0123456789abcdef"};
     alarm_ack aa{"master-1", {"a1b2c3-7", "f0c1d2e3"}, {}, 0};
     master_status ms{"master-1", node_state::online, 7, "0.1.0", 1795575213717, 5000};
     return std::vector<message_kind>{

@@ -13,8 +13,10 @@ std::vector<std::filesystem::path> stored_files(const std::filesystem::path& dat
   std::error_code ec;
   for (std::filesystem::recursive_directory_iterator it(data_dir, ec), end; !ec && it != end;
        it.increment(ec)) {
-    if (it->is_regular_file() && it->path().extension() != ".part" &&
-        it->path().filename() != "alarms.jsonl") {
+    // Stored names never start with '.': those are partial files and the
+    // master's own state (store id, unconfirmed ledger).
+    auto name = it->path().filename().string();
+    if (it->is_regular_file() && !name.starts_with('.') && name != "alarms.jsonl") {
       out.push_back(it->path());
     }
   }

@@ -3,6 +3,7 @@
 
 #include "core/protocol/identifiers.hpp"
 #include "core/protocol/json_fields.hpp"
+#include "core/protocol/messages/file_confirmation.hpp"
 #include "core/protocol/messages/logs_request.hpp"
 #include "core/protocol/topics.hpp"
 
@@ -28,6 +29,7 @@ std::string encode(const logs_ack& m) {
   doc["missing"] = m.missing;
   doc["sha256"] = m.sha256;
   doc["reason"] = m.reason;
+  if (!m.store.empty()) doc["store"] = m.store;
   return dump_json(doc);
 }
 
@@ -48,6 +50,7 @@ result<logs_ack> decode_logs_ack(std::string_view payload) {
   r.uint_list("missing", m.missing, logs_ack::k_max_missing, topic_scheme::k_max_chunks - 1);
   r.text("sha256", m.sha256, 64);
   r.text("reason", m.reason, 512);
+  r.id("store", m.store, validate_store_id, false);
   return r.finish(std::move(m));
 }
 

@@ -20,6 +20,8 @@ std::string_view to_string(ack_status s);
 // - missing: after `end`, the chunks in `missing` never arrived; resend them.
 // - complete: the file is verified (size, sha256), fsynced and renamed into
 //   place; only now may the agent delete its spool file.
+//   `store` names the master's store (its data_dir's id), so that a master
+//   holding a second copy can tell another store's copy from its own.
 // - rejected: the master will not store this transfer (`reason`); the agent
 //   keeps its file.
 struct logs_ack {
@@ -33,6 +35,7 @@ struct logs_ack {
   std::vector<std::uint32_t> missing;
   std::string sha256;
   std::string reason;
+  std::string store;  // with complete; empty from a master of an earlier release
 
   bool operator==(const logs_ack&) const = default;
 };

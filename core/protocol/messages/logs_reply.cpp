@@ -28,6 +28,7 @@ std::string encode(const logs_reply& m) {
   doc["reason"] = m.reason;
   doc["ts"] = m.ts_ms;
   if (!m.owner.empty()) doc["owner"] = m.owner;
+  if (m.confirmations) doc["confirmations"] = to_json(*m.confirmations);
   return dump_json(doc);
 }
 
@@ -50,6 +51,11 @@ result<logs_reply> decode_logs_reply(std::string_view payload) {
   r.text("reason", m.reason, 512);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
   r.id("owner", m.owner, validate_node_id, false);
+  if (auto it = doc->find("confirmations"); r.ok() && it != doc->end()) {
+    auto answers = confirmations_from(*it, "logs reply");
+    if (!answers) return std::unexpected(answers.error());
+    m.confirmations = std::move(*answers);
+  }
   return r.finish(std::move(m));
 }
 

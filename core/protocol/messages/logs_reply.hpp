@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/protocol/messages/file_confirmation.hpp"
 
 namespace peranda::protocol {
 
@@ -18,6 +20,8 @@ std::string_view to_string(reply_status s);
 // will be uploaded (accepted) or what was not found (not_found). not_owner:
 // the agent serves only the master that owns its node in its own view of
 // the live masters; `owner` names that master (empty: none it knows).
+// `confirmations` answers the request's `confirm`, in any status; absent
+// (nullopt) from an agent of an earlier release, which cannot answer.
 struct logs_reply {
   std::string request_id;
   std::string master_id;
@@ -26,6 +30,7 @@ struct logs_reply {
   std::string reason;
   std::uint64_t ts_ms = 0;
   std::string owner;  // with not_owner only
+  std::optional<std::vector<file_confirmation>> confirmations;
 
   bool operator==(const logs_reply&) const = default;
 };

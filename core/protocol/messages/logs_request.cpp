@@ -35,6 +35,7 @@ std::string encode(const logs_request& m) {
   doc["deadline"] = m.deadline_ms;
   doc["ts"] = m.ts_ms;
   if (!m.encodings.empty()) doc["encodings"] = m.encodings;
+  if (!m.confirm.empty()) doc["confirm"] = to_json(m.confirm);
   return dump_json(doc);
 }
 
@@ -51,6 +52,11 @@ result<logs_request> decode_logs_request(std::string_view payload) {
   r.uint("deadline", m.deadline_ms, 0, k_max_timestamp);
   r.uint("ts", m.ts_ms, 0, k_max_timestamp);
   r.id_list("encodings", m.encodings, k_max_encodings, validate_encoding_name, false);
+  if (auto it = doc->find("confirm"); r.ok() && it != doc->end()) {
+    auto refs = stored_file_refs_from(*it, "logs request");
+    if (!refs) return std::unexpected(refs.error());
+    m.confirm = std::move(*refs);
+  }
   return r.finish(std::move(m));
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/protocol/messages/file_confirmation.hpp"
 
 namespace peranda::protocol {
 
@@ -20,7 +21,9 @@ inline constexpr std::size_t k_max_files_per_request = 1024;
 // means "every closed spool file". An agent ignores a request whose
 // `deadline` has passed (a persistent session may hold old ones).
 // `encodings` lists the file encodings the master takes ("plain", "zstd");
-// absent (a master of an earlier release) means plain only.
+// absent (a master of an earlier release) means plain only. `confirm` asks
+// who completed files this master stored from the node but never saw it
+// delete (at most k_max_confirm; the reply's `confirmations` answer).
 struct logs_request {
   std::string request_id;
   std::string master_id;
@@ -30,6 +33,7 @@ struct logs_request {
   std::uint64_t deadline_ms = 0;
   std::uint64_t ts_ms = 0;
   std::vector<std::string> encodings;
+  std::vector<stored_file_ref> confirm;
 
   bool operator==(const logs_request&) const = default;
 };

@@ -9,18 +9,6 @@
 #include "core/protocol/topics.hpp"
 
 namespace peranda::protocol {
-namespace {
-
-result<void> validate_sha256(std::string_view hex) {
-  bool ok = hex.size() == 64 && std::ranges::all_of(hex, [](char c) {
-              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-            });
-  if (ok) return {};
-  return failf("'{:.70}' is not 64 lower-case hex digits", hex);
-}
-
-}  // namespace
-
 std::uint64_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size) {
   return chunk_size == 0 ? 0 : (size + chunk_size - 1) / chunk_size;
 }

@@ -26,12 +26,13 @@ struct fixture {
     config.max_transfers = 2;
     config.max_file_size = 1 << 20;
     config.chunk_size = 512;  // as every request of this master says
+    unconfirmed.open(dir.path(), k_store).value();
   }
 
   receiver& rx() {
     if (!rx_) {
       rx_ = std::make_unique<receiver>(
-          config, layout, metrics,
+          config, layout, unconfirmed, metrics,
           [this](const std::string&, const protocol::logs_ack& a) { acks.push_back(a); },
           [this](const transfer_outcome& o) { outcomes.push_back(o); },
           [this](std::string_view) { return ip; },
@@ -74,6 +75,8 @@ struct fixture {
   std::string ip = "10.0.0.1";
   master_config config;
   storage_layout layout{dir.path(), "{ip}/{node}"};
+  static inline const std::string k_store = std::string(32, '5');
+  unconfirmed_ledger unconfirmed{"m1", {}};
   master_metrics metrics{get_logger("test")};
   std::unique_ptr<receiver> rx_;
   std::vector<protocol::logs_ack> acks;
@@ -99,6 +102,62 @@ BOOST_AUTO_TEST_CASE(a_whole_transfer_is_stored_then_acked_complete) {
   // A repeated end gets the same answer.
   rx().on_end("n1", "t1", protocol::encode(protocol::upload_end{"t1", 3}), now);
   BOOST_TEST((last() == ack_status::complete));
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_file_is_watched_until_its_node_says_who_completed_it) {
+  std::string bytes(900, 'w');
+  auto m = begin("t1", bytes);
+  send_all(m, bytes);
+  BOOST_TEST((last() == ack_status::complete));
+  BOOST_TEST(acks.back().store == k_store);
+  BOOST_TEST(unconfirmed.size() == 1u);
+  auto asked = unconfirmed.ask("n1", "r9");
+  BOOST_TEST((asked == std::vector<protocol::stored_file_ref>{{"f.log", m.sha256}}));
+  // Another store completed it after our complete was lost: ours goes.
+  unconfirmed.settle("n1", "r9",
+                     std::vector<protocol::file_confirmation>{
+                         {"f.log", m.sha256, protocol::confirmation_state::completed, "m2",
+                          std::string(32, '6')}});
+  BOOST_TEST(!std::filesystem::exists(final_path()));
+  BOOST_TEST(unconfirmed.counters().second_copies_removed.load() == 1u);
+  BOOST_TEST(unconfirmed.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_master_still_knows_what_to_confirm) {
+  std::string bytes(900, 'v');
+  auto m = begin("t1", bytes);
+  send_all(m, bytes);
+  unconfirmed_ledger again{"m1", {}};
+  again.open(dir.path(), k_store).value();
+  BOOST_TEST(again.size() == 1u);
+  again.ask("n1", "r2");
+  // Our own complete arrived after all: the copy stays, the entry goes.
+  again.settle("n1", "r2",
+               std::vector<protocol::file_confirmation>{
+                   {"f.log", m.sha256, protocol::confirmation_state::completed, "m1", k_store}});
+  BOOST_TEST(std::filesystem::exists(final_path()));
+  BOOST_TEST(again.size() == 0u);
+  unconfirmed_ledger third{"m1", {}};
+  third.open(dir.path(), k_store).value();
+  BOOST_TEST(third.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_copy_whose_bytes_changed_is_not_removed) {
+  std::string bytes(900, 'u');
+  auto m = begin("t1", bytes);
+  send_all(m, bytes);
+  std::filesystem::remove(final_path());
+  {
+    std::ofstream out(final_path());
+    out << "other bytes";
+  }
+  unconfirmed.ask("n1", "r3");
+  unconfirmed.settle("n1", "r3",
+                     std::vector<protocol::file_confirmation>{
+                         {"f.log", m.sha256, protocol::confirmation_state::completed, "m2",
+                          std::string(32, '6')}});
+  BOOST_TEST(std::filesystem::exists(final_path()));
+  BOOST_TEST(unconfirmed.counters().second_copies_removed.load() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_file_is_stored_at_end) {
@@ -169,7 +228,7 @@ BOOST_AUTO_TEST_CASE(a_node_whose_ip_is_not_known_yet_keeps_its_file) {
   BOOST_TEST((acks.front().status == ack_status::rejected));
   BOOST_TEST(acks.front().reason == "the IP of node 'n1' is not known yet");
   BOOST_TEST(metrics.transfers_rejected.get("unknown_ip") == 1u);
-  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+  BOOST_TEST(test::stored_files(dir.path()).empty());
   ip = "10.0.0.1";
   send_all(begin("t2", bytes), bytes);
   BOOST_TEST((last() == ack_status::complete));
@@ -225,7 +284,7 @@ BOOST_AUTO_TEST_CASE(a_refused_begin_stores_nothing_and_settles_the_file) {
   BOOST_TEST(metrics.transfers_rejected.get("unrequested") == 1u);
   BOOST_REQUIRE(outcomes.size() == 1u);
   BOOST_TEST(outcomes[0].file == "f.log");
-  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+  BOOST_TEST(test::stored_files(dir.path()).empty());
   BOOST_TEST(metrics.stored_file_hashes.load() == 0u);
 }
 

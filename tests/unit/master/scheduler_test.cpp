@@ -123,7 +123,8 @@ BOOST_AUTO_TEST_CASE(only_owned_nodes_are_pulled_and_gained_ones_at_once) {
           sent.insert(node);
         }
         changed.notify_all();
-        pulls.on_reply(node, {req.request_id, "m1", protocol::reply_status::empty, {}, "", 1, {}});
+        pulls.on_reply(node,
+                       {req.request_id, "m1", protocol::reply_status::empty, {}, "", 1, {}, {}});
         return result<void>{};
       },
       owners);
