@@ -100,6 +100,18 @@ std::string render_metrics(const api_sources& src, std::chrono::steady_clock::ti
   single(out, "peranda_stored_file_hashes_total", "counter",
          static_cast<double>(src.metrics.stored_file_hashes.load()),
          "Stored files read to learn their sha256 (once per file while unchanged).");
+  const auto& unconfirmed = src.uploads.unconfirmed();
+  single(out, "peranda_unconfirmed_files", "gauge", static_cast<double>(unconfirmed.size()),
+         "Stored files whose node has not yet said who completed them.");
+  const auto& settled = unconfirmed.counters();
+  labelled(out, "peranda_unconfirmed_settled_total", "outcome",
+           {{"confirmed", settled.confirmed.load()},
+            {"second_copy_removed", settled.second_copies_removed.load()},
+            {"unverifiable", settled.unverifiable.load()},
+            {"dropped", settled.dropped.load()},
+            {"error", settled.errors.load()}},
+           "Unconfirmed stored files settled: confirmed, removed as a second copy of another "
+           "store's, kept unverifiable, pushed out by the bounds, or a ledger/removal error.");
   single(out, "peranda_upload_backlog_bytes", "gauge",
          static_cast<double>(src.metrics.upload_backlog_bytes.load()),
          "Bytes of upload messages waiting for the upload thread.");

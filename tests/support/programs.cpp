@@ -34,7 +34,8 @@ std::unique_ptr<child_process> start_agent(const program_config& c, const std::s
 
 std::unique_ptr<child_process> start_master(const program_config& c, const std::string& id,
                                             std::uint16_t& http_port,
-                                            const std::string& master_extra) {
+                                            const std::string& master_extra,
+                                            std::vector<std::string> extra_env) {
   std::filesystem::create_directories(c.dir);
   http_port = free_port();
   auto config = c.dir / "master.toml";
@@ -46,7 +47,7 @@ std::unique_ptr<child_process> start_master(const program_config& c, const std::
   return std::make_unique<child_process>(
       std::vector<std::string>{program("peranda-master"), "--config", config.string(),
                                "--log-level", "debug"},
-      c.dir / "master.log");
+      c.dir / "master.log", std::move(extra_env));
 }
 
 nlohmann::json http_get_json(std::uint16_t port, const std::string& path) {

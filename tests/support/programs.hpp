@@ -28,10 +28,11 @@ struct program_config {
 std::unique_ptr<child_process> start_agent(const program_config& c, const std::string& node,
                                            const std::string& agent_extra = "");
 // peranda-master listening for HTTP on a free loopback port (written to
-// `http_port`).
+// `http_port`), data in `c.dir / "data"`; `extra_env` as child_process's.
 std::unique_ptr<child_process> start_master(const program_config& c, const std::string& id,
                                             std::uint16_t& http_port,
-                                            const std::string& master_extra = "");
+                                            const std::string& master_extra = "",
+                                            std::vector<std::string> extra_env = {});
 
 // GET http://127.0.0.1:port/path as JSON (null if unreachable or not JSON).
 nlohmann::json http_get_json(std::uint16_t port, const std::string& path);
