@@ -93,7 +93,7 @@ struct fixture {
 
   // The stored file master `id` left when it was killed after the rename.
   void expect_killed_after_storing(child_process& m, const std::string& id) {
-    BOOST_REQUIRE_MESSAGE(m.wait_exit(k_deadline) == 128 + 9, m.state());
+    BOOST_REQUIRE_MESSAGE(m.wait_exit(k_deadline) == 128 + 9, m.state() << "\n" << m.log());
     BOOST_REQUIRE(each_line_stored(stored_lines({data_dir(id)}), 1));
   }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/child_process.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -28,8 +30,14 @@ child_process::child_process(std::vector<std::string> argv, std::filesystem::pat
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // An extra NAME=value replaces the inherited NAME (getenv takes the first).
+  auto name_of = [](std::string_view e) { return e.substr(0, e.find('=') + 1); };
   std::vector<std::string> env_storage;
-  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    bool replaced = std::ranges::any_of(
+        extra_env, [&](const std::string& x) { return name_of(x) == name_of(*e); });
+    if (!replaced) env_storage.emplace_back(*e);
+  }
   for (auto& e : extra_env) env_storage.push_back(e);
   std::vector<char*> env;
   for (auto& e : env_storage) env.push_back(e.data());
