@@ -3,6 +3,7 @@
 
 #include "core/fs/durable_file.hpp"
 #include "core/log/log.hpp"
+#include "core/runtime/pid_file.hpp"
 #include "core/protocol/messages/master_status.hpp"
 #include "core/util/clock.hpp"
 #include "master-service/storage/store_id.hpp"
@@ -102,7 +103,21 @@ result<void> master::start() {
   // A data_dir that cannot be written is an error per transfer (rejected,
   // counted), not a reason to stop collecting alarms and presence.
   if (auto ok = ensure_directory(config_.data_dir); !ok) log()->error("{}", ok.error().message);
-  if (auto n = layout_.remove_leftover_parts(); n > 0) {
+  // Two masters appending to one journal (a shared data_dir with the
+  // default alarm_journal) would interleave and rotate each other's lines.
+  auto journal_dir = config_.alarm_journal.parent_path();
+  auto writer = ensure_directory(journal_dir)
+                    ? pid_file::acquire(journal_dir /
+                                        ("." + config_.alarm_journal.filename().string() + ".lock"))
+                    : result<std::unique_ptr<pid_file>>(fail("cannot create its folder"));
+  if (!writer) {
+    return failf("alarm journal '{}' cannot be ours: {} (masters sharing a data_dir need an "
+                 "alarm_journal each)",
+                 config_.alarm_journal.string(), writer.error().message);
+  }
+  journal_writer_ = std::move(*writer);
+  if (auto ok = journal_writer_->write_pid(); !ok) log()->warn("{}", ok.error().message);
+  if (auto n = layout_.remove_leftover_parts(config_.id); n > 0) {
     log()->info("removed {} partial file(s) left by an earlier run", n);
   }
   open_unconfirmed_ledger();

@@ -8,6 +8,7 @@
 #include "core/mqtt/dispatcher.hpp"
 #include "core/mqtt/session.hpp"
 #include "core/protocol/topics.hpp"
+#include "core/runtime/pid_file.hpp"
 #include "master-service/alarms/alarm_hook.hpp"
 #include "master-service/alarms/alarm_intake.hpp"
 #include "master-service/alarms/alarm_journal.hpp"
@@ -73,6 +74,7 @@ class master {
 
   master_metrics metrics_;
   unconfirmed_ledger unconfirmed_;
+  std::unique_ptr<pid_file> journal_writer_;  // this master alone writes its journal
   registry registry_;
   masters_watch masters_;
   alarm_journal journal_;

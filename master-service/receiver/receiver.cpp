@@ -208,7 +208,7 @@ void receiver::begin_locked(const std::string& node, const std::string& transfer
                   now);
   }
   auto dir = layout_.ensure_durable_directory(final->parent_path());
-  auto part = dir ? part_file::create(storage_layout::part_path(*final, transfer_id))
+  auto part = dir ? part_file::create(storage_layout::part_path(*final, config_.id, transfer_id))
                   : result<part_file>(std::unexpected(dir.error()));
   if (!part) {
     log()->error("cannot store '{}' from '{}': {}", manifest.file, node, part.error().message);
@@ -324,7 +324,7 @@ void receiver::finalize(transfer_map::iterator it) {
   if (m.enc == encoding::zstd) {
     std::optional<std::filesystem::path> plain;
     if (stores_plain(config_, m))
-      plain = storage_layout::part_path(t.final_path, m.transfer_id + "-plain");
+      plain = storage_layout::part_path(t.final_path, config_.id, m.transfer_id + "-plain");
     if (auto bad = verify_compressed(part, m, plain)) {
       log()->warn("transfer '{}' of '{}' from '{}': {}", m.transfer_id, m.file, m.node,
                   bad->reason);

@@ -113,8 +113,9 @@ std::filesystem::path storage_layout::alternate_path(const std::filesystem::path
 }
 
 std::filesystem::path storage_layout::part_path(const std::filesystem::path& final,
-                                                std::string_view transfer) {
-  return final.parent_path() / fmt::format(".{}{}", sanitize_file_name(transfer), k_part_suffix);
+                                                std::string_view owner, std::string_view transfer) {
+  return final.parent_path() / fmt::format(".{}~{}{}", sanitize_file_name(owner),
+                                           sanitize_file_name(transfer), k_part_suffix);
 }
 
 result<std::filesystem::path> storage_layout::store(const std::filesystem::path& part,
@@ -192,13 +193,16 @@ std::vector<std::filesystem::path> storage_layout::node_directories(std::string_
   return found;
 }
 
-std::size_t storage_layout::remove_leftover_parts() const {
+std::size_t storage_layout::remove_leftover_parts(std::string_view owner) const {
+  auto own = fmt::format(".{}~", sanitize_file_name(owner));
   std::size_t removed = 0;
   std::error_code ec;
   for (std::filesystem::recursive_directory_iterator it(data_dir_, ec), end; !ec && it != end;
        it.increment(ec)) {
     auto name = it->path().filename().string();
-    if (it->is_regular_file(ec) && name.starts_with('.') && name.ends_with(k_part_suffix)) {
+    bool part = name.starts_with('.') && name.ends_with(k_part_suffix);
+    bool ours = name.starts_with(own) || name.find('~') == std::string::npos;
+    if (part && ours && it->is_regular_file(ec)) {
       if (std::filesystem::remove(it->path(), ec)) ++removed;
     }
   }

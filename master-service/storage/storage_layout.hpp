@@ -18,7 +18,7 @@ namespace peranda::master {
 // every node has a folder of its own, so no two nodes (e.g. behind one NAT
 // address, or `a` and `a_b`) can ever name the same path. Stored names
 // never start with '.' or '-'; partial files are `.<transfer>.part`, a name
-// space no stored name can take. Nothing is ever overwritten: store()
+// space no stored name can take (`.<master>~<transfer>.part`). Nothing is ever overwritten: store()
 // renames without replacing. Thread-safe (immutable).
 class storage_layout {
  public:
@@ -38,11 +38,13 @@ class storage_layout {
   static std::filesystem::path alternate_path(const std::filesystem::path& final,
                                               std::string_view sha256);
 
-  // The temporary file a transfer writes to, next to `final`:
-  // `.<transfer>.part` (per transfer, so a retry never shares a
-  // half-written file; a leading '.' no stored name has).
+  // The temporary file a transfer of master `owner` writes to, next to
+  // `final`: `.<owner>~<transfer>.part` (per transfer, so a retry never
+  // shares a half-written file; per master, so masters sharing a data_dir
+  // never write or remove each other's; a leading '.' no stored name has,
+  // a '~' no id has).
   static std::filesystem::path part_path(const std::filesystem::path& final,
-                                         std::string_view transfer);
+                                         std::string_view owner, std::string_view transfer);
 
   // Renames `part` to the first free name of `final`, its alternate_path,
   // then `<alternate>.1`, `.2`, ... (never replacing a file, even one
@@ -64,9 +66,11 @@ class storage_layout {
   // node, so no other node's folder is ever listed.
   std::vector<std::filesystem::path> node_directories(std::string_view node) const;
 
-  // Deletes partial files (`.*.part`) left under data_dir by a crash (no
-  // transfer survives a restart). Returns how many were removed.
-  std::size_t remove_leftover_parts() const;
+  // Deletes the partial files master `owner` left under data_dir in a
+  // crash (no transfer survives a restart), and those of a release that
+  // named no master (`.<transfer>.part`); another master's stay. Returns
+  // how many were removed.
+  std::size_t remove_leftover_parts(std::string_view owner) const;
 
  private:
   // Constant after construction

@@ -3,7 +3,9 @@
 // master died right after the rename: a preloaded renameat2 kills it there)
 // is stored again by the next owner; when the first master returns, its
 // node tells it who completed the file and it removes its second copy.
-// And when it returns alone, its own copy answers the file once.
+// And when it returns alone, its own copy answers the file once. With one
+// data_dir shared by both masters the second finds the first's copy and
+// stores nothing, and neither removes the other's partial files.
 // Real mosquitto, real masters and a real agent (issue 16).
 #define BOOST_TEST_MODULE stored_twice
 #include <boost/test/unit_test.hpp>
@@ -71,13 +73,23 @@ struct fixture {
 
   // Master `id` in folder dir/id; `dies_after_store`: killed -9 right after
   // its first stored file's rename.
+  // With `shared`, its data_dir is m-a's (a symbolic link, as a mount
+  // point would be) and its alarm journal its own.
   std::unique_ptr<child_process> master(const std::string& id, std::uint16_t& port,
-                                        bool dies_after_store = false) {
+                                        bool dies_after_store = false, bool shared = false) {
     auto c = program_config(mqtt.url(), dir / id);
-    if (!dies_after_store) return start_master(c, id, port, k_master_extra);
+    auto extra = k_master_extra;
+    if (shared) {
+      std::filesystem::create_directories(data_dir("m-a"));
+      std::filesystem::create_directories(dir / id);
+      std::error_code ec;
+      std::filesystem::create_directory_symlink(data_dir("m-a"), data_dir(id), ec);
+      extra += "alarm_journal = \"" + (dir / id / "alarms.jsonl").string() + "\"\n";
+    }
+    if (!dies_after_store) return start_master(c, id, port, extra);
     const char* asan = std::getenv("ASAN_OPTIONS");
     // ASan insists on coming first in the library list; the preload is first.
-    return start_master(c, id, port, k_master_extra,
+    return start_master(c, id, port, extra,
                         {std::string("LD_PRELOAD=") + PERANDA_KILL_AFTER_STORE,
                          std::string("ASAN_OPTIONS=") + (asan ? asan : "") +
                              ":verify_asan_link_order=0"});
@@ -150,4 +162,47 @@ BOOST_FIXTURE_TEST_CASE(a_master_returning_alone_keeps_its_one_copy, fixture) {
   BOOST_TEST(each_line_stored(stored_lines({data_dir("m-a")}), 1));
   BOOST_TEST(metric(port, "peranda_unconfirmed_settled_total{outcome=\"second_copy_removed\"}") ==
              0);
+}
+
+BOOST_FIXTURE_TEST_CASE(masters_sharing_a_data_dir_store_a_file_once, fixture) {
+  auto node = node_owned_by("m-a", "m-b");
+  std::uint16_t port_a = 0, port_b = 0;
+  auto a = master("m-a", port_a, true);
+  start_agent_for(node);
+  expect_killed_after_storing(*a, "m-a");
+
+  // m-b, on the same data_dir, finds m-a's copy: complete, nothing stored.
+  auto b = master("m-b", port_b, false, true);
+  BOOST_REQUIRE_MESSAGE(wait_until([&] {
+                          return metric(port_b, "peranda_transfers_total{outcome=\"duplicate\"}") >=
+                                 1;
+                        }),
+                        b->log());
+  // A partial file of m-b's survives m-a's restart; m-a's own go.
+  auto folder = stored_files(data_dir("m-a")).front().parent_path();
+  std::ofstream(folder / ".m-b~t9.part") << "m-b's, in flight";
+  std::ofstream(folder / ".m-a~t9.part") << "m-a's, left by the kill";
+  a = master("m-a", port_a);
+  BOOST_TEST(wait_until([&] {
+    return metric(port_a, "peranda_unconfirmed_settled_total{outcome=\"confirmed\"}") >= 1 &&
+           metric(port_a, "peranda_unconfirmed_files") == 0;
+  }), a->log());
+  BOOST_TEST(std::filesystem::exists(folder / ".m-b~t9.part"));
+  BOOST_TEST(!std::filesystem::exists(folder / ".m-a~t9.part"));
+  BOOST_TEST(each_line_stored(stored_lines({data_dir("m-a")}), 1));
+  BOOST_TEST(metric(port_a, "peranda_unconfirmed_settled_total{outcome=\"second_copy_removed\"}") ==
+             0);
+}
+
+BOOST_FIXTURE_TEST_CASE(two_masters_never_share_an_alarm_journal, fixture) {
+  std::uint16_t port_a = 0, port_c = 0;
+  auto a = master("m-a", port_a);
+  BOOST_REQUIRE(wait_until([&] { return metric(port_a, "peranda_broker_connected") == 1; }));
+  // m-c on m-a's data_dir with the default journal: refused at start.
+  auto c = program_config(mqtt.url(), dir / "m-c");
+  std::filesystem::create_directories(dir / "m-c");
+  std::filesystem::create_directory_symlink(data_dir("m-a"), dir / "m-c" / "data");
+  auto m = start_master(c, "m-c", port_c, k_master_extra);
+  BOOST_TEST(m->wait_exit(k_deadline) != 0);
+  BOOST_TEST(m->log().find("need an alarm_journal each") != std::string::npos, m->log());
 }

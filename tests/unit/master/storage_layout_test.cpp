@@ -59,23 +59,30 @@ BOOST_AUTO_TEST_CASE(expanded_parts_are_sanitised_and_stay_inside) {
 
 BOOST_AUTO_TEST_CASE(part_and_alternate_names) {
   std::filesystem::path f = "/data/ip/n/a.log";
-  BOOST_TEST(storage_layout::part_path(f, "t1") == "/data/ip/n/.t1.part");
+  BOOST_TEST(storage_layout::part_path(f, "m-1.a", "t1") == "/data/ip/n/.m-1.a~t1.part");
   BOOST_TEST(storage_layout::alternate_path(f, std::string(64, 'b')) ==
              "/data/ip/n/a.log.bbbbbbbbbbbb");
 }
 
-// A node's file named `x.part` is a stored file like any other.
+// A node's file named `x.part` is a stored file like any other, and the
+// parts of another master sharing the data_dir are its own.
 BOOST_AUTO_TEST_CASE(leftover_parts_are_removed_and_nothing_else) {
   peranda::test::temp_dir dir;
   std::filesystem::create_directories(dir / "ip" / "n");
-  std::ofstream(dir / "ip" / "n" / ".t1.part") << "half";
+  std::ofstream(dir / "ip" / "n" / ".m1~t1.part") << "half";
+  std::ofstream(dir / "ip" / "n" / ".t0.part") << "half, of an earlier release";
+  std::ofstream(dir / "ip" / "n" / ".m1.b~t2.part") << "another master's";
+  std::ofstream(dir / "ip" / "n" / ".m~t3.part") << "another master's";
   std::ofstream(dir / "ip" / "n" / "a.log") << "whole";
   std::ofstream(dir / "ip" / "n" / "x.part") << "stored";
   storage_layout l(dir.path(), "{ip}/{node}");
-  BOOST_TEST(l.remove_leftover_parts() == 1u);
+  BOOST_TEST(l.remove_leftover_parts("m1") == 2u);
   BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / "a.log"));
   BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / "x.part"));
-  BOOST_TEST(!std::filesystem::exists(dir / "ip" / "n" / ".t1.part"));
+  BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / ".m1.b~t2.part"));
+  BOOST_TEST(std::filesystem::exists(dir / "ip" / "n" / ".m~t3.part"));
+  BOOST_TEST(!std::filesystem::exists(dir / "ip" / "n" / ".m1~t1.part"));
+  BOOST_TEST(!std::filesystem::exists(dir / "ip" / "n" / ".t0.part"));
 }
 
 // `F.<sha12>` may be another stored file (or one created meanwhile): store()
