@@ -84,6 +84,15 @@ struct fault_master {
   std::filesystem::path log_file() const { return dir / "master.log"; }
 };
 
+// The kill point: a random event of the running pulls, never a time.
+enum class kill_point { mid_transfer, after_store, pull_done };
+
+inline const char* point_name(kill_point p) {
+  return p == kill_point::mid_transfer ? "mid-transfer"
+         : p == kill_point::after_store ? "after a stored file"
+                                        : "pull done";
+}
+
 // One agent: its folder, the log file it follows, the lines written so far.
 struct fault_agent {
   std::string node;
