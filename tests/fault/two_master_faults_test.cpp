@@ -61,7 +61,7 @@ void run_seed(unsigned seed) {
   const int agents = long_mode() ? 6 : 4;
   // About one transfer per node and round: over 100 per seed.
   const int rounds = long_mode() ? 30 : 26;
-  // Small chunks and spool files, so kills land inside transfers (110-115
+  // Small chunks and spool files, so kills land inside transfers (111-127
   // files stored per seed in the runs of docs/fault-tests.md). Masters
   // beat every second: a killed one is gone for its peer 1.5 s after its
   // last beat.
