@@ -18,15 +18,6 @@ using namespace peranda::test::fault;
 
 namespace {
 
-// The kill point: a random event of the running pulls, never a time.
-enum class kill_point { mid_transfer, after_store, pull_done };
-
-const char* point_name(kill_point p) {
-  return p == kill_point::mid_transfer ? "mid-transfer"
-         : p == kill_point::after_store ? "after a stored file"
-                                        : "pull done";
-}
-
 void run_seed(unsigned seed) {
   BOOST_TEST_MESSAGE("process_faults seed " << seed << " (rerun: PERANDA_FAULT_SEED=" << seed
                                             << (long_mode() ? " PERANDA_FAULT_LONG=1" : "")
