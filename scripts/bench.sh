@@ -26,7 +26,8 @@ done
 # missing, like scripts/test.sh does.
 source "$ROOT/scripts/deps.sh"
 [[ -z $ONLY || ,$ONLY, == *,footprint,* ]] && PERANDA_PACKAGES+=(zabbix-agent prometheus-node-exporter)
-[[ -z $ONLY || ,$ONLY, == *,peer,* ]] && PERANDA_PACKAGES+=(rsyslog rsyslog-relp zstd)
+[[ -z $ONLY || ,$ONLY, == *,peer,* ]] && PERANDA_PACKAGES+=(rsyslog rsyslog-relp)
+PERANDA_PACKAGES+=(zstd)  # the upload part compresses its corpus spool files
 peranda_install_deps
 
 if ((BUILD_IT)); then

@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Upload goodput: spool files of 1 and 10 agents pulled by the master,
-next to bench_mqtt_ceiling moving the same bytes through the same broker."""
+next to bench_mqtt_ceiling moving the same bytes through the same broker:
+incompressible text sent plain, and the loghub corpus as the agent spools
+it by default (zstd level 1), measured in raw log bytes."""
 import base64
 import json
 import os
 import shutil
+import subprocess
 import time
 
 from . import procstat
 from .api import metric_values
+from .peer import write_corpus
 from .wait import wait_for
 
 # How often the harness looks at the pulls while they run: rarely, so its
@@ -53,15 +57,30 @@ def _ticks(procs):
     return sum(procstat.cpu_ticks(p.pid) for p in procs)
 
 
-def _one(rig, rows, folder, total_mib, chunk, agents, window):
+def _templates(folder, file_mib, corpus):
+    """(spool file to link, its name suffix, the plain bytes it holds): for
+    `corpus`, the loghub text compressed by `zstd -1` as the agent's closed
+    spool files are (zstd level 1), else incompressible text sent plain."""
+    plain = folder / "template.log"
+    if not corpus:
+        write_template(plain, (file_mib << 20) * 3 // 4)
+        return plain, ".log", plain
+    _, what = write_corpus(plain, file_mib)
+    print(f"  spool files: {file_mib} MiB of {what}, zstd -1", flush=True)
+    packed = folder / "template.log.zst"
+    subprocess.run(["zstd", "-1", "-q", "-f", str(plain), "-o", str(packed)], check=True)
+    return packed, ".log.zst", plain
+
+
+def _one(rig, rows, folder, total_mib, chunk, agents, window, corpus=False):
     # The same total for 1 and 10 agents: 16 files of total/16 for one, one
     # file of total/10 each for ten; one template hard-linked into every
     # spool (the agent unlinks a file only after the master's `complete`).
     files_per_agent = max(16 // agents, 1)
-    template = folder / "template.log"
-    write_template(template, (total_mib << 20) // agents // files_per_agent * 3 // 4)
+    template, suffix, plain = _templates(folder, total_mib // agents // files_per_agent, corpus)
     file_bytes = template.stat().st_size
-    run = folder / f"c{chunk}-a{agents}"
+    raw_bytes = plain.stat().st_size if corpus else file_bytes
+    run = folder / f"c{chunk}-a{agents}{'-corpus' if corpus else ''}"
     broker = rig.broker(run / "broker")
     master = rig.master(run / "master", broker.port,
                         f'chunk_size = "{chunk}KiB"\nwindow = {window}\n'
@@ -84,13 +103,14 @@ def _one(rig, rows, folder, total_mib, chunk, agents, window):
     for a, node in enumerate(nodes):
         spool = run / f"agent{a}" / "spool" / "files"
         for f in range(files_per_agent):
-            os.link(template, spool / f"spool-{1700000000000 + f}-{f}.log")
+            os.link(template, spool / f"spool-{1700000000000 + f}-{f}{suffix}")
         procs.append(rig.agent(run / f"agent{a}", node, broker.port))
     wait_for("agents back online", lambda: api.online_nodes() >= agents, 30)
 
     total = agents * files_per_agent * file_bytes
-    measured = [broker.proc, master.proc] + procs
-    cpu0 = _ticks(measured)
+    raw_total = agents * files_per_agent * raw_bytes
+    parts = {"agent": procs, "master": [master.proc], "broker": [broker.proc]}
+    cpu0 = {k: _ticks(v) for k, v in parts.items()}
     t0 = time.time() * 1000
     ids = {api.request_pull(node) for node in nodes}
 
@@ -104,21 +124,27 @@ def _one(rig, rows, folder, total_mib, chunk, agents, window):
     bad = [p["status"] for p in pulls if p["status"] != "done"]
     for status in bad:
         print(f"  a pull ended {status}", flush=True)
-    cpu = _ticks(measured) - cpu0
+    cpu = {k: (_ticks(v) - cpu0[k]) / procstat.HZ for k, v in parts.items()}
     stored = sum(metric_values(api.metrics(), "peranda_bytes_stored_total"))
     for p in procs:
         rig.stop(p)
     rig.stop(master.proc)
-    good = stored / 1048576 / ((t1 - t0) / 1000)
-    per_gib = cpu / procstat.HZ / (stored / 2**30) if stored else 0.0
+    seconds = (t1 - t0) / 1000
+    # Raw log bytes moved: every file stored whole, or what was stored of them.
+    raw_moved = raw_total * min(stored / total, 1.0) if total else 0
+    good = raw_moved / 1048576 / seconds
+    raw_gib = raw_moved / 2**30
+    per_gib = sum(cpu.values()) / raw_gib if raw_gib else 0.0
 
     # The ceilings: same bytes, chunk size, window and broker. The second
     # also does the upload's per-byte work (copies of the same file, read and
     # hashed; written, hashed and fsynced).
+    # For the corpus they move its raw size plain: what shipping the same
+    # lines uncompressed costs at best.
     (run / "ceiling").mkdir()
-    args = [total >> 20, chunk, window]
+    args = [raw_total >> 20, chunk, window]
     ceil = _best_ceiling(rig, broker, args, run / "ceiling.json")
-    work = _best_ceiling(rig, broker, args + [template, run / "ceiling"], run / "work.json")
+    work = _best_ceiling(rig, broker, args + [plain, run / "ceiling"], run / "work.json")
     rig.stop(broker.proc)
 
     note = ""
@@ -126,10 +152,19 @@ def _one(rig, rows, folder, total_mib, chunk, agents, window):
         note += " (a pull did not end in done)"
     if stored < total:
         note += f" (stored {stored:.0f} of {total} bytes)"
-    ratio = (f"{100 * good / ceil[0]:.0f} % of ceiling, {100 * good / work[0]:.0f} % of same work"
-             if ceil[0] > 0 and work[0] > 0 else "a ceiling run failed")
-    rows.add(f"upload {chunk} KiB chunks, {agents} agent(s), {total >> 20} MiB",
-             f"{good:.1f} MiB/s, CPU {per_gib:.1f} s/GiB",
+    if ceil[0] > 0 and work[0] > 0:
+        ratio = f"{good / ceil[0]:.2f}x ceiling, {good / work[0]:.2f}x same work"
+    else:
+        ratio = "a ceiling run failed"
+    split = ", ".join(f"{k} {v / raw_gib:.1f}" for k, v in cpu.items()) if raw_gib else "-"
+    if corpus:
+        ratio += (f"; zstd ratio {raw_total / total:.1f}:1, wire {total / raw_total:.3f} "
+                  f"and disk {stored / raw_moved if raw_moved else 0:.3f} GiB per raw GiB")
+        what = f"upload corpus (zstd), {chunk} KiB chunks, {agents} agent(s), {raw_total >> 20} MiB raw"
+    else:
+        what = f"upload {chunk} KiB chunks, {agents} agent(s), {total >> 20} MiB"
+    rows.add(what,
+             f"{good:.1f} MiB/s{' raw' if corpus else ''}, CPU {per_gib:.1f} s/GiB ({split})",
              f"ceiling {ceil[0]:.1f} MiB/s, CPU {ceil[1]:.1f} s/GiB; "
              f"same work {work[0]:.1f} MiB/s, CPU {work[1]:.1f} s/GiB",
              ratio + note)
@@ -143,6 +178,7 @@ def run(rig, rows, options):
     print(f"== upload: {total_mib} MiB, window {window}", flush=True)
     folder = rig.work / "upload"
     folder.mkdir()
-    for chunk in (64, 256):
-        for agents in (1, 10):
-            _one(rig, rows, folder, total_mib, chunk, agents, window)
+    for corpus in (False, True):
+        for chunk in (64, 256):
+            for agents in (1, 10):
+                _one(rig, rows, folder, total_mib, chunk, agents, window, corpus)
