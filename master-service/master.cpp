@@ -61,7 +61,8 @@ master::master(master_config config)
                  },
                  {[this] { return masters_.generation(); },
                   [this](const std::string& node) { return masters_.owns(node); },
-                  [this](const std::string& node) { return masters_.owner_of(node); }}),
+                  [this](const std::string& node) { return masters_.owner_of(node); },
+                  [this](const std::string& node) { return unconfirmed_.has(node); }}),
       receiver_(
           config_, layout_, unconfirmed_, metrics_,
           [this](const std::string& node, const protocol::logs_ack& ack) { send_ack(node, ack); },

@@ -8,6 +8,10 @@
 namespace peranda::master {
 namespace {
 
+// How often a node owned by another master is asked about our unconfirmed
+// copies of its files (at most; pull_interval if shorter).
+constexpr auto k_confirm_interval = std::chrono::seconds(10);
+
 auto log() {
   static auto l = get_logger("master.scheduler");
   return l;
@@ -106,12 +110,16 @@ std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::tim
     auto& slot = slots_[node];
     auto [owned, gained] = ownership_of(node, slot);
     auto streak = pulls_.not_owner_of(node);
-    pull_due_inputs in{owned,
+    // Another master's node is asked only about our unconfirmed copies of
+    // its files, and sooner than a long pull_interval: its answer settles them.
+    bool confirm = !owned && owners_.must_confirm(node);
+    pull_due_inputs in{owned || confirm,
                        gained,
                        slot.requested_once,
                        slot.pending_id.has_value(),
                        now - slot.last_request,
-                       config_.pull_interval,
+                       confirm ? std::min<clock::duration>(config_.pull_interval, k_confirm_interval)
+                               : config_.pull_interval,
                        streak.count,
                        now - streak.last};
     if (gained) slot.requested_once = false;  // due until it is actually sent

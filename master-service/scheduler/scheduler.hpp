@@ -27,6 +27,12 @@ struct pull_ownership {
   std::function<bool(const std::string& node)> owns = [](const std::string&) { return true; };
   std::function<std::optional<std::string>(const std::string& node)> owner_of =
       [](const std::string&) { return std::optional<std::string>(); };
+  // A node this master stored files of that it still has to ask about
+  // (unconfirmed_ledger): pulled, owned or not, so that the reply (most
+  // often `not_owner`) answers who completed them.
+  std::function<bool(const std::string& node)> must_confirm = [](const std::string&) {
+    return false;
+  };
 };
 
 // One worker queue as the API and /metrics show it.

@@ -70,6 +70,7 @@ class unconfirmed_files {
                              const std::string& self_master, const std::string& self_store);
 
   std::size_t size() const { return size_; }
+  bool has(const std::string& node) const { return by_node_.contains(node); }
   std::vector<unconfirmed_file> all() const;
 
  private:

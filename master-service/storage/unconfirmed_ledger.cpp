@@ -181,4 +181,9 @@ std::size_t unconfirmed_ledger::size() const {
   return files_.size();
 }
 
+bool unconfirmed_ledger::has(const std::string& node) const {
+  lock_guard lock(mu_);
+  return files_.has(node);
+}
+
 }  // namespace peranda::master

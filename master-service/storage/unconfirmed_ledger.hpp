@@ -51,6 +51,7 @@ class unconfirmed_ledger {
 
   std::string store_id() const;
   std::size_t size() const;
+  bool has(const std::string& node) const;
   const unconfirmed_counters& counters() const { return counters_; }
 
  private:
