@@ -254,10 +254,24 @@ void run_seed(unsigned seed) {
   // A copy stored by a master killed before its complete reached the agent
   // (and stored again by the other) is found when its node answers who
   // completed it: both masters' unconfirmed files settle.
-  BOOST_TEST(wait_until([&] {
+  // Owners ask in their pulls (pull_interval is 1 h here: pulled now);
+  // another master's nodes are asked every 10 s.
+  auto settled = [&] {
     return rig.metric("peranda_unconfirmed_files", 0) == 0 &&
            rig.metric("peranda_unconfirmed_files", 1) == 0;
-  }, std::chrono::minutes(2)));
+  };
+  BOOST_TEST(wait_until(
+                 [&] {
+                   if (settled()) return true;
+                   auto pulls = rig.pull_all();
+                   wait_until([&] { return rig.pulls_finished(pulls); }, std::chrono::seconds(20));
+                   return settled();
+                 },
+                 std::chrono::minutes(2)),
+             "unconfirmed files left: " << rig.metric("peranda_unconfirmed_files", 0) << " in "
+                                        << ids[0] << ", "
+                                        << rig.metric("peranda_unconfirmed_files", 1) << " in "
+                                        << ids[1]);
   rig.wait_for_alarms();
   rig.check_final();
   BOOST_TEST_MESSAGE("seed " << seed << ": " << stored_files(rig.data_dir(0)).size() << " files in "
