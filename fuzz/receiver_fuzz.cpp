@@ -66,11 +66,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_file_size = 64 * 1024;
   master::storage_layout layout(config.data_dir, config.storage_template);
   master::master_metrics metrics(get_logger("fuzz"));
+  // Not opened: it records nothing (no fdatasync per stored file).
+  master::unconfirmed_ledger unconfirmed("m1", {});
   // The pull tracker's answers: f2.log was never announced, and the pull
   // closes (and opens again) at fuzzer-chosen expiries.
   bool pull_open = true;
   master::receiver rx(
-      config, layout, metrics, [](const std::string&, const protocol::logs_ack&) {},
+      config, layout, unconfirmed, metrics, [](const std::string&, const protocol::logs_ack&) {},
       [](const master::transfer_outcome&) {}, [](std::string_view) { return "127.0.0.1"; },
       [](const protocol::upload_begin& m) -> std::optional<master::upload_refusal> {
         if (m.file == "f2.log") return master::upload_refusal{"not_announced", "not announced"};
