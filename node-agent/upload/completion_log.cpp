@@ -78,9 +78,10 @@ result<void> completion_log::record(completion c) {
   return {};
 }
 
-bool completion_log::completed(std::string_view spool_name) const {
-  return std::ranges::any_of(records_,
-                             [&](const completion& c) { return c.spool_name == spool_name; });
+std::set<std::string, std::less<>> completion_log::completed_spool_names() const {
+  std::set<std::string, std::less<>> out;
+  for (const auto& c : records_) out.insert(c.spool_name);
+  return out;
 }
 
 const completion* completion_log::find(std::string_view file, std::string_view sha256) const {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,9 @@ class completion_log {
 
   [[nodiscard]] result<void> record(completion c);
 
-  bool completed(std::string_view spool_name) const;
+  // The spool files whose completion is recorded (one set, so that a
+  // start-up check of every spool file is not files x records).
+  std::set<std::string, std::less<>> completed_spool_names() const;
   // The answers to a master's `confirm`, given the spool's closed files
   // as that master knows them (wire names).
   std::vector<protocol::file_confirmation> answer(

@@ -82,8 +82,9 @@ void uploader::stop() {
 }
 
 void uploader::finish_recorded_deletions() {
+  auto completed = completions_.completed_spool_names();
   for (const auto& f : spool_.closed_files()) {
-    if (!completions_.completed(f.name)) continue;
+    if (!completed.contains(f.name)) continue;
     if (auto ok = spool_.remove(f.name); !ok) {
       log()->error("{} was completed before a restart but: {}", f.name, ok.error().message);
     } else {
@@ -116,21 +117,6 @@ bool uploader::master_live(const std::string& master) const {
   lock_guard lock(masters_mu_);
   const auto& live = masters_view_.live();
   return live.empty() || std::ranges::binary_search(live, master);
-}
-
-void uploader::reply_not_owner(const protocol::logs_request& request, const std::string& owner) {
-  ++not_owner_;
-  protocol::logs_reply r{request.request_id,
-                         request.master_id,
-                         protocol::reply_status::not_owner,
-                         {},
-                         fmt::format("node '{}' is pulled by master '{}'", settings_.node, owner),
-                         wall_clock_ms(),
-                         owner,
-                         {}};
-  log()->info("request {} of master '{}': not_owner (owner '{}')", request.request_id,
-              request.master_id, owner);
-  send_reply(std::move(r), request);
 }
 
 void uploader::drop_job_of_gone_master() {
@@ -175,29 +161,6 @@ void uploader::run(std::stop_token stop) {
       for (const auto& r : expired) reply(r, protocol::reply_status::expired);
       if (next) begin_job(std::move(*next));
     }
-  }
-}
-
-void uploader::reply(const protocol::logs_request& request, protocol::reply_status status,
-                     std::vector<std::string> files, std::string reason) {
-  protocol::logs_reply r{request.request_id, request.master_id, status,
-                         std::move(files),   std::move(reason), wall_clock_ms(), {},
-                         {}};
-  log()->info("request {} of master '{}': {}{}{}", request.request_id, request.master_id,
-              protocol::to_string(status), r.reason.empty() ? "" : ": ", r.reason);
-  send_reply(std::move(r), request);
-}
-
-void uploader::send_reply(protocol::logs_reply r, const protocol::logs_request& request) {
-  if (!request.confirm.empty() && settings_.masters.allows(request.master_id)) {
-    std::vector<std::string> pending;
-    for (const auto& f : spool_.closed_files()) pending.push_back(wire_name(request, f.name));
-    r.confirmations = completions_.answer(request.confirm, pending);
-  }
-  if (auto ok =
-          session_.publish({topics_.logs_reply(settings_.node), protocol::encode(r), 1, false});
-      !ok) {
-    log()->warn("reply to request {} not sent: {}", r.request_id, ok.error().message);
   }
 }
 

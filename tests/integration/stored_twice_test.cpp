@@ -64,6 +64,13 @@ bool each_line_stored(const std::map<int, int>& seen, int copies) {
   return true;
 }
 
+// The master on `port` heard from the node that its copy was its own (or
+// its store's), and watches no file any more.
+bool own_copy_confirmed(std::uint16_t port) {
+  return metric(port, "peranda_unconfirmed_settled_total{outcome=\"confirmed\"}") >= 1 &&
+         metric(port, "peranda_unconfirmed_files") == 0;
+}
+
 struct fixture {
   fixture() {
     std::filesystem::create_directories(dir / "agent");
@@ -103,10 +110,15 @@ struct fixture {
                             app_log.string() + "\"\nfrom_beginning = true\n");
   }
 
-  // The stored file master `id` left when it was killed after the rename.
-  void expect_killed_after_storing(child_process& m, const std::string& id) {
-    BOOST_REQUIRE_MESSAGE(m.wait_exit(k_deadline) == 128 + 9, m.state() << "\n" << m.log());
-    BOOST_REQUIRE(each_line_stored(stored_lines({data_dir(id)}), 1));
+  // m-a alone, the owner of the agent's node with m-b too, stores the
+  // agent's file and is killed right after the rename.
+  void store_then_die() {
+    auto node = node_owned_by("m-a", "m-b");
+    std::uint16_t port = 0;
+    auto m = master("m-a", port, true);
+    start_agent_for(node);
+    BOOST_REQUIRE_MESSAGE(m->wait_exit(k_deadline) == 128 + 9, m->state() << "\n" << m->log());
+    BOOST_REQUIRE(each_line_stored(stored_lines({data_dir("m-a")}), 1));
   }
 
   temp_dir dir;
@@ -118,11 +130,8 @@ struct fixture {
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(a_second_copy_in_another_store_is_found_and_removed, fixture) {
-  auto node = node_owned_by("m-a", "m-b");
+  store_then_die();
   std::uint16_t port_a = 0, port_b = 0;
-  auto a = master("m-a", port_a, true);
-  start_agent_for(node);
-  expect_killed_after_storing(*a, "m-a");
 
   // m-b alone owns the node: the agent, which never got m-a's complete,
   // uploads the file again.
@@ -134,7 +143,7 @@ BOOST_FIXTURE_TEST_CASE(a_second_copy_in_another_store_is_found_and_removed, fix
                         "m-b did not store the file again");
 
   // m-a returns and owns the node again: asked, the node names m-b's store.
-  a = master("m-a", port_a);
+  auto a = master("m-a", port_a);
   bool once = wait_until([&] {
     return each_line_stored(stored_lines({data_dir("m-a"), data_dir("m-b")}), 1);
   });
@@ -146,30 +155,20 @@ BOOST_FIXTURE_TEST_CASE(a_second_copy_in_another_store_is_found_and_removed, fix
 }
 
 BOOST_FIXTURE_TEST_CASE(a_master_returning_alone_keeps_its_one_copy, fixture) {
-  auto node = node_owned_by("m-a", "m-b");
+  store_then_die();
   std::uint16_t port = 0;
-  auto a = master("m-a", port, true);
-  start_agent_for(node);
-  expect_killed_after_storing(*a, "m-a");
-
-  a = master("m-a", port);
+  auto a = master("m-a", port);
   // The file is offered again: the copy already stored answers it, and the
   // node then confirms the complete was this master's.
-  BOOST_TEST(wait_until([&] {
-    return metric(port, "peranda_unconfirmed_settled_total{outcome=\"confirmed\"}") >= 1 &&
-           metric(port, "peranda_unconfirmed_files") == 0;
-  }), a->log());
+  BOOST_TEST(wait_until([&] { return own_copy_confirmed(port); }), a->log());
   BOOST_TEST(each_line_stored(stored_lines({data_dir("m-a")}), 1));
   BOOST_TEST(metric(port, "peranda_unconfirmed_settled_total{outcome=\"second_copy_removed\"}") ==
              0);
 }
 
 BOOST_FIXTURE_TEST_CASE(masters_sharing_a_data_dir_store_a_file_once, fixture) {
-  auto node = node_owned_by("m-a", "m-b");
+  store_then_die();
   std::uint16_t port_a = 0, port_b = 0;
-  auto a = master("m-a", port_a, true);
-  start_agent_for(node);
-  expect_killed_after_storing(*a, "m-a");
 
   // m-b, on the same data_dir, finds m-a's copy: complete, nothing stored.
   auto b = master("m-b", port_b, false, true);
@@ -182,11 +181,8 @@ BOOST_FIXTURE_TEST_CASE(masters_sharing_a_data_dir_store_a_file_once, fixture) {
   auto folder = stored_files(data_dir("m-a")).front().parent_path();
   std::ofstream(folder / ".m-b~t9.part") << "m-b's, in flight";
   std::ofstream(folder / ".m-a~t9.part") << "m-a's, left by the kill";
-  a = master("m-a", port_a);
-  BOOST_TEST(wait_until([&] {
-    return metric(port_a, "peranda_unconfirmed_settled_total{outcome=\"confirmed\"}") >= 1 &&
-           metric(port_a, "peranda_unconfirmed_files") == 0;
-  }), a->log());
+  auto a = master("m-a", port_a);
+  BOOST_TEST(wait_until([&] { return own_copy_confirmed(port_a); }), a->log());
   BOOST_TEST(std::filesystem::exists(folder / ".m-b~t9.part"));
   BOOST_TEST(!std::filesystem::exists(folder / ".m-a~t9.part"));
   BOOST_TEST(each_line_stored(stored_lines({data_dir("m-a")}), 1));
