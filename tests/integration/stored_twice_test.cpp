@@ -149,9 +149,12 @@ BOOST_FIXTURE_TEST_CASE(a_second_copy_in_another_store_is_found_and_removed, fix
   });
   BOOST_TEST(once, "m-a's second copy stayed; its log:\n" << a->log());
   BOOST_TEST(each_line_stored(stored_lines({data_dir("m-b")}), 1));
-  BOOST_TEST(metric(port_a, "peranda_unconfirmed_settled_total{outcome=\"second_copy_removed\"}") ==
-             1);
-  BOOST_TEST(wait_until([&] { return metric(port_a, "peranda_unconfirmed_files") == 0; }));
+  // Counted after the removal's directory fsync: waited for, not read once.
+  BOOST_TEST(wait_until([&] {
+    return metric(port_a, "peranda_unconfirmed_settled_total{outcome=\"second_copy_removed\"}") ==
+               1 &&
+           metric(port_a, "peranda_unconfirmed_files") == 0;
+  }));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_master_returning_alone_keeps_its_one_copy, fixture) {
