@@ -30,7 +30,9 @@ namespace {
 
 constexpr int k_lines = 300;
 const std::string k_master_extra =
-    "pull_interval = \"2s\"\nbeat_interval = \"1s\"\nchunk_size = \"4KiB\"\n";
+    "pull_interval = \"2s\"\nbeat_interval = \"1s\"\nchunk_size = \"4KiB\"\n"
+    // A first request sent before a busy agent subscribed is asked again soon.
+    "request_timeout = \"10s\"\n";
 
 // A node id that master `a` owns while `a` and `b` both live.
 std::string node_owned_by(const std::string& a, const std::string& b) {
