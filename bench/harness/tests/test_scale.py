@@ -37,6 +37,17 @@ class pull_lag_test(unittest.TestCase):
         self.assertEqual(scale.percentile([], 0.99), 0)
 
 
+class overdue_test(unittest.TestCase):
+    def test_each_node_is_due_an_interval_after_its_last_request_or_the_start(self):
+        _, requests = scale.read_requests_log(LOG)
+        # At 65000: sim-00000 last asked at 60100, sim-00002 at 61000 (not
+        # yet due); sim-00001 at 60150; sim-00003 never: due at 1000 + 60000.
+        nodes = ["sim-00000", "sim-00001", "sim-00002", "sim-00003"]
+        self.assertEqual(scale.overdue_ms(requests, nodes, 65000, 60000, 1000), [0, 0, 0, 4000])
+        # At 125000 the requests at 70000 and 71500 count for sim-00002 and sim-00000.
+        self.assertEqual(scale.overdue_ms(requests, nodes, 125000, 60000, 1000), [0, 4850, 0, 64000])
+
+
 class failover_test(unittest.TestCase):
     def test_every_node_last_asked_by_the_killed_master_counts(self):
         _, requests = scale.read_requests_log(LOG)
