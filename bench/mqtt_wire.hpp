@@ -21,7 +21,6 @@ std::string subscribe_packet(std::uint16_t id, std::string_view filter);
 std::string publish_packet(std::string_view topic, std::string_view payload, std::uint16_t id,
                            bool retain);
 std::string puback_packet(std::uint16_t id);
-std::string pingreq_packet();
 
 struct packet {
   std::uint8_t type = 0;

@@ -106,18 +106,19 @@ class rig:
     def _log_of(self, proc):
         return next((log for p, log in self._procs if p is proc), None)
 
-    def wait_ready(self, what, proc, condition, timeout=_START_TIMEOUT):
+    def wait_ready(self, what, proc, condition, timeout=_START_TIMEOUT, interval=0.1):
         """wait_for, but fails at once, with its log's tail, if `proc` exits."""
         def ready():
             if proc.poll() is not None:
                 raise RuntimeError(f"{what} exited ({proc.returncode}):\n{log_tail(self._log_of(proc))}")
             return condition()
         try:
-            return wait_for(what, ready, timeout)
+            return wait_for(what, ready, timeout, interval)
         except TimeoutError as e:
             raise TimeoutError(f"{e}\n{log_tail(self._log_of(proc))}") from None
 
-    def broker(self, folder):
+    def broker(self, folder, extra_lines=()):
+        """mosquitto; `extra_lines` go at the end of its config (a bridge, say)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         port = self.ports.take()
@@ -126,17 +127,18 @@ class rig:
                  f"log_dest file {folder / 'mosquitto.log'}"]
         if os.getuid() == 0:
             lines.append("user root")
+        lines += extra_lines
         (folder / "mosquitto.conf").write_text("\n".join(lines) + "\n")
         proc = self.start(["mosquitto", "-c", str(folder / "mosquitto.conf")], folder / "stderr.log")
         self.wait_ready(f"mosquitto on port {port}", proc, lambda: listening(port))
         return broker(proc, port, folder / "mosquitto.log")
 
-    def master(self, folder, broker_port, extra=""):
+    def master(self, folder, broker_port, extra="", master_id="bench-master"):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         http = self.ports.take()
         (folder / "master.toml").write_text(
-            f'[broker]\nurl = "tcp://127.0.0.1:{broker_port}"\n[master]\nid = "bench-master"\n'
+            f'[broker]\nurl = "tcp://127.0.0.1:{broker_port}"\n[master]\nid = "{master_id}"\n'
             f'data_dir = "{folder / "data"}"\nhttp_listen = "127.0.0.1:{http}"\n{extra}\n')
         proc = self.start([self.program("peranda-master"), "--config", str(folder / "master.toml"),
                            "--log-level", "warn"], folder / "master.log")
