@@ -22,6 +22,9 @@ PERANDA_PACKAGES=(
   # The status page's browser test (label `browser`): headless Chromium
   # driven through Selenium.
   chromium chromium-driver python3-selenium
+  # The aedes cluster test (label `cluster`): Redis shared by the members;
+  # Node.js and npm for aedes (npm ci from tests/cluster by test.sh).
+  redis-server
 )
 
 peranda_install_deps() {
@@ -39,4 +42,25 @@ peranda_install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The cluster test's aedes 1.2 wants Node.js >= 20 (its `engines`). Machines
+# of this project's kind have it (NodeSource's nodejs 20, with npm); where
+# there is no node at all, Debian's nodejs and npm (18 on bookworm) are
+# installed, and `npm ci` says if they are too old.
+peranda_install_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "peranda: Node.js >= 20 and npm are needed by the cluster test" >&2
+    exit 1
+  fi
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+
+# npm packages of the cluster test, from its lockfile, into <build>/cluster.
+peranda_install_cluster_packages() {  # root, build dir
+  local dest=$2/cluster
+  mkdir -p "$dest"
+  cp "$1/tests/cluster/package.json" "$1/tests/cluster/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }

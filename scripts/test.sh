@@ -10,6 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/deps.sh
 source "$root/scripts/deps.sh"
 peranda_install_deps
+peranda_install_node
 jobs=$(nproc)
 
 run_suite() {  # build dir, extra cmake args..., then ctest args after --
@@ -19,6 +20,7 @@ run_suite() {  # build dir, extra cmake args..., then ctest args after --
   [ $# -gt 0 ] && shift
   cmake -S "$root" -B "$build" -G Ninja -DPERANDA_WERROR=ON "${cmake_args[@]}" >/dev/null
   cmake --build "$build" -j "$jobs"
+  peranda_install_cluster_packages "$root" "$build"
   (cd "$build" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
