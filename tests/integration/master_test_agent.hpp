@@ -27,7 +27,7 @@ inline std::string open_pull(const master_fixture& m, test_agent& agent,
                              const std::vector<std::string>& files) {
   auto id = m.pull(agent.node());
   BOOST_REQUIRE(!id.empty());
-  auto req = agent.accept_request(files, std::chrono::seconds(60));
+  auto req = agent.accept_request(id, files, std::chrono::seconds(60));
   BOOST_REQUIRE(req && req->request_id == id);
   BOOST_REQUIRE(wait_until([&] {
     auto p = m.pull_status(id);

@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(unrequested_and_unannounced_uploads_store_nothing) {
 
   auto id = f.pull("node-a");
   BOOST_REQUIRE(!id.empty());
-  auto req = a->accept_request({"fine.log"}, k_deadline);
+  auto req = a->accept_request(id, {"fine.log"}, k_deadline);
   BOOST_REQUIRE(req);
   BOOST_REQUIRE(wait_until([&] { return f.pull_status(id).value("status", "") == "accepted"; }));
   auto m = a->manifest("other.log", bytes, "n1", req->request_id, "master-1", req->chunk_size);
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(begins_without_data_hold_one_slot_and_do_not_keep_it) {
   BOOST_REQUIRE(!id.empty());
   std::vector<std::string> files;
   for (int i = 0; i < 10; ++i) files.push_back(fmt::format("f{}.log", i));
-  auto req = a->accept_request(files, k_deadline);
+  auto req = a->accept_request(id, files, k_deadline);
   BOOST_REQUIRE(req);
   BOOST_REQUIRE(wait_until([&] { return f.pull_status(id).value("status", "") == "accepted"; }));
   auto bytes = std::string(200 * 1024, 'H');

@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(bomb_and_corrupt_zstd_of_node_a_are_rejected_node_b_unaffec
     const auto& at = attacks[n];
     auto id = f.pull("node-a");
     BOOST_REQUIRE(!id.empty());
-    auto req = a.accept_request({at.file}, k_wait);
+    auto req = a.accept_request(id, {at.file}, k_wait);
     BOOST_REQUIRE(req);
     auto man = a.manifest(at.file, at.sent, fmt::format("z{}", n), req->request_id, "master-1",
                           req->chunk_size);

@@ -107,14 +107,35 @@ std::optional<protocol::logs_request> test_agent::accept_request(
     const std::vector<std::string>& files, std::chrono::milliseconds timeout) {
   auto req = mailbox_.pop_request(timeout);
   if (!req) return std::nullopt;
+  accept(*req, files);
+  return req;
+}
+
+std::optional<protocol::logs_request> test_agent::accept_request(
+    const std::string& request_id, const std::vector<std::string>& files,
+    std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto req = mailbox_.pop_request(std::max(left, std::chrono::milliseconds(0)));
+    if (!req) return std::nullopt;
+    if (req->request_id == request_id) {
+      accept(*req, files);
+      return req;
+    }
+    accept(*req, {});
+  }
+}
+
+void test_agent::accept(const protocol::logs_request& req, const std::vector<std::string>& files) {
   protocol::logs_reply reply;
-  reply.request_id = req->request_id;
-  reply.master_id = req->master_id;
+  reply.request_id = req.request_id;
+  reply.master_id = req.master_id;
   reply.status = protocol::reply_status::accepted;
   reply.files = files;
   reply.ts_ms = wall_clock_ms();
   publish({topics_.logs_reply(node_), protocol::encode(reply), 1, false});
-  return req;
 }
 
 protocol::upload_begin test_agent::manifest(const std::string& file, const std::string& bytes,

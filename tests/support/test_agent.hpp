@@ -67,6 +67,11 @@ class test_agent {
   // announcing `files`; nullopt if none comes within `timeout`.
   std::optional<protocol::logs_request> accept_request(const std::vector<std::string>& files,
                                                        std::chrono::milliseconds timeout);
+  // Accepts request `request_id` announcing `files`; requests before it (a
+  // node's first pull is due when it joins) are accepted with no files.
+  std::optional<protocol::logs_request> accept_request(const std::string& request_id,
+                                                       const std::vector<std::string>& files,
+                                                       std::chrono::milliseconds timeout);
 
   protocol::upload_begin manifest(const std::string& file, const std::string& bytes,
                                   const std::string& transfer, const std::string& request,
@@ -91,6 +96,7 @@ class test_agent {
   }
 
  private:
+  void accept(const protocol::logs_request& req, const std::vector<std::string>& files);
   void answer(const protocol::logs_request& req, const upload_options& opts);
   void upload(const protocol::logs_request& req, const std::string& name, const std::string& bytes,
               const upload_options& opts);
