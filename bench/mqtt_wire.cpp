@@ -67,7 +67,6 @@ std::string puback_packet(std::uint16_t id) {
   return frame(k_puback << 4, body);
 }
 
-
 std::optional<packet> take_packet(std::string& buffer) {
   std::size_t len = 0, shift = 0, pos = 1;
   while (true) {

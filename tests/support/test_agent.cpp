@@ -104,14 +104,6 @@ void test_agent::serve(std::string master_id, upload_options opts) {
 }
 
 std::optional<protocol::logs_request> test_agent::accept_request(
-    const std::vector<std::string>& files, std::chrono::milliseconds timeout) {
-  auto req = mailbox_.pop_request(timeout);
-  if (!req) return std::nullopt;
-  accept(*req, files);
-  return req;
-}
-
-std::optional<protocol::logs_request> test_agent::accept_request(
     const std::string& request_id, const std::vector<std::string>& files,
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -63,12 +63,9 @@ class test_agent {
 
   // Answers every request of `master_id` from now on by uploading the spool.
   void serve(std::string master_id, upload_options opts = {});
-  // Takes the next request (one serve() is not answering) and accepts it,
-  // announcing `files`; nullopt if none comes within `timeout`.
-  std::optional<protocol::logs_request> accept_request(const std::vector<std::string>& files,
-                                                       std::chrono::milliseconds timeout);
-  // Accepts request `request_id` announcing `files`; requests before it (a
-  // node's first pull is due when it joins) are accepted with no files.
+  // Accepts request `request_id` (one serve() is not answering) announcing
+  // `files`; requests before it (a node's first pull is due when it joins)
+  // are accepted with no files. nullopt if it does not come within `timeout`.
   std::optional<protocol::logs_request> accept_request(const std::string& request_id,
                                                        const std::vector<std::string>& files,
                                                        std::chrono::milliseconds timeout);
