@@ -5,10 +5,13 @@
 // one or more chunks, end; waits for `complete`). Prints a JSON summary:
 // sessions, requests served, pull-interval lag percentiles. Ends after
 // `duration` seconds or at SIGTERM/SIGINT, either way with the summary.
+// Like an agent it answers a request's `confirm` from the completes it saw,
+// so a master's unconfirmed-file bookkeeping settles as with real agents.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -65,6 +68,13 @@ constexpr auto k_reconnect_delay = std::chrono::seconds(1);
 // Output kept allocated per session once sent: 50,000 sessions each holding
 // the capacity of their largest upload would be gigabytes.
 constexpr std::size_t k_kept_out_capacity = 4096;
+// Completes remembered per session for `confirm` answers: a master asks
+// within seconds of the complete it may have missed, so a few are enough.
+constexpr std::size_t k_kept_completes = 8;
+
+struct completed_upload {
+  std::string file, master, store;
+};
 
 struct node {
   std::string id;
@@ -77,7 +87,10 @@ struct node {
   clock_type::time_point last_request{};
   std::uint64_t seq = 0;
   int uploads = 0;
+  std::vector<completed_upload> completed;  // newest last
 };
+
+std::string sim_file_name(int upload) { return fmt::format("sim-{:06}.log", upload); }
 
 struct due_entry {
   clock_type::time_point at;
@@ -225,6 +238,32 @@ struct simulator {
                  rq.master_id.c_str());
   }
 
+  // The transfer id is "<node>-<upload>", the file "sim-<upload>.log".
+  void remember_complete(node& n, const protocol::logs_ack& ack) {
+    auto dash = ack.transfer_id.rfind('-');
+    if (dash == std::string::npos) return;
+    int upload = std::atoi(ack.transfer_id.c_str() + dash + 1);
+    if (n.completed.size() == k_kept_completes) n.completed.erase(n.completed.begin());
+    n.completed.push_back({sim_file_name(upload), ack.master_id, ack.store});
+  }
+
+  std::vector<protocol::file_confirmation> answer(
+      const node& n, const std::vector<protocol::stored_file_ref>& asked) const {
+    std::vector<protocol::file_confirmation> out;
+    for (const auto& ref : asked) {
+      protocol::file_confirmation c{ref.file, ref.sha256, protocol::confirmation_state::unknown,
+                                    "", ""};
+      auto done = std::ranges::find(n.completed, ref.file, &completed_upload::file);
+      if (ref.sha256 == file_sha && done != n.completed.end()) {
+        c.state = protocol::confirmation_state::completed;
+        c.master = done->master;
+        c.store = done->store;
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
   void on_publish(node& n, const incoming_publish& p) {
     if (p.id) send(n, puback_packet(p.id));
     auto topic = topics.parse(p.topic);
@@ -240,10 +279,11 @@ struct simulator {
         lag_ms.push_back(std::max(0.0, interval - opt.pull_interval_s * 1000.0));
       }
       n.last_request = now;
-      auto transfer = fmt::format("{}-{}", n.id, n.uploads++);
-      std::string file_name = fmt::format("sim-{:06}.log", n.uploads);
+      auto transfer = fmt::format("{}-{}", n.id, ++n.uploads);
+      std::string file_name = sim_file_name(n.uploads);
       protocol::logs_reply reply{rq->request_id, rq->master_id, protocol::reply_status::accepted,
                                  {file_name}, "", wall_clock_ms(), {}, {}};
+      if (!rq->confirm.empty()) reply.confirmations = answer(n, rq->confirm);
       send(n, publish_packet(topics.logs_reply(n.id), protocol::encode(reply), packet_id(n), false));
       protocol::upload_begin b{transfer, rq->request_id, rq->master_id, n.id, file_name,
                                file.size(), file_sha, rq->chunk_size,
@@ -258,7 +298,10 @@ struct simulator {
       send(n, publish_packet(topics.upload_end(n.id, transfer), protocol::encode(e), packet_id(n), false));
     } else if (topic->kind == protocol::topic_kind::logs_ack) {
       auto ack = protocol::decode_logs_ack(p.payload);
-      if (ack && ack->status == protocol::ack_status::complete) ++completes;
+      if (ack && ack->status == protocol::ack_status::complete) {
+        ++completes;
+        remember_complete(n, *ack);
+      }
       if (ack && ack->status == protocol::ack_status::rejected) ++rejected;
     }
   }

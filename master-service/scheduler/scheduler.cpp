@@ -30,7 +30,8 @@ scheduler::scheduler(const master_config& config, const registry& nodes, pull_tr
       pulls_(pulls),
       send_(std::move(send)),
       owners_(std::move(owners)),
-      queues_(config.workers) {
+      queues_(config.workers),
+      cursors_(queues_.count(), 0) {
   pulls_.on_slot_freed([this] { slot_freed(); });
 }
 
@@ -70,6 +71,7 @@ void scheduler::remove(const std::string& node) {
   if (auto it = slots_.find(node); it != slots_.end()) {
     if (it->second.pending_id) pulls_.mark_failed(*it->second.pending_id, "node forgotten");
     slots_.erase(it);
+    on_demand_.erase(node);
   }
 }
 
@@ -83,6 +85,7 @@ result<std::string> scheduler::pull_now(const std::string& node) {
                  owner.value_or("?"));
   }
   if (!it->second.pending_id) it->second.pending_id = pulls_.create(node, true);
+  on_demand_.insert(node);
   ++wakeups_;
   wake_.notify_all();
   return *it->second.pending_id;
@@ -106,35 +109,58 @@ std::pair<bool, bool> scheduler::ownership_of(const std::string& node, node_slot
 
 std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::time_point now) {
   std::vector<due_pull> out;
-  for (const auto& node : queues_.members(queue)) {
-    auto& slot = slots_[node];
-    auto [owned, gained] = ownership_of(node, slot);
-    auto streak = pulls_.not_owner_of(node);
-    // Another master's node is asked only about our unconfirmed copies of
-    // its files, and sooner than a long pull_interval: its answer settles them.
-    bool confirm = !owned && owners_.must_confirm(node);
-    pull_due_inputs in{owned || confirm,
-                       gained,
-                       slot.requested_once,
-                       slot.pending_id.has_value(),
-                       now - slot.last_request,
-                       confirm ? std::min<clock::duration>(config_.pull_interval, k_confirm_interval)
-                               : config_.pull_interval,
-                       streak.count,
-                       now - streak.last};
-    if (gained) slot.requested_once = false;  // due until it is actually sent
-    if (decide_pull(in) != pull_due::now) continue;
-    if (pulls_.open_for(node)) continue;                            // one pull at a time per node
-    if (nodes_.state_of(node) != presence_state::online) continue;  // wait until back
-    if (pulls_.open_sent() >= config_.max_transfers) break;         // counts this pick's too
-    slot.requested_once = true;
-    slot.last_request = now;
-    auto id = slot.pending_id ? *std::exchange(slot.pending_id, std::nullopt)
-                              : pulls_.create(node, false);
-    pulls_.mark_sent(id, now + config_.request_timeout);
-    out.push_back({node, std::move(id)});
+  // An operator waits for a pull-now; it does not wait for the cursor.
+  std::vector<std::string> asked;
+  for (const auto& node : on_demand_) {
+    if (queues_.queue_of(node) == queue) asked.push_back(node);
+  }
+  for (const auto& node : asked) {
+    if (consider(node, now, out) == pick::full) return out;
+  }
+  const auto& members = queues_.members(queue);
+  auto& cursor = cursors_[queue];
+  for (std::size_t seen = 0; seen < members.size(); ++seen, ++cursor) {
+    if (cursor >= members.size()) cursor = 0;
+    // The due node that found no slot is the first looked at next time.
+    if (consider(members[cursor], now, out) == pick::full) break;
   }
   return out;
+}
+
+scheduler::pick scheduler::consider(const std::string& node, clock::time_point now,
+                                    std::vector<due_pull>& out) {
+  auto& slot = slots_[node];
+  auto [owned, gained] = ownership_of(node, slot);
+  auto streak = pulls_.not_owner_of(node);
+  // Another master's node is asked only about our unconfirmed copies of
+  // its files, and sooner than a long pull_interval: its answer settles them.
+  bool confirm = !owned && owners_.must_confirm(node);
+  pull_due_inputs in{owned || confirm,
+                     gained,
+                     slot.requested_once,
+                     slot.pending_id.has_value(),
+                     now - slot.last_request,
+                     confirm ? std::min<clock::duration>(config_.pull_interval, k_confirm_interval)
+                             : config_.pull_interval,
+                     streak.count,
+                     now - streak.last};
+  if (gained) slot.requested_once = false;  // due until it is actually sent
+  if (decide_pull(in) != pull_due::now) return pick::skip;
+  if (pulls_.open_for(node)) return pick::skip;                            // one pull at a time per node
+  if (nodes_.state_of(node) != presence_state::online) return pick::skip;  // wait until back
+  if (pulls_.open_sent() >= config_.max_transfers) return pick::full;      // counts this pick's too
+  slot.requested_once = true;
+  slot.last_request = now;
+  std::string id;
+  if (slot.pending_id) {
+    id = *std::exchange(slot.pending_id, std::nullopt);
+    on_demand_.erase(node);
+  } else {
+    id = pulls_.create(node, false);
+  }
+  pulls_.mark_sent(id, now + config_.request_timeout);
+  out.push_back({node, std::move(id)});
+  return pick::taken;
 }
 
 void scheduler::send_pull(const due_pull& due) {

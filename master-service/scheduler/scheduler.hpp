@@ -4,10 +4,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
@@ -46,7 +47,11 @@ struct queue_view {
 
 // `workers` queues, each served by its own std::jthread. A node joins the
 // shortest queue once (registry order decides ties); its worker sends it a
-// logs request every pull_interval, and at once after pull_now(). Nodes
+// logs request every pull_interval, and at once after pull_now(). A worker
+// looks at its queue round-robin from where its last pick stopped, so when
+// more nodes are due than transfer slots allow, every due node is pulled
+// once before any is pulled again (a scan from the front let the head of a
+// queue take every pull: docs/benchmarks.md); pull-now nodes go first. Nodes
 // that are not online (offline, lost, stale) are skipped until they are
 // back. At most max_transfers pulls are open at once, so what the master
 // invites (open pulls x window) stays far below the broker's queue limits.
@@ -93,11 +98,15 @@ class scheduler {
     std::string node;
     std::string request_id;
   };
+  enum class pick { skip, taken, full };
   void run(unsigned queue, std::stop_token stop);
   // Picks the due nodes of `queue` and marks their pulls sent before mu_
   // is released, so that the other workers count them as open: two
   // workers picking at once could otherwise open 2 x max_transfers.
   std::vector<due_pull> due_nodes(unsigned queue, clock::time_point now) REQUIRES(mu_);
+  // Takes `node` into `out` if it is due and a slot is free.
+  pick consider(const std::string& node, clock::time_point now, std::vector<due_pull>& out)
+      REQUIRES(mu_);
   void send_pull(const due_pull& due);
   // Whether this master owns `node` now, and whether it just gained it.
   std::pair<bool, bool> ownership_of(const std::string& node, node_slot& slot) REQUIRES(mu_);
@@ -112,7 +121,9 @@ class scheduler {
   mutable mutex mu_;
   std::condition_variable_any wake_;
   queue_set queues_ GUARDED_BY(mu_);
-  std::map<std::string, node_slot, std::less<>> slots_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, node_slot> slots_ GUARDED_BY(mu_);
+  std::vector<std::size_t> cursors_ GUARDED_BY(mu_);  // per queue: where its next scan starts
+  std::set<std::string, std::less<>> on_demand_ GUARDED_BY(mu_);  // nodes with a pending_id
   std::uint64_t wakeups_ GUARDED_BY(mu_) = 0;  // bumped by pull_now to wake idle workers
 
   std::vector<std::jthread> workers_;
