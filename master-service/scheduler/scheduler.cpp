@@ -31,7 +31,8 @@ scheduler::scheduler(const master_config& config, const registry& nodes, pull_tr
       send_(std::move(send)),
       owners_(std::move(owners)),
       queues_(config.workers),
-      cursors_(queues_.count(), 0) {
+      cursors_(queues_.count(), 0),
+      short_of_slots_(queues_.count(), false) {
   pulls_.on_slot_freed([this] { slot_freed(); });
 }
 
@@ -60,7 +61,7 @@ unsigned scheduler::add(const std::string& node) {
 void scheduler::slot_freed() {
   {
     lock_guard lock(mu_);
-    ++wakeups_;
+    ++slots_freed_;
   }
   wake_.notify_all();
 }
@@ -109,20 +110,26 @@ std::pair<bool, bool> scheduler::ownership_of(const std::string& node, node_slot
 
 std::vector<scheduler::due_pull> scheduler::due_nodes(unsigned queue, clock::time_point now) {
   std::vector<due_pull> out;
+  short_of_slots_[queue] = false;
+  auto no_slot_for = [&](const std::string& node) REQUIRES(mu_) {
+    if (consider(node, now, out) != pick::full) return false;
+    short_of_slots_[queue] = true;
+    return true;
+  };
   // An operator waits for a pull-now; it does not wait for the cursor.
   std::vector<std::string> asked;
   for (const auto& node : on_demand_) {
     if (queues_.queue_of(node) == queue) asked.push_back(node);
   }
   for (const auto& node : asked) {
-    if (consider(node, now, out) == pick::full) return out;
+    if (no_slot_for(node)) return out;
   }
   const auto& members = queues_.members(queue);
   auto& cursor = cursors_[queue];
   for (std::size_t seen = 0; seen < members.size(); ++seen, ++cursor) {
     if (cursor >= members.size()) cursor = 0;
     // The due node that found no slot is the first looked at next time.
-    if (consider(members[cursor], now, out) == pick::full) break;
+    if (no_slot_for(members[cursor])) break;
   }
   return out;
 }
@@ -191,7 +198,11 @@ void scheduler::run(unsigned queue, std::stop_token stop) {
       due = due_nodes(queue, clock::now());
       if (due.empty()) {
         auto seen = wakeups_;
-        wake_.wait_for(lock, stop, k_idle_wait, [&]() REQUIRES(mu_) { return wakeups_ != seen; });
+        auto freed = slots_freed_;
+        bool short_of_slots = short_of_slots_[queue];
+        wake_.wait_for(lock, stop, k_idle_wait, [&]() REQUIRES(mu_) {
+          return wakeups_ != seen || (short_of_slots && slots_freed_ != freed);
+        });
         continue;
       }
     }

@@ -74,10 +74,12 @@ class scheduler {
   // Puts a node into a queue (no-op if it has one); returns the queue.
   unsigned add(const std::string& node);
   void remove(const std::string& node);
-  // A pull ended: workers look for due nodes now instead of at their next
-  // idle tick (500 ms), so a freed transfer slot is reused at once. Without
-  // it a master was limited to max_transfers pulls per 0.5 s (10,000 nodes
-  // at 60 s need 167 pulls/s; docs/benchmarks.md).
+  // A pull ended: a worker whose last look found a due node but no free
+  // slot looks again now instead of at its next idle tick (500 ms), so a
+  // freed transfer slot is reused at once. Without it a master was limited
+  // to max_transfers pulls per 0.5 s (10,000 nodes at 60 s need 167
+  // pulls/s; docs/benchmarks.md). A worker that found every due node a
+  // slot has nothing new to do: it is not woken to scan its whole queue.
   void slot_freed();
   // Asks for a pull of `node` as soon as it is pullable; returns the request
   // id (the already queued one if a pull-now is pending).
@@ -125,6 +127,8 @@ class scheduler {
   std::vector<std::size_t> cursors_ GUARDED_BY(mu_);  // per queue: where its next scan starts
   std::set<std::string, std::less<>> on_demand_ GUARDED_BY(mu_);  // nodes with a pending_id
   std::uint64_t wakeups_ GUARDED_BY(mu_) = 0;  // bumped by pull_now to wake idle workers
+  std::uint64_t slots_freed_ GUARDED_BY(mu_) = 0;
+  std::vector<bool> short_of_slots_ GUARDED_BY(mu_);  // per queue, at its last scan
 
   std::vector<std::jthread> workers_;
 };
