@@ -13,6 +13,10 @@ peranda_install_deps
 peranda_install_node
 jobs=$(nproc)
 
+stage() {  # prints a stage's title with the minutes the script has run so far
+  printf '== [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$1"
+}
+
 run_suite() {  # build dir, extra cmake args..., then ctest args after --
   local build=$1; shift
   local cmake_args=()
@@ -24,11 +28,11 @@ run_suite() {  # build dir, extra cmake args..., then ctest args after --
   (cd "$build" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
-echo "== build and test (RelWithDebInfo, -Werror)"
+stage "build and test (RelWithDebInfo, -Werror)"
 run_suite "${PERANDA_BUILD_DIR:-$root/build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -- "$@"
 
 if [ "${PERANDA_QUICK:-0}" != 1 ]; then
-  echo "== the same suite under ASan+UBSan"
+  stage "the same suite under ASan+UBSan"
   # Less the packaging test: it runs the packaged programs in a chroot without
   # /proc, where LeakSanitizer cannot work (it checks packaging, not memory).
   # The suppressions name a use-after-free and a lost global inside Paho C
@@ -39,13 +43,14 @@ if [ "${PERANDA_QUICK:-0}" != 1 ]; then
     run_suite "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DPERANDA_SANITIZE=ON -- \
     -E 'ops_packaging' "$@"
   if command -v clang++-16 >/dev/null; then
-    echo "== lock annotations checked by clang -Wthread-safety (programs only)"
+    stage "lock annotations checked by clang -Wthread-safety (programs only)"
     cmake -S "$root" -B "$root/build-tsa" -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 \
       -DPERANDA_THREAD_SAFETY=ON -DPERANDA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
     cmake --build "$root/build-tsa" -j "$jobs"
-    echo "== fuzz smoke run (scripts/fuzz.sh for long runs)"
+    stage "fuzz smoke run (scripts/fuzz.sh for long runs)"
     "$root/scripts/fuzz.sh" --seconds "${PERANDA_FUZZ_SECONDS:-15}"
   else
-    echo "== lock-annotation build and fuzz smoke run skipped: clang++-16 is not installed"
+    stage "lock-annotation build and fuzz smoke run skipped: clang++-16 is not installed"
   fi
 fi
+stage "done"
