@@ -16,7 +16,8 @@ std::optional<stored_digests::identity> stored_digests::identify(
 }
 
 void stored_digests::store(const std::filesystem::path& path, entry e) {
-  if (entries_.insert_or_assign(path, std::move(e)).second) order_.push_back(path);
+  auto [it, added] = entries_.insert_or_assign(path.native(), std::move(e));
+  if (added) order_.push_back(it);
   while (order_.size() > k_capacity) {
     entries_.erase(order_.front());
     order_.pop_front();
@@ -31,7 +32,7 @@ std::optional<std::string> stored_digests::digest(const std::filesystem::path& p
                                                   std::uint64_t size) {
   auto id = identify(path);
   if (!id || id->size != size) return std::nullopt;
-  if (auto it = entries_.find(path); it != entries_.end() && it->second.id == *id) {
+  if (auto it = entries_.find(path.native()); it != entries_.end() && it->second.id == *id) {
     return it->second.sha256;
   }
   ++hashed_;

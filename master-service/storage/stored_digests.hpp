@@ -44,8 +44,12 @@ class stored_digests {
   void store(const std::filesystem::path& path, entry e);
 
   std::atomic<std::uint64_t>& hashed_;
-  std::map<std::filesystem::path, entry> entries_;
-  std::deque<std::filesystem::path> order_;
+  // By path.native(): a std::filesystem::path key also holds a list of its
+  // components, which made this map ~900 bytes per file (100,000 of them at
+  // capacity; docs/benchmarks.md).
+  using map = std::map<std::string, entry, std::less<>>;
+  map entries_;
+  std::deque<map::iterator> order_;  // oldest first
 };
 
 }  // namespace peranda::master

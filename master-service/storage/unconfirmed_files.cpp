@@ -20,7 +20,7 @@ std::vector<unconfirmed_file> unconfirmed_files::add(unconfirmed_file f) {
   ++size_;
   if (files.size() > limits_.per_node) {
     dropped.push_back(std::move(files.front()));
-    files.pop_front();
+    files.erase(files.begin());
     --size_;
   }
   while (size_ > limits_.total) {
@@ -29,7 +29,7 @@ std::vector<unconfirmed_file> unconfirmed_files::add(unconfirmed_file f) {
       return kv.second.empty() ? UINT64_MAX : kv.second.front().ts_ms;
     });
     dropped.push_back(std::move(oldest->second.front()));
-    oldest->second.pop_front();
+    oldest->second.erase(oldest->second.begin());
     --size_;
     if (oldest->second.empty()) by_node_.erase(oldest);
   }

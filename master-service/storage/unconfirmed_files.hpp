@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,7 +80,9 @@ class unconfirmed_files {
   std::optional<unconfirmed_file> take(const std::string& node, const protocol::stored_file_ref& r);
 
   limits limits_;
-  std::map<std::string, std::deque<unconfirmed_file>> by_node_;  // oldest first
+  // Oldest first. Not a deque: most nodes hold one or two entries, and a
+  // deque allocates ~600 bytes for its first (docs/benchmarks.md).
+  std::map<std::string, std::vector<unconfirmed_file>> by_node_;
   std::map<std::string, asked> asked_;
   std::size_t size_ = 0;
 };
