@@ -153,76 +153,64 @@ BOOST_AUTO_TEST_CASE(only_owned_nodes_are_pulled_and_gained_ones_at_once) {
   s.stop();
 }
 
-// More nodes due than slots (pull_interval 0: every node is always due,
-// one slot): the worker goes round the queue, each node once per round. A
-// scan from the front of the queue pulled n0 again and again.
-BOOST_AUTO_TEST_CASE(due_nodes_are_pulled_round_robin_when_slots_are_short) {
-  auto config = config_of("m", 1, 1);
-  config.pull_interval = 0s;
-  constexpr std::size_t k_nodes = 12;
-
+// One worker, one transfer slot, pull_interval 0 (every node is always
+// due: more nodes due than slots). Every pull is answered `empty` at once,
+// after the first one was held until `release()`.
+struct all_due_one_slot {
+  master_config config = [] {
+    auto c = config_of("m", 1, 1);
+    c.pull_interval = 0s;
+    return c;
+  }();
   registry nodes;
   master_metrics metrics{get_logger("test")};
-  pull_tracker pulls(metrics);
-
+  pull_tracker pulls{metrics};
   std::mutex mu;
   std::condition_variable changed;
   std::vector<std::string> sent;
-  scheduler s(config, nodes, pulls, [&](const std::string& node, const protocol::logs_request& req) {
-    {
-      std::lock_guard lock(mu);
-      sent.push_back(node);
-    }
+  bool released = false;
+  scheduler s{config, nodes, pulls, [this](const std::string& node, const protocol::logs_request& req) {
+                std::unique_lock lock(mu);
+                sent.push_back(node);
+                changed.notify_all();
+                changed.wait_for(lock, 30s, [&] { return released; });
+                lock.unlock();
+                pulls.on_reply(node,
+                               {req.request_id, "m", protocol::reply_status::empty, {}, "", 1, {}, {}});
+                return result<void>{};
+              }};
+
+  void release() {
+    std::lock_guard lock(mu);
+    released = true;
     changed.notify_all();
-    pulls.on_reply(node, {req.request_id, "m", protocol::reply_status::empty, {}, "", 1, {}, {}});
-    return result<void>{};
-  });
-  auto order = add_nodes(nodes, s, k_nodes);
-  s.start();
-  {
-    std::unique_lock lock(mu);
-    BOOST_TEST_REQUIRE(changed.wait_for(lock, 30s, [&] { return sent.size() >= 3 * k_nodes; }));
   }
+  void wait_for_sends(std::size_t n) {
+    std::unique_lock lock(mu);
+    BOOST_TEST_REQUIRE(changed.wait_for(lock, 30s, [&] { return sent.size() >= n; }));
+  }
+};
+
+// The worker goes round the queue, each node once per round. A scan from
+// the front of the queue pulled n0 again and again.
+BOOST_FIXTURE_TEST_CASE(due_nodes_are_pulled_round_robin_when_slots_are_short, all_due_one_slot) {
+  constexpr std::size_t k_nodes = 12;
+  auto order = add_nodes(nodes, s, k_nodes);
+  release();
+  s.start();
+  wait_for_sends(3 * k_nodes);
   s.stop();
   for (std::size_t i = 0; i < 3 * k_nodes; ++i) BOOST_TEST(sent[i] == order[i % k_nodes], i);
 }
 
 // A pull-now goes before the due nodes the cursor would reach first.
-BOOST_AUTO_TEST_CASE(a_pull_now_goes_before_the_round) {
-  auto config = config_of("m", 1, 1);
-  config.pull_interval = 0s;
-
-  registry nodes;
-  master_metrics metrics{get_logger("test")};
-  pull_tracker pulls(metrics);
-
-  std::mutex mu;
-  std::condition_variable changed;
-  std::vector<std::string> sent;
-  bool released = false;
-  scheduler s(config, nodes, pulls, [&](const std::string& node, const protocol::logs_request& req) {
-    std::unique_lock lock(mu);
-    sent.push_back(node);
-    changed.notify_all();
-    // The first pull is held until the test has asked for its pull-now.
-    changed.wait_for(lock, 30s, [&] { return released; });
-    lock.unlock();
-    pulls.on_reply(node, {req.request_id, "m", protocol::reply_status::empty, {}, "", 1, {}, {}});
-    return result<void>{};
-  });
+BOOST_FIXTURE_TEST_CASE(a_pull_now_goes_before_the_round, all_due_one_slot) {
   auto order = add_nodes(nodes, s, 20);
   s.start();
-  {
-    std::unique_lock lock(mu);
-    BOOST_TEST_REQUIRE(changed.wait_for(lock, 30s, [&] { return !sent.empty(); }));
-  }
+  wait_for_sends(1);  // order[0], held
   BOOST_TEST_REQUIRE(s.pull_now(order[15]).has_value());
-  {
-    std::unique_lock lock(mu);
-    released = true;
-    changed.notify_all();
-    BOOST_TEST_REQUIRE(changed.wait_for(lock, 30s, [&] { return sent.size() >= 3; }));
-  }
+  release();
+  wait_for_sends(3);
   s.stop();
   BOOST_TEST(sent[0] == order[0]);
   BOOST_TEST(sent[1] == order[15]);
